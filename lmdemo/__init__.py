@@ -1,0 +1,1 @@
+"""lmdemo: explore how large language models work."""

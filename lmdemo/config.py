@@ -1,0 +1,118 @@
+"""Application settings, read once from ``LMDEMO_*`` variables and command-line flags."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+ENV_PREFIX = "LMDEMO_"
+
+
+def default_cache_dir() -> Path:
+    """Where converted weights are cached: ``$XDG_CACHE_HOME/lmdemo`` or ``~/.cache/lmdemo``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lmdemo"
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Everything configurable about one lmdemo process."""
+
+    # None means "gpt2 if it can be had, else the bundled model"; a name is an explicit choice.
+    model: str | None = None
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    device: str = "auto"  # auto | cpu | cuda
+    dtype: str = "auto"  # auto | float32 | bfloat16
+    max_input_chars: int = 20_000
+    # Caps the usable context even when the model allows more: a 32k-token prefill on a
+    # 2-core CPU would stall every other user.
+    max_context_tokens: int = 4096
+    hub_probe_timeout: float = 2.0
+    max_batch: int = 16
+    max_queue: int = 64
+    port: int | None = None
+    host: str | None = None
+
+    def with_overrides(self, **changes: object) -> AppConfig:
+        """Return a copy with some fields changed (used by tests and the CLI)."""
+        return replace(self, **changes)
+
+
+_CHOICES = {"device": ("auto", "cpu", "cuda"), "dtype": ("auto", "float32", "bfloat16")}
+
+
+_PARSERS = {
+    "model": str,
+    "cache_dir": lambda raw: Path(raw).expanduser(),
+    "device": str,
+    "dtype": str,
+    "max_input_chars": int,
+    "max_context_tokens": int,
+    "hub_probe_timeout": float,
+    "max_batch": int,
+    "max_queue": int,
+    "port": int,
+    "host": str,
+}
+
+
+def _coerce(name: str, raw: str) -> object:
+    try:
+        value = _PARSERS[name](raw)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid number.") from exc
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name.upper()}={raw!r} is not one of {', '.join(_CHOICES[name])}."
+        )
+    return value
+
+
+def config_from_env(environ: Mapping[str, str]) -> dict[str, object]:
+    """Turn ``LMDEMO_*`` variables into config values; unknown keys are errors."""
+    known = {f.name for f in fields(AppConfig)}
+    values: dict[str, object] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name not in known:
+            options = ", ".join(ENV_PREFIX + k.upper() for k in sorted(known))
+            raise ConfigError(f"Unknown setting {key}. Known settings: {options}.")
+        values[name] = _coerce(name, raw)
+    if "GRADIO_SERVER_PORT" in environ and "port" not in values:
+        values["port"] = _coerce("port", environ["GRADIO_SERVER_PORT"])
+    if "GRADIO_SERVER_NAME" in environ and "host" not in values:
+        values["host"] = environ["GRADIO_SERVER_NAME"]
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line flags of ``python app.py``."""
+    parser = argparse.ArgumentParser(description="lmdemo: explore a language model in the browser")
+    parser.add_argument("--model", help="catalog name, hub id or local folder (default: gpt2, "
+                        "falling back to the bundled gemma-3-270m)")
+    parser.add_argument("--port", type=int, help="port to serve on (or GRADIO_SERVER_PORT)")
+    parser.add_argument("--host", help="address to bind (or GRADIO_SERVER_NAME)")
+    parser.add_argument("--device", choices=_CHOICES["device"])
+    parser.add_argument("--dtype", choices=_CHOICES["dtype"])
+    parser.add_argument("--cache-dir", type=Path, dest="cache_dir")
+    return parser
+
+
+def load_config(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> AppConfig:
+    """Read settings: defaults, then ``LMDEMO_*`` variables, then command-line flags."""
+    values = config_from_env(os.environ if environ is None else environ)
+    args = build_parser().parse_args([] if argv is None else list(argv))
+    values.update({k: v for k, v in vars(args).items() if v is not None})
+    config = AppConfig(**values)  # type: ignore[arg-type]
+    if config.max_input_chars < 1 or config.max_context_tokens < 16:
+        raise ConfigError("max_input_chars must be ≥ 1 and max_context_tokens ≥ 16.")
+    return config

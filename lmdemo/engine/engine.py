@@ -1,0 +1,219 @@
+"""The one generation engine every task shares.
+
+A worker thread owns the model's decoding. Requests wait in a bounded queue, join the
+active set between steps and leave as soon as they finish or are cancelled, so a short
+request never waits for a long one to end. Each request keeps its own sampling settings,
+random generator and stop sequences, so its text never depends on its neighbours.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from ..errors import BusyError, InputError
+from ..models.loader import LoadedModel
+from ..params import SamplingParams
+from .budget import fit_budget
+from .requests import Completion, Request, TokenEvent
+from .sampling import choose, next_token_distribution
+from .text import TextTracker
+
+log = logging.getLogger(__name__)
+ALTERNATIVES = 5
+
+
+@dataclass
+class _Active:
+    """Decoding state of one request inside the worker."""
+
+    request: Request
+    tracker: TextTracker
+    generator: torch.Generator | None
+    seen: torch.Tensor  # prompt + generated ids, for the repetition penalty
+    cache: object = None
+    logits: torch.Tensor | None = None  # (vocab,) for the next position
+    events: list[TokenEvent] = field(default_factory=list)
+    first_token_at: float | None = None
+
+
+def eos_ids(loaded: LoadedModel) -> set[int]:
+    """Token ids that end a generation for this model."""
+    ids: set[int] = set()
+    for source in (getattr(loaded.model, "generation_config", None), loaded.model.config,
+                   loaded.tokenizer):
+        value = getattr(source, "eos_token_id", None)
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, (list, tuple)):
+            ids.update(int(v) for v in value)
+    return ids
+
+
+class Engine:
+    """Schedules generation requests over one loaded model."""
+
+    def __init__(self, loaded: LoadedModel, max_active: int = 16, max_queue: int = 64):
+        self.loaded = loaded
+        self.max_active = max_active
+        self.max_queue = max_queue
+        self._eos = eos_ids(loaded)
+        self._pending: collections.deque[_Active] = collections.deque()
+        self._active: list[_Active] = []
+        self._wake = threading.Condition()
+        self._closed = False
+        self._worker = threading.Thread(target=self._run, name="lmdemo-engine", daemon=True)
+        self._worker.start()
+
+    # ---- public API -------------------------------------------------------------------
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` as the model sees it (with <bos> where the model uses one)."""
+        ids = list(self.loaded.tokenizer(text)["input_ids"])  # type: ignore[operator]
+        if not ids:  # GPT-2 has no <bos>; condition an empty prompt on <|endoftext|>
+            ids = [self.loaded.tokenizer.eos_token_id]  # type: ignore[attr-defined]
+        return ids
+
+    def submit(self, prompt: str | list[int], params: SamplingParams) -> Request:
+        """Queue a generation; raises BusyError when the queue is full."""
+        ids = self.encode(prompt) if isinstance(prompt, str) else list(prompt)
+        if not ids:
+            raise InputError("The prompt is empty.")
+        bos = getattr(self.loaded.tokenizer, "bos_token_id", None)
+        budget = fit_budget(ids, params.max_new_tokens, self.loaded.context_window, bos)
+        request = Request(budget.prompt_ids, params, budget.max_new_tokens, budget.notice)
+        generator = None
+        if not params.greedy:
+            generator = torch.Generator().manual_seed(params.seed)
+        state = _Active(
+            request=request,
+            tracker=TextTracker(self.loaded.tokenizer, params.stop),
+            generator=generator,
+            seen=torch.tensor(budget.prompt_ids, dtype=torch.long),
+        )
+        with self._wake:
+            if self._closed:
+                raise BusyError("The engine is shutting down; try again in a moment.")
+            if len(self._pending) >= self.max_queue:
+                raise BusyError(f"The server is busy ({len(self._pending)} requests waiting). "
+                                "Try again in a few seconds.")
+            self._pending.append(state)
+            self._wake.notify()
+        return request
+
+    def generate(self, prompt: str | list[int], params: SamplingParams) -> Completion:
+        """Run one request to the end."""
+        return self.submit(prompt, params).result()
+
+    def stats(self) -> dict[str, int]:
+        """Numbers of waiting and running requests."""
+        with self._wake:
+            return {"waiting": len(self._pending), "running": len(self._active)}
+
+    def close(self) -> None:
+        """Stop the worker; waiting requests are cancelled."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._worker.join(timeout=10)
+
+    # ---- worker -----------------------------------------------------------------------
+    def _run(self) -> None:
+        torch.set_grad_enabled(False)
+        while True:
+            with self._wake:
+                while not self._closed and not self._pending and not self._active:
+                    self._wake.wait()
+                if self._closed:
+                    break
+                while self._pending and len(self._active) < self.max_active:
+                    self._active.append(self._pending.popleft())
+            self._step()
+        for state in list(self._pending) + self._active:
+            self._end(state, "cancelled")
+
+    def _step(self) -> None:
+        """Advance every active request by one token (prefilling new ones first)."""
+        for state in list(self._active):
+            try:
+                if state.request.cancelled:
+                    self._end(state, "cancelled")
+                    continue
+                if state.logits is None:
+                    self._forward(state, state.request.prompt_ids)
+                reason = self._sample(state)
+                if reason:
+                    self._end(state, reason)
+                else:
+                    self._forward(state, [state.tracker.ids[-1]])
+            except Exception as exc:  # one bad request must not take the worker down
+                log.exception("generation failed")
+                self._end(state, "error", exc)
+
+    @torch.inference_mode()
+    def _forward(self, state: _Active, ids: list[int]) -> None:
+        model = self.loaded.model
+        inputs = torch.tensor([ids], dtype=torch.long, device=self.loaded.device)
+        out = model(input_ids=inputs, cache=state.cache, use_cache=True)
+        state.cache = out.cache
+        state.logits = out.logits[0, -1].float().cpu()
+
+    def _sample(self, state: _Active) -> str:
+        """Pick the next token, stream it, and return a finish reason or ''."""
+        request = state.request
+        assert state.logits is not None
+        probs = next_token_distribution(state.logits, request.params, state.seen)
+        token = choose(probs, state.generator)
+        top = torch.topk(probs, ALTERNATIVES)
+        alternatives = tuple(
+            (int(i), float(p)) for i, p in zip(top.indices, top.values) if float(p) > 0
+        )
+        state.seen = torch.cat([state.seen, torch.tensor([token])])
+        if state.first_token_at is None:
+            state.first_token_at = time.perf_counter()
+        if token in self._eos:
+            return "eos"
+        delta = state.tracker.add(token)
+        event = TokenEvent(token, delta, float(probs[token]), alternatives)
+        state.events.append(event)
+        request._emit(event)
+        if state.tracker.stopped:
+            return "stop"
+        if len(state.tracker.ids) >= request.max_new_tokens:
+            return "length"
+        return ""
+
+    def _end(self, state: _Active, reason: str, error: BaseException | None = None) -> None:
+        tail = state.tracker.finish() if reason in ("eos", "length") else ""
+        if tail:
+            event = TokenEvent(-1, tail, 1.0)
+            state.request._emit(event)
+        request = state.request
+        now = time.perf_counter()
+        completion = Completion(
+            text=state.tracker.emitted,
+            token_ids=list(state.tracker.ids),
+            finish_reason=reason,
+            prompt_tokens=len(request.prompt_ids),
+            notice=request.notice,
+            seconds=now - request.submitted,
+            first_token_seconds=(state.first_token_at - request.submitted)
+            if state.first_token_at
+            else None,
+            events=state.events,
+        )
+        state.cache = None
+        if state in self._active:
+            self._active.remove(state)
+        request._finish(completion, error)
+
+
+@torch.inference_mode()
+def next_token_logits(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
+    """Float32 logits ``(vocab,)`` for the token after ``ids``: one forward pass, no cache."""
+    inputs = torch.tensor([ids], dtype=torch.long, device=loaded.device)
+    return loaded.model(input_ids=inputs, use_cache=False).logits[0, -1].float().cpu()

@@ -1,0 +1,16 @@
+"""Model catalog, loading and the process-wide live model."""
+
+from .catalog import BUNDLED_MODEL, CATALOG, DEFAULT_MODEL, ModelSpec, resolve
+from .loader import LoadedModel, load_spec
+from .manager import ModelManager
+
+__all__ = [
+    "BUNDLED_MODEL",
+    "CATALOG",
+    "DEFAULT_MODEL",
+    "LoadedModel",
+    "ModelManager",
+    "ModelSpec",
+    "load_spec",
+    "resolve",
+]

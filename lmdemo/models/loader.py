@@ -1,0 +1,130 @@
+"""Load a model and its tokenizer from a ModelSpec, placing it with accelerate."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..config import AppConfig
+from ..errors import ModelLoadError
+from .catalog import BUNDLED, FOLDER, GGUF, HUB, ModelSpec
+from .gguf_cache import bundled_gguf, ensure_converted, file_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for inference, with what the UI needs to describe it."""
+
+    spec: ModelSpec
+    model: torch.nn.Module
+    tokenizer: object
+    device: torch.device
+    dtype: torch.dtype
+    context_window: int
+    reason: str = ""
+    load_seconds: float = 0.0
+    converted_now: bool = False
+
+    @property
+    def name(self) -> str:
+        """Short display name of the model."""
+        return self.spec.name
+
+    @property
+    def num_parameters(self) -> int:
+        """Parameter count (tied weights counted once)."""
+        return sum(p.numel() for p in self.model.parameters())
+
+
+def pick_device(config: AppConfig) -> torch.device:
+    """The device to run on: the config's choice, or CUDA when accelerate sees one."""
+    if config.device != "auto":
+        if config.device == "cuda" and not torch.cuda.is_available():
+            raise ModelLoadError("LMDEMO_DEVICE=cuda was requested but no CUDA GPU is visible. "
+                                 "Use --device cpu or auto.")
+        return torch.device(config.device)
+    from accelerate import PartialState
+
+    return PartialState().device
+
+
+def pick_dtype(config: AppConfig, device: torch.device) -> torch.dtype:
+    """fp32 on CPU unless asked otherwise (see README: precision), bf16 on a GPU."""
+    if config.dtype != "auto":
+        return getattr(torch, config.dtype)
+    return torch.bfloat16 if device.type == "cuda" else torch.float32
+
+
+def _context_window(model_config: object, cap: int) -> int:
+    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+        value = getattr(model_config, attr, None)
+        if isinstance(value, int) and value > 0:
+            return min(value, cap)
+    return cap
+
+
+def _local_source(spec: ModelSpec, config: AppConfig) -> tuple[str, bool, bool]:
+    """Return (folder or hub id, local_files_only, converted_now) for from_pretrained."""
+    if spec.kind == FOLDER:
+        return spec.source, True, False
+    if spec.kind == GGUF:
+        path = Path(spec.source)
+        folder, fresh = ensure_converted(path, config.cache_dir, file_key(path))
+        return str(folder), True, fresh
+    if spec.kind == BUNDLED:
+        path, key = bundled_gguf(config.cache_dir)
+        folder, fresh = ensure_converted(path, config.cache_dir, key)
+        return str(folder), True, fresh
+    if spec.kind == HUB:
+        from .hub import in_local_cache
+
+        return spec.source, in_local_cache(spec.source), False
+    raise ModelLoadError(f"Unknown model kind {spec.kind!r} for {spec.name}.")
+
+
+def load_spec(spec: ModelSpec, config: AppConfig, reason: str = "") -> LoadedModel:
+    """Load tokenizer and weights for ``spec``; raise ModelLoadError naming it on failure."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    start = time.perf_counter()
+    try:
+        source, local_only, fresh = _local_source(spec, config)
+        device = pick_device(config)
+        dtype = pick_dtype(config, device)
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
+        model = AutoModelForCausalLM.from_pretrained(
+            source,
+            dtype=dtype,
+            local_files_only=local_only,
+            # accelerate places the weights straight onto the device, without a CPU copy.
+            device_map={"": str(device)} if device.type != "cpu" else None,
+            trust_remote_code=False,
+        )
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # transformers raises many types; the user needs one message
+        raise ModelLoadError(f"Could not load model {spec.name!r} from {spec.source}: "
+                             f"{exc.__class__.__name__}: {exc}".strip()) from exc
+    model.eval()
+    if getattr(tokenizer, "pad_token_id", None) is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    seconds = time.perf_counter() - start
+    loaded = LoadedModel(
+        spec=spec,
+        model=model,
+        tokenizer=tokenizer,
+        device=device,
+        dtype=dtype,
+        context_window=_context_window(model.config, config.max_context_tokens),
+        reason=reason,
+        load_seconds=seconds,
+        converted_now=fresh,
+    )
+    log.info("Model %s live on %s/%s in %.1fs: %s", spec.name, device, dtype, seconds, reason)
+    return loaded

