@@ -23,10 +23,12 @@ class Range:
         """Return ``value`` as a number, or raise ParamError naming the field and range."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             try:
+                if isinstance(value, bool):
+                    raise TypeError
                 value = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
-                raise ParamError(field, f"{self.label} must be a number between "
-                                 f"{_fmt(self.low)} and {_fmt(self.high)}; got {value!r}.") from None
+                raise ParamError(field, f"{self.label} must be a number between {_fmt(self.low)}"
+                                 f" and {_fmt(self.high)}; got {value!r}.") from None
         if math.isnan(value) or not self.low <= value <= self.high:
             raise ParamError(field, f"{self.label} must be between {_fmt(self.low)} and "
                              f"{_fmt(self.high)}; got {_fmt(value)}.")

@@ -84,5 +84,5 @@ class SentimentScorer:
         if calibrate:
             adjusted = raw / self.calibration(template)
             adjusted = adjusted / adjusted.sum()
-        as_dict = lambda t: {lab: float(p) for lab, p in zip(LABELS, t)}  # noqa: E731
+        as_dict = lambda t: {lab: float(p) for lab, p in zip(LABELS, t, strict=True)}  # noqa: E731
         return SentimentResult(prompt, as_dict(raw), as_dict(adjusted))

@@ -65,31 +65,52 @@ class TaskService:
         return check_text(value, label, self.config.max_input_chars)
 
     # ---- tasks --------------------------------------------------------------------------
+    def inputs(self, kind: str, *raw: object) -> tuple[TextTask, dict[str, str]]:
+        """Validate a task's raw text inputs (in API order) into template slot values."""
+        if kind == "generate":
+            return GENERATE, {"text": self._text(raw[0], "prompt")}
+        if kind == "summarize":
+            return SUMMARIZE, {"article": self._text(raw[0], "article")}
+        if kind == "answer":
+            return QA, {"context": self._text(raw[0], "context"),
+                        "question": self._text(raw[1], "question")}
+        if kind == "translate":
+            language = check_language(raw[1])
+            return TRANSLATE, {"text": self._text(raw[0], "text to translate"),
+                               "language": language, "examples": translation_examples(language)}
+        raise InputError(f"Unknown task {kind!r}.")
+
+    def preview(self, kind: str, *raw: object, max_new_tokens: int, template: str | None = None
+                ) -> tuple[str, str]:
+        """The exact prompt a task would send, and any notice about cutting it."""
+        task, values = self.inputs(kind, *raw)
+        return build_prompt(self.engine, task, values, max_new_tokens, template)
+
+    def run(self, kind: str, *raw: object, params: SamplingParams, template: str | None = None
+            ) -> TaskRun:
+        """Start a generative task; iterate ``.stream()`` or call ``.answer()``."""
+        task, values = self.inputs(kind, *raw)
+        return start(self.engine, task, values, params, template)
+
     def generate(self, text: object, params: SamplingParams, template: str | None = None
                  ) -> TaskRun:
         """Free continuation of ``text``."""
-        return start(self.engine, GENERATE, {"text": self._text(text, "prompt")}, params, template)
+        return self.run("generate", text, params=params, template=template)
 
     def summarize(self, article: object, params: SamplingParams, template: str | None = None
                   ) -> TaskRun:
         """A TL;DR summary of ``article``."""
-        values = {"article": self._text(article, "article")}
-        return start(self.engine, SUMMARIZE, values, params, template)
+        return self.run("summarize", article, params=params, template=template)
 
     def answer(self, context: object, question: object, params: SamplingParams,
                template: str | None = None) -> TaskRun:
         """Answer ``question`` from ``context``."""
-        values = {"context": self._text(context, "context"),
-                  "question": self._text(question, "question")}
-        return start(self.engine, QA, values, params, template)
+        return self.run("answer", context, question, params=params, template=template)
 
     def translate(self, text: object, language: object, params: SamplingParams,
                   template: str | None = None) -> TaskRun:
         """Translate English ``text`` into ``language``."""
-        language = check_language(language)
-        values = {"text": self._text(text, "text to translate"), "language": language,
-                  "examples": translation_examples(language)}
-        return start(self.engine, TRANSLATE, values, params, template)
+        return self.run("translate", text, language, params=params, template=template)
 
     def sentiment(self, text: object, template: str | None = None, calibrate: bool = True
                   ) -> sentiment.SentimentResult:

@@ -1,0 +1,44 @@
+"""Build the Gradio Blocks app from a TaskService."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from ..models import LoadedModel
+from ..tasks import TaskService
+from .i18n import t
+from .tabs.generative import build_generative_tabs
+from .tabs.sentiment import build_sentiment_tab
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+def model_banner(loaded: LoadedModel) -> str:
+    """One line for the top of the page: which model is live, where, and why."""
+    size = loaded.num_parameters / 1e6
+    return (f"**{loaded.name}** · {size:,.0f}M parameters · {loaded.device.type} · "
+            f"{str(loaded.dtype).removeprefix('torch.')} · context {loaded.context_window} "
+            f"tokens  \n{loaded.reason}")
+
+
+def build_demo(service: TaskService) -> gr.Blocks:
+    """The whole app: banner, then one tab per task."""
+    with gr.Blocks(title="lmdemo") as demo:
+        gr.Markdown(t("title"), elem_id="title")
+        gr.Markdown(t("subtitle"))
+        banner = gr.Markdown(t("model_loading"), elem_id="model-banner")
+        with gr.Tabs():
+            build_generative_tabs(service)
+            build_sentiment_tab(service)
+        demo.load(lambda: model_banner(service.loaded), outputs=banner, api_visibility="private")
+    return demo
+
+
+def launch_kwargs() -> dict[str, object]:
+    """Arguments for ``demo.launch`` that style and translate the page."""
+    from .i18n import I18N
+
+    css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").exists() else None
+    return {"i18n": I18N, "css": css, "theme": gr.themes.Soft()}

@@ -1,0 +1,51 @@
+"""Decoding controls whose ranges come from lmdemo.params, and their conversion back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import gradio as gr
+
+from ..params import (
+    MAX_NEW_TOKENS,
+    REPETITION_PENALTY,
+    SEED,
+    TEMPERATURE,
+    TOP_K,
+    TOP_P,
+    SamplingParams,
+    make_params,
+)
+from .i18n import t
+
+# The order of the decoding inputs in every generative endpoint, after the task's texts.
+CONTROL_NAMES = ("temperature", "top_k", "top_p", "max_new_tokens", "repetition_penalty",
+                 "seed", "stop")
+
+
+def _slider(key: str, spec, defaults: Mapping[str, object]) -> gr.Slider:
+    return gr.Slider(spec.low, spec.high, value=defaults.get(key, spec.default), step=spec.step,
+                     label=t(key))
+
+
+def decoding_controls(defaults: Mapping[str, object]) -> list[gr.components.Component]:
+    """Sliders and boxes for the decoding settings, opened from an accordion."""
+    with gr.Accordion(t("decoding"), open=False):
+        with gr.Row():
+            temperature = _slider("temperature", TEMPERATURE, defaults)
+            top_k = _slider("top_k", TOP_K, defaults)
+            top_p = _slider("top_p", TOP_P, defaults)
+        with gr.Row():
+            max_new = _slider("max_new_tokens", MAX_NEW_TOKENS, defaults)
+            penalty = _slider("repetition_penalty", REPETITION_PENALTY, defaults)
+            seed = gr.Number(value=defaults.get("seed", SEED.default), precision=0,
+                             minimum=SEED.low, maximum=SEED.high, label=t("seed"))
+        stop = gr.Textbox(value="\n".join(defaults.get("stop", ())), lines=2, max_lines=8,  # type: ignore
+                          label=t("stop_sequences"))
+    return [temperature, top_k, top_p, max_new, penalty, seed, stop]
+
+
+def params_from_controls(*values: object) -> SamplingParams:
+    """Validate the control values (in CONTROL_NAMES order) into SamplingParams."""
+    raw = dict(zip(CONTROL_NAMES, values, strict=True))
+    return make_params(**raw)  # type: ignore[arg-type]

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import pytest
+
+from lmdemo.config import AppConfig, load_config
+from lmdemo.errors import ConfigError
+
+
+def test_defaults_without_env_or_flags():
+    config = load_config([], {})
+    assert config.model is None
+    assert config.max_input_chars == 20_000
+    assert config.port is None
+
+
+def test_env_then_flags_override():
+    env = {"LMDEMO_MODEL": "distilgpt2", "LMDEMO_MAX_INPUT_CHARS": "500",
+           "GRADIO_SERVER_PORT": "9000", "GRADIO_SERVER_NAME": "0.0.0.0"}
+    config = load_config(["--model", "gpt2", "--port", "9100"], env)
+    assert config.model == "gpt2"
+    assert config.port == 9100
+    assert config.host == "0.0.0.0"
+    assert config.max_input_chars == 500
+
+
+def test_gradio_port_is_used_without_flag():
+    assert load_config([], {"GRADIO_SERVER_PORT": "7999"}).port == 7999
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LMDEMO_MODLE": "gpt2"}, "Unknown setting LMDEMO_MODLE"),
+        ({"LMDEMO_MAX_BATCH": "many"}, "not a valid number"),
+        ({"LMDEMO_DEVICE": "tpu"}, "not one of auto, cpu, cuda"),
+        ({"LMDEMO_MAX_INPUT_CHARS": "0"}, "max_input_chars"),
+    ],
+)
+def test_bad_settings_are_named(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config([], env)
+
+
+def test_cache_dir_expands_user():
+    config = load_config([], {"LMDEMO_CACHE_DIR": "~/x"})
+    assert config.cache_dir == Path("~/x").expanduser()
+    assert isinstance(AppConfig().cache_dir, Path)

@@ -1,0 +1,94 @@
+"""The engine's contract as tasks see it: streaming, seeds, stops, budgets, cancel, busy."""
+
+import threading
+
+import pytest
+
+from lmdemo.engine import Engine
+from lmdemo.errors import BusyError
+from lmdemo.params import make_params
+
+
+def test_stream_concatenates_to_the_final_text(tiny_engine):
+    request = tiny_engine.submit("Hello world", make_params(seed=3, max_new_tokens=20))
+    events = list(request)
+    assert "".join(e.text for e in events) == request.completion.text
+    assert request.completion.finish_reason in ("length", "eos")
+    assert all(0.0 < e.probability <= 1.0 for e in events if e.token_id >= 0)
+
+
+def test_same_seed_same_text_other_seed_other_text(tiny_engine):
+    params = make_params(temperature=1.0, top_k=0, top_p=1.0, seed=11, max_new_tokens=24)
+    first = tiny_engine.generate("The cat", params)
+    again = tiny_engine.generate("The cat", params)
+    other = tiny_engine.generate("The cat", make_params(temperature=1.0, top_k=0, top_p=1.0,
+                                                        seed=12, max_new_tokens=24))
+    assert first.token_ids == again.token_ids
+    assert first.token_ids != other.token_ids
+
+
+def test_greedy_matches_transformers_generate(tiny_engine, tiny_loaded):
+    import torch
+
+    ids = tiny_loaded.tokenizer("Once upon a time", return_tensors="pt")
+    expected = tiny_loaded.model.generate(**ids, max_new_tokens=12, do_sample=False,
+                                          pad_token_id=tiny_loaded.tokenizer.eos_token_id)
+    ours = tiny_engine.generate("Once upon a time",
+                                make_params(temperature=0, repetition_penalty=1.0,
+                                            max_new_tokens=12))
+    assert ours.token_ids == expected[0, ids["input_ids"].shape[1]:].tolist()
+    assert torch.is_tensor(expected)
+
+
+def test_stop_sequence_ends_generation(tiny_engine):
+    free = tiny_engine.generate("Hello", make_params(temperature=0, max_new_tokens=16))
+    words = free.text.split()
+    assert len(words) >= 3
+    stop = words[2]
+    stopped = tiny_engine.generate("Hello", make_params(temperature=0, max_new_tokens=16,
+                                                       stop=[stop]))
+    assert stopped.finish_reason == "stop"
+    assert stop not in stopped.text
+    assert free.text.startswith(stopped.text)
+
+
+def test_long_prompt_is_cut_to_fit_context(tiny_engine, tiny_loaded):
+    text = "word " * 400
+    request = tiny_engine.submit(text, make_params(max_new_tokens=20))
+    completion = request.result()
+    assert completion.prompt_tokens + 20 <= tiny_loaded.context_window
+    assert "were cut" in completion.notice
+
+
+def test_cancel_frees_the_request_quickly(tiny_engine):
+    request = tiny_engine.submit("Hello", make_params(max_new_tokens=1000))
+    for _ in request:
+        request.cancel()
+    assert request.completion.finish_reason == "cancelled"
+    assert len(request.completion.token_ids) < 10
+    assert tiny_engine.stats()["running"] == 0
+
+
+def test_consumer_that_stops_reading_cancels(tiny_engine):
+    request = tiny_engine.submit("Hello", make_params(max_new_tokens=1000))
+    stream = iter(request)
+    next(stream)
+    stream.close()  # what Gradio does when a tab closes or Stop is pressed
+    done = threading.Event()
+    threading.Thread(target=lambda: (request.result(), done.set())).start()
+    assert done.wait(10)
+    assert request.completion.finish_reason == "cancelled"
+
+
+def test_full_queue_says_busy(tiny_loaded):
+    engine = Engine(tiny_loaded, max_active=1, max_queue=1)
+    try:
+        long = make_params(max_new_tokens=500)
+        running = [engine.submit("a", long)]
+        with pytest.raises(BusyError, match="busy"):
+            for _ in range(5):
+                running.append(engine.submit("b", long))
+        for request in running:
+            request.cancel()
+    finally:
+        engine.close()
