@@ -1,0 +1,151 @@
+"""Word embeddings: nearest tokens by cosine similarity, and a 2-D map of words by PCA.
+
+A word is looked up in the model's input embedding matrix. A word that is several tokens
+has no vector of its own; its tokens' vectors are averaged, and ``lookup`` says so.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from ..models.loader import LoadedModel
+from .tokens import token_text
+
+MAX_K = 100
+MAX_WORDS = 40
+_CACHE: weakref.WeakKeyDictionary[torch.nn.Module, tuple[torch.Tensor, torch.Tensor]] = (
+    weakref.WeakKeyDictionary()
+)
+_CACHE_LOCK = threading.Lock()
+
+
+def _matrix(loaded: LoadedModel) -> torch.Tensor:
+    return loaded.model.get_input_embeddings().weight.detach()  # (vocab, dim)
+
+
+def _index(loaded: LoadedModel) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per model: inverse row norms (vocab,) and a mask of rows that are not words.
+
+    Only the norms are cached, not a normalised copy: for a 262k-token vocabulary a copy
+    would cost as much memory as the matrix itself.
+    """
+    model = loaded.model
+    with _CACHE_LOCK:
+        if model not in _CACHE:
+            weight = _matrix(loaded)
+            norms = torch.cat([chunk.float().norm(dim=-1) for chunk in weight.split(8192)])
+            skip = torch.zeros(weight.shape[0], dtype=torch.bool)
+            tokenizer = loaded.tokenizer
+            special = set(getattr(tokenizer, "all_special_ids", []) or [])
+            special |= set(getattr(tokenizer, "added_tokens_decoder", {}) or {})  # <unused0>…
+            special = {i for i in special if 0 <= i < weight.shape[0]}
+            skip[sorted(special)] = True
+            skip[len(tokenizer):] = True  # rows padding the matrix past the tokenizer
+            _CACHE[model] = (1.0 / norms.clamp_min(1e-12).cpu(), skip)
+        return _CACHE[model]
+
+
+def _clean(word: object) -> str:
+    if not isinstance(word, str) or not word.strip():
+        raise InputError("Type a word to look up.")
+    return word.strip()
+
+
+def lookup(loaded: LoadedModel, word: str) -> dict:
+    """How ``word`` maps to tokens: {"word", "ids", "tokens", "averaged"}.
+
+    A word inside a sentence follows a space, and byte-level vocabularies store that form
+    (" king") as its own token; it is used unless the bare form needs fewer tokens.
+    """
+    word = _clean(word)
+    tokenizer = loaded.tokenizer
+    forms = []
+    for form in (" " + word, word):
+        ids = list(tokenizer(form, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
+        forms.append(ids)
+    ids = min(forms, key=len)  # min keeps the first (spaced) form on ties
+    return {"word": word, "ids": ids, "tokens": [token_text(tokenizer, i)[1] for i in ids],
+            "averaged": len(ids) > 1}
+
+
+def _vector(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
+    weight = _matrix(loaded)
+    return weight[torch.tensor(ids, device=weight.device)].float().mean(dim=0).cpu()
+
+
+def word_vector(loaded: LoadedModel, word: str) -> torch.Tensor:
+    """Float32 embedding ``(dim,)`` of ``word``: the mean of its tokens' rows."""
+    return _vector(loaded, lookup(loaded, word)["ids"])
+
+
+def neighbors(loaded: LoadedModel, word: str, k: int = 10) -> list[dict]:
+    """The ``k`` tokens closest to ``word`` by cosine: [{"token", "similarity"}], best first."""
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or k != int(k) \
+            or not 1 <= k <= MAX_K:
+        raise InputError(f"The number of neighbours must be a whole number between 1 and "
+                         f"{MAX_K}; got {k!r}.")
+    info = lookup(loaded, word)
+    inv_norms, skip = _index(loaded)
+    weight = _matrix(loaded)
+    query = _vector(loaded, info["ids"])
+    scores = (weight @ query.to(weight.device, weight.dtype)).float().cpu()  # (vocab,)
+    sims = scores * inv_norms / query.norm().clamp_min(1e-12)
+    sims = sims.masked_fill(skip, float("-inf"))
+    sims[info["ids"]] = float("-inf")  # the word's own tokens are trivially closest
+    out: list[dict] = []
+    fetch = int(k) * 2 + 20  # room for byte fragments and blank tokens filtered below
+    for i in torch.topk(sims, min(fetch, sims.numel())).indices.tolist():
+        if not torch.isfinite(sims[i]):
+            break
+        text, display = token_text(loaded.tokenizer, i)
+        if not text.strip() or "\ufffd" in text:
+            continue
+        out.append({"token": text, "display": display, "id": int(i),
+                    "similarity": float(sims[i].clamp(-1.0, 1.0))})
+        if len(out) == k:
+            break
+    return out
+
+
+def pca_2d(vectors: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Project rows ``(n, dim)`` onto their first two principal components: ``(n, 2)``."""
+    x = torch.as_tensor(np.asarray(vectors), dtype=torch.float64)
+    x = x - x.mean(dim=0, keepdim=True)
+    u, s, vh = torch.linalg.svd(x, full_matrices=False)
+    coords = u[:, :2] * s[:2]  # == x @ vh[:2].T
+    # SVD signs are arbitrary; fix them (largest |loading| positive) so the plot is stable.
+    flip = torch.sign(u[torch.argmax(u[:, :2].abs(), dim=0), torch.arange(coords.shape[1])])
+    coords = coords * torch.where(flip == 0, torch.ones_like(flip), flip)
+    if coords.shape[1] < 2:  # a single component (two words): put everyone on y = 0
+        coords = torch.cat([coords, torch.zeros(coords.shape[0], 1, dtype=coords.dtype)], 1)
+    return coords.numpy()
+
+
+def parse_words(words: str | list[str]) -> list[str]:
+    """Words from a list or a comma-separated string, blanks and repeats dropped."""
+    items = words.split(",") if isinstance(words, str) else list(words or [])
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InputError(f"Words must be text; got {item!r}.")
+        item = item.strip()
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def project_2d(loaded: LoadedModel, words: str | list[str]) -> list[dict]:
+    """A 2-D map of the words' embeddings by PCA: [{"word", "x", "y", "tokens"}]."""
+    items = parse_words(words)
+    if not 2 <= len(items) <= MAX_WORDS:
+        raise InputError(f"Give between 2 and {MAX_WORDS} different words, separated by "
+                         f"commas; got {len(items)}.")
+    infos = [lookup(loaded, w) for w in items]
+    coords = pca_2d(torch.stack([_vector(loaded, info["ids"]) for info in infos]))
+    return [{"word": info["word"], "x": float(x), "y": float(y), "tokens": info["tokens"]}
+            for info, (x, y) in zip(infos, coords, strict=True)]
