@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"[.!?。！？](?:[\"'”’)\]]*)(?=\s|$)")
+# Western sentence ends need a space or the end after them ("3.5" is not an end);
+# CJK full stops end a sentence wherever they stand.
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)|[。！？][”’」)]*")
 
 
 def first_line(text: str) -> str:

@@ -23,8 +23,28 @@ CONTROL_NAMES = ("temperature", "top_k", "top_p", "max_new_tokens", "repetition_
                  "seed", "stop")
 
 
+class ParamSlider(gr.Slider):
+    """A slider whose value is range-checked by lmdemo.params, so errors name the field."""
+
+    is_template = True  # rendered by Gradio's own slider in the browser
+
+    def preprocess(self, payload: float) -> float:
+        """Pass the raw value on; make_params checks it once with a named message."""
+        return payload
+
+
+class ParamNumber(gr.Number):
+    """A number box checked by lmdemo.params rather than by Gradio."""
+
+    is_template = True
+
+    def preprocess(self, payload: float | None) -> float | None:
+        """Pass the raw value on; make_params checks it once with a named message."""
+        return payload
+
+
 def _slider(key: str, spec, defaults: Mapping[str, object]) -> gr.Slider:
-    return gr.Slider(spec.low, spec.high, value=defaults.get(key, spec.default), step=spec.step,
+    return ParamSlider(spec.low, spec.high, value=defaults.get(key, spec.default), step=spec.step,
                      label=t(key))
 
 
@@ -38,7 +58,7 @@ def decoding_controls(defaults: Mapping[str, object]) -> list[gr.components.Comp
         with gr.Row():
             max_new = _slider("max_new_tokens", MAX_NEW_TOKENS, defaults)
             penalty = _slider("repetition_penalty", REPETITION_PENALTY, defaults)
-            seed = gr.Number(value=defaults.get("seed", SEED.default), precision=0,
+            seed = ParamNumber(value=defaults.get("seed", SEED.default), precision=0,
                              minimum=SEED.low, maximum=SEED.high, label=t("seed"))
         stop = gr.Textbox(value="\n".join(defaults.get("stop", ())), lines=2, max_lines=8,  # type: ignore
                           label=t("stop_sequences"))

@@ -1,0 +1,1 @@
+"""Benchmarks that print numbers: throughput, start-up time."""

@@ -1,0 +1,81 @@
+"""The public API through gradio_client, against the real server with the tiny model."""
+
+import pytest
+
+from lmdemo.ui.strings import EN, ZH
+from tests.ui_server import running_app
+
+ENDPOINTS = ("/generate", "/summarize", "/answer", "/sentiment", "/translate")
+
+
+@pytest.fixture(scope="module")
+def client(tiny_config):
+    with running_app(tiny_config) as (client, _):
+        yield client
+
+
+def test_every_string_has_both_languages():
+    assert set(EN) == set(ZH)
+    assert all(EN[k].strip() and ZH[k].strip() for k in EN)
+
+
+def test_endpoints_and_parameter_order(client):
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(ENDPOINTS) <= set(api)
+    first = {name: [p["parameter_name"] for p in api[name]["parameters"]] for name in ENDPOINTS}
+    assert first["/generate"][:2] == ["prompt", "template"]
+    assert first["/summarize"][0] == "text"
+    assert first["/answer"][:2] == ["context", "question"]
+    assert first["/translate"][:2] == ["text", "target_language"]
+    assert first["/sentiment"][0] == "text"
+    for name in ENDPOINTS:
+        optional = [p["parameter_has_default"] for p in api[name]["parameters"][2:]]
+        assert all(optional), name
+
+
+@pytest.mark.parametrize(
+    ("args", "api_name"),
+    [
+        (("Hello world",), "/generate"),
+        (("It rained all day. The match was cancelled.",), "/summarize"),
+        (("Paris is the capital of France.", "What is the capital of France?"), "/answer"),
+        (("Good morning.", "German"), "/translate"),
+    ],
+)
+def test_text_endpoints_answer_with_text(client, args, api_name):
+    result = client.predict(*args, api_name=api_name)
+    assert isinstance(result, str)
+
+
+def test_same_seed_same_text_through_the_api(client):
+    kwargs = {"temperature": 1.0, "seed": 5, "max_new_tokens": 12, "api_name": "/generate"}
+    assert client.predict("Once", **kwargs) == client.predict("Once", **kwargs)
+
+
+def test_sentiment_returns_a_label_value(client):
+    result = client.predict("A lovely film.", api_name="/sentiment")
+    confidences = {c["label"]: c["confidence"] for c in result["confidences"]}
+    assert set(confidences) == {"positive", "negative"}
+    assert sum(confidences.values()) == pytest.approx(1.0, rel=1e-4)
+    assert result["label"] in confidences
+
+
+@pytest.mark.parametrize(
+    ("args", "api_name", "message"),
+    [
+        (("   ",), "/generate", "prompt is empty"),
+        (("x" * 20_001,), "/summarize", "limit is 20,000"),
+        (("Some context.", ""), "/answer", "question is empty"),
+        (("Hello", "Klingon"), "/translate", "Unknown target language 'Klingon'"),
+        (("",), "/sentiment", "text is empty"),
+    ],
+)
+def test_bad_input_gets_a_message_not_a_traceback(client, args, api_name, message):
+    with pytest.raises(Exception, match=message) as info:
+        client.predict(*args, api_name=api_name)
+    assert "Traceback" not in str(info.value)
+
+
+def test_bad_decoding_value_names_the_field(client):
+    with pytest.raises(Exception, match="Top-p must be between 0.01 and 1"):
+        client.predict("Hi", api_name="/generate", top_p=0)
