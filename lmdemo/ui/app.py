@@ -10,6 +10,7 @@ from ..models import LoadedModel
 from ..tasks import TaskService
 from .i18n import t
 from .tabs.generative import build_generative_tabs
+from .tabs.inspect_tab import build_inspect_tab
 from .tabs.sentiment import build_sentiment_tab
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -24,7 +25,7 @@ def model_banner(loaded: LoadedModel) -> str:
 
 
 def build_demo(service: TaskService) -> gr.Blocks:
-    """The whole app: banner, then one tab per task."""
+    """The whole app: banner, one tab per task, then the "Look inside" views."""
     with gr.Blocks(title="lmdemo") as demo:
         gr.Markdown(t("title"), elem_id="title")
         gr.Markdown(t("subtitle"))
@@ -32,6 +33,7 @@ def build_demo(service: TaskService) -> gr.Blocks:
         with gr.Tabs():
             build_generative_tabs(service)
             build_sentiment_tab(service)
+            build_inspect_tab(service)
         demo.load(lambda: model_banner(service.loaded), outputs=banner, api_visibility="private")
     return demo
 

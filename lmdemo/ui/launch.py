@@ -34,7 +34,8 @@ def serve(config: AppConfig, block: bool = True):
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python app.py`` and ``python -m lmdemo serve``."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(sys.argv[1:] if argv is None else argv)
         serve(config)

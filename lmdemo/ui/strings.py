@@ -6,6 +6,9 @@ language (``gr.I18n``). Add a key to both languages at once; a test checks they 
 
 from __future__ import annotations
 
+from ..inspection.bias import BIAS_NOTE
+from ..inspection.explanations import EXPLANATIONS
+
 EN: dict[str, str] = {
     "title": "lmdemo — see how a language model works",
     "subtitle": "One causal language model does every task below through its prompt. "
@@ -58,6 +61,77 @@ EN: dict[str, str] = {
                       "completes the last line. The first line of its answer is kept.",
     "live_model": "Live model",
     "before_calibration": "Before calibration",
+    # ---- look inside the model (lmdemo.inspection) ----
+    "tab_inspect": "Look inside",
+    "inspect_intro": "Six views of what happens inside the live model. Each one is a small "
+                     "experiment: change the input and watch what moves.",
+    "tab_tokens": "Tokenizer",
+    "tab_next_token": "Next token",
+    "tab_generation": "Generation",
+    "tab_attention": "Attention",
+    "tab_embeddings": "Embeddings",
+    "tab_bias": "Bias probe",
+    "explain_tokenizer": EXPLANATIONS["tokenizer"],
+    "explain_next_token": EXPLANATIONS["next_token"],
+    "explain_generation": EXPLANATIONS["generation"],
+    "explain_attention": EXPLANATIONS["attention"],
+    "explain_embeddings": EXPLANATIONS["embeddings"],
+    "explain_bias": EXPLANATIONS["bias"],
+    "bias_note": BIAS_NOTE,
+    "tokenize": "Tokenize",
+    "tokens_live": "Tokens of the live model (the small number is the token id)",
+    "tokens_gpt2": "The same text under GPT-2's BPE tokenizer",
+    "tokens_legend": "␣ is a space, ↵ a new line. A character split over several tokens "
+                     "reads like 你 (1/2); a byte on its own reads like <0xE4>.",
+    "token_count": "Tokens (live model)",
+    "gpt2_token_count": "Tokens (GPT-2)",
+    "char_count": "Characters",
+    "context_window": "Context window (tokens)",
+    "context_used": "Share of the context window this text fills",
+    "next_token_run": "Show the next-token odds",
+    "sample_token": "Sample a token",
+    "next_token_chart": "Most likely next tokens: click one to add it to the text",
+    "next_token_legend": "Dark bar: the probability after temperature, top-k and top-p. "
+                         "Light bar: the model's raw probability. Grey, struck-out rows were "
+                         "cut by top-k or top-p and can never be sampled.",
+    "entropy_bits": "Entropy (bits)",
+    "kept_count": "Tokens that can still be picked",
+    "generation_output": "Generated text, coloured by probability: click a token",
+    "generation_legend": "Each token is coloured by the probability it had when it was "
+                         "picked: green is likely, yellow is a toss-up, red is a surprise. "
+                         "The prompt is shown in grey.",
+    "selected_step": "Selected token",
+    "alternatives": "What else the model considered at that step",
+    "branch": "Branch: continue from there with this token",
+    "attention_run": "Show attention",
+    "layer": "Layer",
+    "head": "Head (mean = the average of all heads)",
+    "attention_map": "Attention map: each row is a token, each column a token it looks at",
+    "attention_legend": "Darker cells get more attention (hover a cell for its weight). "
+                        "Only earlier tokens can be looked at, so the upper right is empty.",
+    "word": "Word",
+    "neighbor_count": "Number of neighbours",
+    "find_neighbors": "Find neighbours",
+    "neighbors": "Nearest tokens by cosine similarity (1 = same direction)",
+    "word_tokens": "The word as the model stores it (+ joins tokens that are averaged)",
+    "map_words": "Words to place on the map (comma-separated)",
+    "draw_map": "Draw the map",
+    "embedding_map": "The words' embeddings squeezed into two dimensions (PCA)",
+    "bias_template": "Sentence start with one {} slot",
+    "bias_fillers": "Words to put in the slot (comma-separated)",
+    "compare": "Compare",
+    "bias_results": "For each word: its most likely next tokens, then three continuations "
+                    "sampled with the same seeds for every word",
+    "tldr_compare": "Compare with and without “TL;DR:”",
+    "tldr_help": "Runs the article through two prompts with the same decoding settings. The "
+                 "first is the GPT-2 paper's zero-shot summary prompt: the article, a blank "
+                 "line and “TL;DR:”. The second is the same prompt without “TL;DR:”, so it "
+                 "ends with the article and a blank line. (The template above is not used "
+                 "here.) Without the cue the model has no reason to summarise and usually "
+                 "just keeps writing.",
+    "tldr_run": "Run both",
+    "tldr_with": "With “TL;DR:” (the prompt ends “…article\\n\\nTL;DR:”)",
+    "tldr_without": "Without “TL;DR:” (the prompt ends “…article\\n\\n”)",
 }
 
 ZH: dict[str, str] = {
@@ -110,6 +184,91 @@ ZH: dict[str, str] = {
                       "只保留答案的第一行。",
     "live_model": "当前模型",
     "before_calibration": "校准前",
+    # ---- 模型内部 (lmdemo.inspection) ----
+    "tab_inspect": "模型内部",
+    "inspect_intro": "六个视图，展示当前模型内部发生了什么。每一个都是一个小实验："
+                     "改动输入，看看什么随之变化。",
+    "tab_tokens": "分词器",
+    "tab_next_token": "下一个词元",
+    "tab_generation": "逐词元生成",
+    "tab_attention": "注意力",
+    "tab_embeddings": "词嵌入",
+    "tab_bias": "偏见探测",
+    "explain_tokenizer": "语言模型读的不是字母，也不是整词，而是词元（token）：来自一个包含"
+                         "数万个条目的固定词表的文本片段。常见词是一个词元，生僻词会被切成"
+                         "好几个；一个汉字或表情符号甚至可能被拆成字节，分散在多个词元中。"
+                         "上下文窗口，即模型一次最多能看到的文本量，是按词元而不是按字词计算的。",
+    "explain_next_token": "给定已有的文本，模型为词表中的每个词元打一个分数，分数再变成概率："
+                          "这个词元接下来出现的可能性。温度会让这些概率更尖锐（低温）或更平坦"
+                          "（高温）；top-k 只保留最可能的 k 个词元，top-p 保留概率之和达到 p "
+                          "的最小词元集合。熵衡量模型有多不确定：0 比特表示它完全确定。",
+    "explain_generation": "文本是一次一个词元生成的：模型算出下一个词元的概率，抽取一个，"
+                          "把它加到文本末尾，然后重复。每个词元按它被选中时的概率着色，"
+                          "备选词元显示模型在那一步还考虑过什么。",
+    "explain_attention": "注意力是一个词元从它前面的词元收集信息的方式。图中每一行是一个"
+                         "词元，颜色表示它对前面每个词元的关注程度（每行之和为 1）。模型有"
+                         "许多层，每层有多个学习不同模式的注意力头；注意力显示信息流向哪里，"
+                         "而不是模型为什么做出某个决定。",
+    "explain_embeddings": "在任何处理之前，每个词元都会变成一长串数字，即它的嵌入向量。用法"
+                          "相似的词元会得到相似的嵌入，所以一个词的最近邻往往是相关的词。"
+                          "二维图把几百个维度压缩成两个，因此图上的距离只是一个粗略的示意。",
+    "explain_bias": "这里把同一个句子中的一个词替换掉（例如名字或职业）后让模型续写。如果"
+                    "最可能的续写随之改变，说明模型从训练文本中学到了某种关联。这反映的是"
+                    "它所学数据中的模式，而不是关于任何人的事实。",
+    "bias_note": "语言模型从大量人类写作的文本中学习哪些词倾向于跟在哪些词后面；例如 GPT-2 "
+                 "学习的是 WebText，即 Reddit 上链接的网页。当最可能的下一个词随名字、性别或"
+                 "国籍而变化时，模型是在重复那些文本中的关联，而不是在陈述关于任何人的事实。"
+                 "GPT-2 自己的模型卡也警告：它反映了训练数据中的偏见，不应用于这些偏见可能"
+                 "伤害他人的场合。",
+    "tokenize": "分词",
+    "tokens_live": "当前模型的词元（小数字是词元 ID）",
+    "tokens_gpt2": "同一段文本在 GPT-2 BPE 分词器下的结果",
+    "tokens_legend": "␣ 表示空格，↵ 表示换行。被拆到多个词元中的字符显示为 你 (1/2)；"
+                     "单独的字节显示为 <0xE4>。",
+    "token_count": "词元数（当前模型）",
+    "gpt2_token_count": "词元数（GPT-2）",
+    "char_count": "字符数",
+    "context_window": "上下文窗口（词元）",
+    "context_used": "这段文本占上下文窗口的比例",
+    "next_token_run": "显示下一个词元的概率",
+    "sample_token": "抽取一个词元",
+    "next_token_chart": "最可能的下一个词元：点击一个把它加到文本中",
+    "next_token_legend": "深色条：经过温度、top-k 和 top-p 调整后的概率。浅色条：模型的原始"
+                         "概率。灰色、带删除线的行被 top-k 或 top-p 排除，永远不会被抽到。",
+    "entropy_bits": "熵（比特）",
+    "kept_count": "仍可被选中的词元数",
+    "generation_output": "生成的文本，按概率着色：点击一个词元",
+    "generation_legend": "每个词元按它被选中时的概率着色：绿色表示很可能，黄色表示不相上下，"
+                         "红色表示出乎意料。提示词以灰色显示。",
+    "selected_step": "选中的词元",
+    "alternatives": "模型在那一步还考虑过的词元",
+    "branch": "分支：从那里用这个词元继续生成",
+    "attention_run": "显示注意力",
+    "layer": "层",
+    "head": "注意力头（mean = 所有头的平均）",
+    "attention_map": "注意力图：每一行是一个词元，每一列是它关注的词元",
+    "attention_legend": "颜色越深，得到的注意力越多（鼠标悬停可看权重）。词元只能关注它前面的"
+                        "词元，所以右上方是空的。",
+    "word": "词",
+    "neighbor_count": "近邻数量",
+    "find_neighbors": "查找近邻",
+    "neighbors": "按余弦相似度排列的最近词元（1 = 方向相同）",
+    "word_tokens": "模型存储这个词的方式（+ 连接的词元会取平均）",
+    "map_words": "要放在图上的词（用逗号分隔）",
+    "draw_map": "绘制图",
+    "embedding_map": "把这些词的嵌入压缩到二维（PCA）",
+    "bias_template": "带一个 {} 槽位的句子开头",
+    "bias_fillers": "填入槽位的词（用逗号分隔）",
+    "compare": "比较",
+    "bias_results": "每个词：最可能的下一个词元，以及用相同随机种子为每个词抽样的三段续写",
+    "tldr_compare": "比较有无“TL;DR:”的效果",
+    "tldr_help": "用相同的解码设置，把文章放进两个提示词中运行。第一个是 GPT-2 论文中的零样本"
+                 "摘要提示词：文章、一个空行和“TL;DR:”。第二个是去掉“TL;DR:”的同一个提示词，"
+                 "因此以文章和一个空行结尾。（这里不使用上面的模板。）没有这个提示，模型没有"
+                 "理由去总结，通常只会继续写下去。",
+    "tldr_run": "两个都运行",
+    "tldr_with": "有“TL;DR:”（提示词以“…文章\\n\\nTL;DR:”结尾）",
+    "tldr_without": "无“TL;DR:”（提示词以“…文章\\n\\n”结尾）",
 }
 
 LANGUAGES = {"en": EN, "zh-CN": ZH}

@@ -11,6 +11,7 @@ from ...tasks import LANGUAGES, TaskService
 from ..controls import CONTROL_NAMES
 from ..i18n import t
 from .examples import ANSWER, GENERATE, SUMMARIZE, TRANSLATE
+from .inspect_prompting import build_tldr_compare
 from .task_tab import TabSpec, build_task_tab, task_stream
 
 
@@ -28,7 +29,7 @@ SPECS = (
     TabSpec("generate", "tab_generate", "help_generate", (_box("prompt", 4),), "output",
             GENERATE),
     TabSpec("summarize", "tab_summarize", "help_summarize", (_box("article", 10),), "summary",
-            SUMMARIZE),
+            SUMMARIZE, extra=build_tldr_compare),
     TabSpec("answer", "tab_answer", "help_answer", (_box("context", 8), _box("question", 1)),
             "answer", ANSWER),
     TabSpec("translate", "tab_translate", "help_translate", (_box("text_en", 3), _language),

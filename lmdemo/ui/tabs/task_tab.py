@@ -23,6 +23,8 @@ class TabSpec:
     inputs: Sequence[Callable[[], gr.components.Component]]
     output: str
     examples: Sequence[Sequence[object]]
+    # optional extra panel: extra(service, inputs, template, controls), built inside the tab
+    extra: Callable[..., None] | None = None
 
 
 def task_stream(service: TaskService, kind: str, n_inputs: int) -> Callable:
@@ -72,6 +74,8 @@ def build_task_tab(service: TaskService, spec: TabSpec, api_fn: Callable) -> Non
             sent = gr.Textbox(lines=8, interactive=False, label=t("sent_prompt"),
                               buttons=["copy"])
         controls = decoding_controls(task.defaults)
+        if spec.extra is not None:
+            spec.extra(service, inputs, template, controls)
         gr.Examples(list(spec.examples), inputs=inputs, label=t("examples"))
     all_inputs = [*inputs, template, *controls]
     event = run.click(user_errors(api_fn), inputs=all_inputs, outputs=output, api_name=spec.kind,

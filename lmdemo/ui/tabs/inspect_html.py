@@ -1,0 +1,215 @@
+"""HTML pieces shared by the inspection tabs: token chips, probability bars, heatmaps.
+
+Inspection functions return plain data; colours and layout are decided only here. Every
+piece of model text goes through ``html.escape``. No words are written into this HTML:
+translated labels and legends live in the components around it (lmdemo/ui/strings.py).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+import gradio as gr
+
+from ..i18n import t
+
+# Scoped to each gr.HTML by Gradio; CSS variables keep it readable in dark mode too. The
+# top-level rule applies to the component itself and leaves room for its floating label.
+CSS = """
+padding-top: 2.4em;
+.lm-wrap { overflow-x: auto; padding: 4px 0; }
+.lm-chips { display: flex; flex-wrap: wrap; gap: 3px; line-height: 1.2; }
+.lm-chip { display: inline-flex; flex-direction: column; align-items: center;
+  padding: 2px 4px; border-radius: 4px; font-family: var(--font-mono); font-size: 14px;
+  white-space: pre; }
+.lm-chip small { font-size: 10px; opacity: .65; }
+.lm-bars { display: grid; grid-template-columns: minmax(5em, max-content) 1fr 4.5em;
+  gap: 3px 8px; align-items: center; font-size: 14px; }
+.lm-tok { font-family: var(--font-mono); white-space: pre; text-align: right; }
+.lm-track { position: relative; height: 1.1em; border-radius: 3px;
+  background: var(--background-fill-secondary); }
+.lm-track span { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 3px; }
+.lm-raw { background: var(--color-accent, #6366f1); opacity: .3; }
+.lm-prob { background: var(--color-accent, #6366f1); }
+.lm-pct { font-variant-numeric: tabular-nums; text-align: right; }
+.lm-cut { opacity: .45; text-decoration: line-through; }
+[data-pick] { cursor: pointer; }
+.lm-bars [data-pick]:hover, .lm-text [data-pick]:hover { outline: 2px solid var(--color-accent); }
+.lm-text { font-size: 16px; line-height: 1.9; white-space: pre-wrap; word-break: break-word; }
+.lm-text span { border-radius: 3px; padding: 1px 0; }
+.lm-prompt { opacity: .55; }
+.lm-chosen { outline: 2px solid var(--body-text-color); }
+.lm-heat { border-collapse: collapse; font-size: 11px; }
+.lm-heat td { width: 18px; height: 18px; min-width: 18px; padding: 0;
+  border: 1px solid var(--background-fill-primary); }
+.lm-heat th { font-family: var(--font-mono); font-weight: normal; white-space: pre;
+  padding: 0 4px; }
+.lm-heat thead th { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left;
+  padding: 4px 0; }
+.lm-heat tbody th { text-align: right; }
+.lm-cols { display: flex; flex-wrap: wrap; gap: 16px; }
+.lm-col { flex: 1 1 240px; min-width: 220px; }
+.lm-col h4 { margin: 0 0 2px; }
+.lm-col code { font-size: 12px; }
+.lm-cont { margin: 6px 0 0; padding-left: 1.2em; font-size: 14px; }
+.lm-meter { height: 12px; border-radius: 6px; background: var(--background-fill-secondary);
+  overflow: hidden; }
+.lm-meter span { display: block; height: 100%; background: var(--color-accent); }
+"""
+# One listener on the component's root survives every re-render of its content.
+PICK_JS = """
+element.addEventListener('click', (e) => {
+  const el = e.target.closest('[data-pick]');
+  if (el) trigger('select', {index: Number(el.dataset.pick), value: el.dataset.value});
+});
+"""
+CHIP_COLOURS = ("rgba(99,102,241,.22)", "rgba(16,185,129,.22)", "rgba(245,158,11,.25)",
+                "rgba(236,72,153,.20)", "rgba(14,165,233,.22)")
+
+
+def view(label_key: str, clickable: bool = False, value: str = "", **kwargs) -> gr.HTML:
+    """A labelled gr.HTML with the shared styles; ``clickable`` sends select events."""
+    return gr.HTML(value, label=t(label_key), show_label=True, container=True, css_template=CSS,
+                   js_on_load=PICK_JS if clickable else None, **kwargs)
+
+
+def esc(text: str) -> str:
+    """Escape model text for HTML."""
+    return html.escape(text, quote=True)
+
+
+def chips(tokens: Sequence[dict]) -> str:
+    """Tokens as coloured chips with their id underneath (tooltip: id and exact text)."""
+    out = []
+    for i, tok in enumerate(tokens):
+        colour = CHIP_COLOURS[i % len(CHIP_COLOURS)]
+        tip = esc(f"id {tok['id']}: {tok['token']!r}")
+        out.append(f'<span class="lm-chip" style="background:{colour}" title="{tip}">'
+                   f'{esc(tok["display"])}<small>{tok["id"]}</small></span>')
+    return f'<div class="lm-wrap"><div class="lm-chips">{"".join(out)}</div></div>'
+
+
+def meter(fraction: float) -> str:
+    """A horizontal fill bar with the percentage written after it."""
+    pct = max(0.0, min(1.0, fraction)) * 100
+    return (f'<div class="lm-bars" style="grid-template-columns:1fr 4.5em">'
+            f'<div class="lm-meter"><span style="width:{pct:.2f}%"></span></div>'
+            f'<div class="lm-pct">{fraction:.1%}</div></div>')
+
+
+def bars(rows: Sequence[dict], pick: bool = False, scale: float | None = None) -> str:
+    """Probability bars: rows of {"display", "value", "raw"?, "cut"?, "id"?}.
+
+    ``value`` (0..1) is the solid bar and the number; ``raw`` a lighter bar behind it. With
+    ``pick`` each row is clickable and sends its position and id as a select event.
+    """
+    top = scale or max([r["value"] for r in rows] + [r.get("raw", 0.0) for r in rows] + [1e-9])
+    cells = []
+    for i, row in enumerate(rows):
+        cls = ' class="lm-cut"' if row.get("cut") else ""
+        attrs = f' data-pick="{i}" data-value="{row.get("id", "")}"' if pick else ""
+        raw = row.get("raw")
+        raw_bar = (f'<span class="lm-raw" style="width:{100 * raw / top:.2f}%"></span>'
+                   if raw is not None else "")
+        width = 100 * max(row["value"], 0.0) / top
+        cells.append(
+            f'<div class="lm-tok"{attrs}><span{cls}>{esc(row["display"])}</span></div>'
+            f'<div class="lm-track"{attrs}>{raw_bar}'
+            f'<span class="lm-prob" style="width:{width:.2f}%"></span></div>'
+            f'<div class="lm-pct"><span{cls}>{_number(row["value"], row.get("percent", True))}'
+            f'</span></div>')
+    return f'<div class="lm-bars">{"".join(cells)}</div>'
+
+
+def _number(value: float, percent: bool) -> str:
+    if not percent:
+        return f"{value:.3f}"
+    return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.1e}"
+
+
+def probability_colour(p: float) -> str:
+    """Red (surprising) through yellow to green (likely), translucent for either theme."""
+    hue = 120 * max(0.0, min(1.0, p)) ** 0.5  # sqrt: most sampled tokens are well under 50%
+    return f"hsla({hue:.0f}, 85%, 50%, .35)"
+
+
+def coloured_text(prompt: str, steps: Sequence[dict], chosen: int | None = None) -> str:
+    """The prompt in grey, then each generated piece coloured by its probability.
+
+    ``steps``: [{"text", "display", "probability"}]; pieces are clickable by step index.
+    """
+    out = [f'<span class="lm-prompt">{esc(prompt)}</span>']
+    for i, step in enumerate(steps):
+        tip = esc(f"{step['display']}  {step['probability']:.1%}")
+        cls = ' class="lm-chosen"' if i == chosen else ""
+        out.append(f'<span{cls} data-pick="{i}" data-value="{i}" title="{tip}" '
+                   f'style="background:{probability_colour(step["probability"])}">'
+                   f'{esc(step["text"])}</span>')
+    return f'<div class="lm-text">{"".join(out)}</div>'
+
+
+def heatmap(tokens: Sequence[str], weights: Sequence[Sequence[float]]) -> str:
+    """A T x T table: row i, column j shaded by how much token i attends to token j."""
+    head = "".join(f"<th>{esc(tok)}</th>" for tok in tokens)
+    rows = []
+    for i, (tok, row) in enumerate(zip(tokens, weights, strict=True)):
+        cells = []
+        for j, w in enumerate(row):
+            if j > i and w < 1e-6:
+                cells.append("<td></td>")
+                continue
+            alpha = math.sqrt(max(0.0, min(1.0, w)))  # sqrt keeps weak links visible
+            cells.append(f'<td title="{esc(tokens[j])} ← {esc(tok)}: {w:.3f}" '
+                         f'style="background:rgba(37,99,235,{alpha:.3f})"></td>')
+        rows.append(f"<tr><th>{esc(tok)}</th>{''.join(cells)}</tr>")
+    return (f'<div class="lm-wrap"><table class="lm-heat"><thead><tr><th></th>{head}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def scatter(points: Sequence[dict], width: int = 560, height: int = 400) -> str:
+    """An SVG map of {"word", "x", "y"} points, each dot labelled with its word."""
+    pad, label_room = 30, 110  # room on the right for the last word's label
+    xs, ys = [p["x"] for p in points], [p["y"] for p in points]
+
+    def fit(v: float, values: list[float], start: float, end: float) -> float:
+        lo, hi = min(values), max(values)
+        return start + (v - lo) / ((hi - lo) or 1.0) * (end - start)
+
+    dots, labels = [], []  # labels: (x, y) of those placed so far
+    for p, colour in zip(points, _palette(len(points)), strict=True):
+        x = fit(p["x"], xs, pad, width - label_room)
+        y = fit(p["y"], ys, height - pad, pad)  # SVG's y grows downwards
+        label_y = y + 5
+        # Close words (Paris, London…) would print on top of each other: step down a line.
+        while any(abs(label_y - ly) < 16 and abs(x - lx) < 80 for lx, ly in labels):
+            label_y += 16
+        labels.append((x, label_y))
+        tip = esc(f"{p['word']}: ({p['x']:.2f}, {p['y']:.2f})")
+        leader = (f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 8:.1f}" y2="{label_y - 5:.1f}" '
+                  f'stroke="{colour}"/>' if label_y != y + 5 else "")
+        dots.append(f'<g><title>{tip}</title>{leader}<circle cx="{x:.1f}" cy="{y:.1f}" r="6" '
+                    f'fill="{colour}"/><text x="{x + 9:.1f}" y="{label_y:.1f}" '
+                    f'fill="currentColor" font-size="15">{esc(p["word"])}</text></g>')
+    frame = (f'<rect x="1" y="1" width="{width - 2}" height="{height - 2}" fill="none" '
+             f'stroke="currentColor" stroke-opacity=".15"/>')
+    return (f'<div class="lm-wrap"><svg viewBox="0 0 {width} {height}" width="100%" '
+            f'style="max-width:{width}px">{frame}{"".join(dots)}</svg></div>')
+
+
+def _palette(n: int) -> list[str]:
+    return [f"hsl({(i * 360 / max(n, 1) + 220) % 360:.0f}, 70%, 50%)" for i in range(n)]
+
+
+def columns(blocks: Sequence[tuple[str, str, str]]) -> str:
+    """Side-by-side columns of (title, subtitle, body HTML); titles are model data."""
+    cols = [f'<div class="lm-col"><h4>{esc(title)}</h4><code>{esc(sub)}</code>{body}</div>'
+            for title, sub, body in blocks]
+    return f'<div class="lm-cols">{"".join(cols)}</div>'
+
+
+def continuations(texts: Sequence[str]) -> str:
+    """A numbered list of sampled continuations."""
+    items = "".join(f"<li>…{esc(text)}</li>" for text in texts)
+    return f'<ol class="lm-cont">{items}</ol>'

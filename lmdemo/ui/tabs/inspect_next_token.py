@@ -1,0 +1,123 @@
+"""Next-token explorer: one forward pass, then sliders re-shape the cached odds at once.
+
+Per visitor, a gr.State holds {"prompt": text the logits belong to, "logits": (vocab,)}.
+Moving a slider only re-shapes those logits; adding a token runs the model one more step.
+"""
+
+from __future__ import annotations
+
+import random
+
+import gradio as gr
+import torch
+
+from ...engine.sampling import choose, next_token_distribution
+from ...errors import InputError
+from ...inspection import api_next_token, append_token, distribution, next_token_logits_for
+from ...params import TEMPERATURE, TOP_K, TOP_P, make_params
+from ...tasks import TaskService
+from ..adapters import user_errors
+from ..i18n import t
+from . import inspect_html as H
+
+EXAMPLE = "The capital of France is"
+TOP_N = 15
+
+
+def step(service: TaskService, prompt: str) -> dict:
+    """Run the model on ``prompt`` once: the state the sliders then re-shape."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InputError("Type the start of a sentence to see what the model expects next.")
+    return {"prompt": prompt, "logits": next_token_logits_for(service.loaded, prompt)}
+
+
+def chart(service: TaskService, state: dict | None, temperature: float, top_k: float,
+          top_p: float) -> tuple[str, float, int, list[dict]]:
+    """Bars, entropy in bits, kept count and the candidates shown, from cached logits."""
+    if not state:
+        return "", 0.0, 0, []
+    dist = distribution(service.loaded, state["logits"], temperature, int(top_k), top_p, TOP_N)
+    candidates = dist["candidates"]
+    rows = [{"display": c["display"], "value": c["probability"], "raw": c["raw_probability"],
+             "cut": not c["kept"], "id": c["id"]} for c in candidates]
+    return (H.bars(rows, pick=True, scale=1.0), round(dist["entropy_bits"], 3),
+            dist["kept_count"], candidates)
+
+
+def sample_id(state: dict, temperature: float, top_k: float, top_p: float) -> int:
+    """Draw one token id the way the engine would with these settings (fresh random seed)."""
+    params = make_params(temperature=temperature, top_k=top_k, top_p=top_p)
+    probs = next_token_distribution(state["logits"], params)
+    generator = torch.Generator().manual_seed(random.randrange(2**31))
+    return choose(probs, None if params.greedy else generator)
+
+
+def build_next_token_tab(service: TaskService) -> None:
+    """Add the Next-token view and its ``/next_token`` endpoint."""
+
+    def api(prompt: str, temperature: float = 1.0, top_k: int = 0,
+            top_p: float = 1.0) -> list[dict]:
+        """Likely next tokens [{"token", "probability"}], best first, filtered ones left out."""
+        return api_next_token(service.loaded, prompt, temperature, top_k, top_p)
+
+    def run(prompt: str, temperature: float, top_k: float, top_p: float):
+        state = step(service, prompt)
+        return (state, *chart(service, state, temperature, top_k, top_p))
+
+    def reshape(state: dict | None, temperature: float, top_k: float, top_p: float):
+        return chart(service, state, temperature, top_k, top_p)
+
+    def add(token_id: int, state: dict | None, shown: list[dict], temperature: float,
+            top_k: float, top_p: float):
+        if not state:
+            raise InputError("Press the button to compute the next-token odds first.")
+        token = next((c["token"] for c in shown if c["id"] == token_id), None)
+        if token is None:
+            token = service.loaded.tokenizer.decode([token_id])  # type: ignore[attr-defined]
+        prompt = append_token(state["prompt"], token)
+        return (prompt, *run(prompt, temperature, top_k, top_p))
+
+    def clicked(state, shown, temperature, top_k, top_p, evt: gr.SelectData):
+        return add(int(evt.value), state, shown, temperature, top_k, top_p)
+
+    def sampled(state, shown, temperature, top_k, top_p):
+        if not state:
+            raise InputError("Press the button to compute the next-token odds first.")
+        return add(sample_id(state, temperature, top_k, top_p), state, shown, temperature,
+                   top_k, top_p)
+
+    with gr.Tab(t("tab_next_token"), id="inspect-next-token"):
+        # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
+        gr.api(user_errors(api), api_name="next_token")
+        gr.Markdown(t("explain_next_token"))
+        state = gr.State(None)
+        shown = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=2):
+                prompt = gr.Textbox(value=EXAMPLE, label=t("prompt"), lines=3, max_lines=12)
+                with gr.Row():
+                    go = gr.Button(t("next_token_run"), variant="primary")
+                    sample = gr.Button(t("sample_token"))
+                temperature = gr.Slider(TEMPERATURE.low, TEMPERATURE.high, value=1.0,
+                                        step=TEMPERATURE.step, label=t("temperature"))
+                top_k = gr.Slider(TOP_K.low, 100, value=10, step=1, label=t("top_k"))
+                top_p = gr.Slider(TOP_P.low, TOP_P.high, value=1.0, step=TOP_P.step,
+                                  label=t("top_p"))
+                with gr.Row():
+                    entropy = gr.Number(label=t("entropy_bits"), interactive=False)
+                    kept = gr.Number(label=t("kept_count"), interactive=False)
+            with gr.Column(scale=3):
+                bars = H.view("next_token_chart", clickable=True)
+                gr.Markdown(t("next_token_legend"))
+    knobs = [temperature, top_k, top_p]
+    chart_out = [bars, entropy, kept, shown]
+    gr.on([go.click, prompt.submit], user_errors(run), inputs=[prompt, *knobs],
+          outputs=[state, *chart_out], api_visibility="private")
+    gr.on([k.change for k in knobs], user_errors(reshape), inputs=[state, *knobs],
+          outputs=chart_out, api_visibility="private", show_progress="hidden",
+          trigger_mode="always_last")
+    step_out = [prompt, state, *chart_out]
+    bars.select(user_errors(clicked), inputs=[state, shown, *knobs], outputs=step_out,
+                api_visibility="private")
+    sample.click(user_errors(sampled), inputs=[state, shown, *knobs], outputs=step_out,
+                 api_visibility="private")

@@ -1,0 +1,26 @@
+"""The "Look inside" tab: one sub-tab per view of the model's inner workings."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ...tasks import TaskService
+from ..i18n import t
+from .inspect_attention import build_attention_tab
+from .inspect_bias import build_bias_tab
+from .inspect_embeddings import build_embeddings_tab
+from .inspect_generation import build_generation_tab
+from .inspect_next_token import build_next_token_tab
+from .inspect_tokens import build_tokens_tab
+
+VIEWS = (build_tokens_tab, build_next_token_tab, build_generation_tab, build_attention_tab,
+         build_embeddings_tab, build_bias_tab)
+
+
+def build_inspect_tab(service: TaskService) -> None:
+    """Add the "Look inside" tab with its six views and their API endpoints."""
+    with gr.Tab(t("tab_inspect"), id="inspect"):
+        gr.Markdown(t("inspect_intro"))
+        with gr.Tabs():
+            for build in VIEWS:
+                build(service)
