@@ -18,7 +18,7 @@ import torch  # noqa: E402
 
 from lmdemo.config import AppConfig  # noqa: E402
 
-TINY_CONTEXT = 128
+TINY_CONTEXT = 512
 
 
 def gpt2_tokenizer_folder(dest: Path) -> Path:

@@ -7,6 +7,7 @@ from lmdemo.errors import ModelLoadError, UnknownModelError
 from lmdemo.models import CATALOG, ModelManager, resolve
 from lmdemo.models.catalog import BUNDLED, FOLDER, HUB
 from lmdemo.models.hub import hub_reachable, in_local_cache
+from tests.conftest import TINY_CONTEXT
 
 
 def test_catalog_has_the_required_models():
@@ -35,7 +36,7 @@ def test_resolve_local_folder(tiny_model_dir):
 
 def test_loading_by_path_gives_real_gpt2_tokenizer(tiny_loaded):
     assert tiny_loaded.tokenizer("Hello world")["input_ids"] == [15496, 995]
-    assert tiny_loaded.context_window == 128
+    assert tiny_loaded.context_window == TINY_CONTEXT
     assert tiny_loaded.model.config.model_type == "gpt2"
     assert "chosen explicitly" in tiny_loaded.reason
 

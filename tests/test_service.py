@@ -4,7 +4,7 @@ import pytest
 
 from lmdemo.errors import InputError
 from lmdemo.params import make_params
-from lmdemo.tasks import TaskService
+from lmdemo.tasks import TASKS, TaskService
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +40,19 @@ def test_preview_is_the_prompt_that_runs(service):
                       params=make_params(temperature=0, max_new_tokens=5))
     prompt, _ = service.preview("answer", "Paris is in France.", "Where is Paris?",
                                 max_new_tokens=5)
-    assert run.prompt == prompt == "Paris is in France.\n\nQ: Where is Paris?\nA:"
+    assert run.prompt == prompt
+    assert prompt.endswith("Text: Paris is in France.\nQuestion: Where is Paris?\nAnswer:")
     assert "\n" not in run.answer()
 
 
-def test_long_article_is_trimmed_not_the_tldr(service):
+@pytest.mark.parametrize("preset", ["tuned", "paper"])
+def test_long_article_is_trimmed_not_the_cue(service, preset):
     article = "The council met today. " * 200
-    run = service.run("summarize", article, params=make_params(max_new_tokens=20))
-    assert run.prompt.endswith("\n\nTL;DR:")
+    template = TASKS["summarize"].preset(preset)
+    run = service.run("summarize", article, params=make_params(max_new_tokens=20),
+                      template=template)
+    assert run.prompt.endswith(template.rsplit("{article}", 1)[1])
+    assert run.prompt.count("The council met today.") < 200
     assert "article was cut" in run.notice
     assert len(service.engine.encode(run.prompt)) + 20 <= service.loaded.context_window
     run.answer()
@@ -76,3 +81,18 @@ def test_sentiment_probabilities(service):
     assert result.label in ("positive", "negative")
     uncalibrated = service.sentiment("A wonderful film.", calibrate=False)
     assert uncalibrated.calibrated == pytest.approx(uncalibrated.raw)
+
+
+def test_paper_presets_are_the_gpt2_prompts(service):
+    prompt, _ = service.preview("answer", "Paris is in France.", "Where is Paris?",
+                                max_new_tokens=5, template=TASKS["answer"].preset("paper"))
+    assert prompt == "Paris is in France.\n\nQ: Where is Paris?\nA:"
+    assert TASKS["summarize"].preset("paper") == "{article}\n\nTL;DR:"
+    with pytest.raises(InputError, match="no prompt preset 'fancy'; presets: tuned, paper"):
+        TASKS["summarize"].preset("fancy")
+
+
+def test_template_too_long_for_the_window_is_explained(service):
+    template = "word " * 600 + "{article}"
+    with pytest.raises(InputError, match="template alone takes about"):
+        service.run("summarize", "An article.", params=make_params(), template=template)

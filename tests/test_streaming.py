@@ -53,7 +53,7 @@ def test_stop_sequence_ends_generation(tiny_engine):
 
 
 def test_long_prompt_is_cut_to_fit_context(tiny_engine, tiny_loaded):
-    text = "word " * 400
+    text = "word " * 1200
     request = tiny_engine.submit(text, make_params(max_new_tokens=20))
     completion = request.result()
     assert completion.prompt_tokens + 20 <= tiny_loaded.context_window

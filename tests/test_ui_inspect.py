@@ -12,6 +12,7 @@ from lmdemo.ui.tabs.inspect_embeddings import neighbour_view, word_map
 from lmdemo.ui.tabs.inspect_generation import alternatives, branch_ids, stream_steps
 from lmdemo.ui.tabs.inspect_prompting import WITH_CUE, WITHOUT_CUE, compare_stream
 from lmdemo.ui.tabs.inspect_tokens import tokenizer_view
+from tests.conftest import TINY_CONTEXT
 from tests.ui_server import running_app
 
 ENDPOINTS = {
@@ -116,8 +117,9 @@ def test_bad_input_gets_a_message(client, args, api_name, message):
 
 def test_tokenizer_view_counts_both_tokenizers(service):
     live, gpt2, n_live, n_gpt2, n_chars, window, meter = tokenizer_view(service, "Hello world")
-    assert (n_live, n_gpt2, n_chars, window) == (2, 2, 11, 128)
-    assert live.count('class="lm-chip"') == 2 and "␣world" in gpt2 and "1.6%" in meter
+    assert (n_live, n_gpt2, n_chars, window) == (2, 2, 11, TINY_CONTEXT)
+    assert live.count('class="lm-chip"') == 2 and "␣world" in gpt2
+    assert f"{100 * 2 / TINY_CONTEXT:.1f}%" in meter
 
 
 def test_sliders_reshape_cached_logits_without_the_model(service, monkeypatch):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from ..engine import Engine, Request
+from ..errors import InputError
 from ..params import SamplingParams
 from .prompts import render
 
@@ -22,6 +23,17 @@ class TextTask:
     defaults: Mapping[str, object] = field(default_factory=dict)
     stop: tuple[str, ...] = ()
     postprocess: Callable[[str], str] = str.strip
+    # named alternative templates ("tuned", "paper"); ``template`` is the default
+    presets: Mapping[str, str] = field(default_factory=dict)
+
+    def preset(self, name: str | None) -> str:
+        """The template of a named preset, or the default template for None."""
+        if name is None:
+            return self.template
+        if name not in self.presets:
+            choices = ", ".join(self.presets) or "none"
+            raise InputError(f"Task {self.name} has no prompt preset {name!r}; presets: {choices}.")
+        return self.presets[name]
 
 
 @dataclass
@@ -61,7 +73,12 @@ def build_prompt(
     if slot is None or total <= room or slot not in values:
         return prompt, ""
     slot_ids = engine.encode(values[slot])
-    keep = max(1, len(slot_ids) - (total - room) - 2)
+    keep = len(slot_ids) - (total - room) - 2
+    if keep < 1:
+        raise InputError(f"The prompt template alone takes about {total - len(slot_ids)} tokens, "
+                         f"which leaves no room for the {slot} in the model's {window}-token "
+                         f"window with {max_new_tokens} new tokens. Shorten the template or "
+                         "lower max new tokens.")
     tokenizer = engine.loaded.tokenizer
     values[slot] = tokenizer.decode(slot_ids[:keep], skip_special_tokens=True)  # type: ignore
     notice = (f"The {slot} was cut to its first {keep} of {len(slot_ids)} tokens so that the "

@@ -20,11 +20,17 @@ from .prompts import render
 LABELS = ("positive", "negative")
 CONTENT_FREE = ("N/A", "", "[MASK]")
 
-TEMPLATE = (
-    "Review: a gorgeous, witty and moving film.\nSentiment: positive\n\n"
-    "Review: dull, clumsy and far too long.\nSentiment: negative\n\n"
-    "Review: {text}\nSentiment:"
+# Four balanced examples, written for lmdemo in SST's lower-cased, tokenised style (" , ",
+# "n't"); none is taken from an evaluation set. Tuned with `python -m lmdemo eval sst2` on the
+# first 200 SST-2 dev rows: 2 examples 79.5%, these 4 89.0%, 6 or 8 examples no better.
+EXAMPLES = (
+    ("a sweet , clever and beautifully acted film .", "positive"),
+    ("dull , clumsy and far too long .", "negative"),
+    ("the actors seem to be having fun , and so are we .", "positive"),
+    ("a tired retread that never finds its own voice .", "negative"),
 )
+TEMPLATE = "".join(f"Review: {text}\nSentiment: {label}\n\n" for text, label in EXAMPLES) + (
+    "Review: {text}\nSentiment:")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,21 @@ def label_token_ids(loaded: LoadedModel, labels: tuple[str, ...] = LABELS) -> li
     return ids
 
 
+@torch.inference_mode()
+def last_position_logits(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
+    """Logits ``(vocab,)`` for the token after ``ids``.
+
+    Only the last position goes through the output layer: with Gemma's 262k-word vocabulary
+    that layer costs more than the rest of the model for a short prompt.
+    """
+    inputs = torch.tensor([ids], dtype=torch.long, device=loaded.device)
+    try:
+        out = loaded.model(input_ids=inputs, use_cache=False, logits_to_keep=1)
+    except TypeError:  # a model class without logits_to_keep
+        return next_token_logits(loaded, ids)
+    return out.logits[0, -1].float().cpu()
+
+
 class SentimentScorer:
     """Scores label words for one model; caches the calibration of each template."""
 
@@ -64,7 +85,7 @@ class SentimentScorer:
 
     def label_probs(self, prompt: str) -> torch.Tensor:
         """Probabilities of the label words, renormalised over the labels only, ``(L,)``."""
-        logits = next_token_logits(self.loaded, self._encode(prompt))
+        logits = last_position_logits(self.loaded, self._encode(prompt))
         return torch.softmax(logits[self._label_ids], dim=-1)
 
     def calibration(self, template: str) -> torch.Tensor:

@@ -49,10 +49,13 @@ EN: dict[str, str] = {
     "calibrate": "Calibrate with content-free inputs",
     "help_generate": "The model continues your text one token at a time. Higher temperature "
                      "means more surprising choices; the same seed always gives the same text.",
-    "help_summarize": "The GPT-2 paper's trick: put **TL;DR:** after the article and let the "
-                      "model continue. The answer is trimmed to whole sentences.",
-    "help_answer": "The context and question are written as **Q:** … **A:** and the model's "
-                   "answer is cut at the end of the answer line.",
+    "help_summarize": "Two worked examples (article → one-sentence summary) show the model the "
+                      "task, and it continues after **Summary:**. The GPT-2 paper's **TL;DR:** "
+                      "prompt is one click away under *Prompt sent*; it scores far worse with "
+                      "a small model (see the README), and the comparison below shows why.",
+    "help_answer": "A few examples of text, question and shortest answer teach the model to "
+                   "copy a short span; its answer is cut at the end of the answer line. The "
+                   "GPT-2 paper's **Q:** … **A:** prompt is a preset under *Prompt sent*.",
     "help_sentiment": "No text is generated. The model reads a few labelled examples and "
                       "your text, and we compare how likely it finds the next word "
                       "*positive* versus *negative*. Calibration divides out the model's "
@@ -60,6 +63,8 @@ EN: dict[str, str] = {
     "help_translate": "A few example pairs `english = target` teach the pattern; the model "
                       "completes the last line. The first line of its answer is kept.",
     "live_model": "Live model",
+    "preset_tuned": "Use the tuned few-shot prompt",
+    "preset_paper": "Use the GPT-2 paper's prompt",
     "before_calibration": "Before calibration",
     # ---- look inside the model (lmdemo.inspection) ----
     "tab_inspect": "Look inside",
@@ -174,15 +179,19 @@ ZH: dict[str, str] = {
     "calibrate": "用无内容输入进行校准",
     "help_generate": "模型一次一个词元地续写你的文本。温度越高，选择越出人意料；"
                      "相同的种子总会得到相同的文本。",
-    "help_summarize": "GPT-2 论文中的技巧：在文章后加上 **TL;DR:**，让模型续写。"
-                      "结果会裁剪为完整的句子。",
-    "help_answer": "上下文和问题被写成 **Q:** … **A:** 的形式，模型的回答在答案行末尾截断。",
+    "help_summarize": "两个示例（文章 → 一句话摘要）向模型展示任务，模型在 **Summary:** 之后续写。"
+                      "GPT-2 论文的 **TL;DR:** 提示词在 *发送的提示词* 中一键可用；"
+                      "对小模型来说它的得分差得多（见 README），下方的对比展示了原因。",
+    "help_answer": "几个“文本、问题、最短答案”的示例教模型照抄一小段原文；答案在答案行末尾截断。"
+                   "GPT-2 论文的 **Q:** … **A:** 提示词是 *发送的提示词* 中的一个预设。",
     "help_sentiment": "这里不生成文本。模型先读几个带标签的例子和你的文本，"
                       "我们比较它认为下一个词是 *positive* 还是 *negative* 的概率。"
                       "校准会用“N/A”等无内容输入测出模型对某个标签的偏好并将其除去。",
     "help_translate": "几组 `英文 = 目标语言` 的例句教会模型这个模式；模型补全最后一行，"
                       "只保留答案的第一行。",
     "live_model": "当前模型",
+    "preset_tuned": "使用调优后的少样本提示词",
+    "preset_paper": "使用 GPT-2 论文中的提示词",
     "before_calibration": "校准前",
     # ---- 模型内部 (lmdemo.inspection) ----
     "tab_inspect": "模型内部",

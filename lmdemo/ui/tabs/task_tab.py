@@ -71,6 +71,11 @@ def build_task_tab(service: TaskService, spec: TabSpec, api_fn: Callable) -> Non
                 notice = gr.Markdown()
         with gr.Accordion(t("prompt_sent"), open=False):
             template = gr.Textbox(value=task.template, lines=4, label=t("template"))
+            with gr.Row():
+                for name, text in task.presets.items():
+                    preset = gr.Button(t(f"preset_{name}"), size="sm")
+                    preset.click(lambda text=text: text, outputs=template,
+                                 api_visibility="private", show_progress="hidden")
             sent = gr.Textbox(lines=8, interactive=False, label=t("sent_prompt"),
                               buttons=["copy"])
         controls = decoding_controls(task.defaults)

@@ -1,0 +1,91 @@
+"""``python -m lmdemo eval TASK``: load data, run the task through TaskService, print scores."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from ..config import load_config
+from ..errors import InputError
+from ..tasks import TASKS, TaskService
+from .datasets import DEFAULT_DATA, LOADERS
+from .runners import PRESET_TASKS, RUNNERS, EvalResult
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of the ``eval`` subcommand."""
+    parser.add_argument("task", choices=sorted(RUNNERS), help="which task to evaluate")
+    parser.add_argument("--data", type=Path, help="data file (default: the task's dev set: "
+                        + ", ".join(f"{k}={v}" for k, v in DEFAULT_DATA.items()) + ")")
+    parser.add_argument("--model", help="model name (default: the app's default model)")
+    parser.add_argument("--offset", type=int, default=0, help="skip the first N rows "
+                        "(e.g. to score a held-out part after tuning on the first rows)")
+    parser.add_argument("--limit", type=int, help="score at most N rows")
+    parser.add_argument("--json", type=Path, dest="json_out",
+                        help="write scores, settings and every output to this JSON file")
+    parser.add_argument("--threads", type=int, help="CPU threads for torch (on a busy, "
+                        "shared CPU, 1 can be much faster than the default)")
+    parser.add_argument("--preset", help="score a named prompt preset instead of the default "
+                        "template, e.g. 'paper' for the GPT-2 paper's TL;DR or Q:/A: prompt")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one evaluation as described by parsed ``eval`` arguments; returns the exit code."""
+    path = args.data or DEFAULT_DATA[args.task]
+    rows = LOADERS[args.task](path)
+    if args.offset < 0 or (args.limit is not None and args.limit < 1):
+        raise InputError("--offset must be 0 or more and --limit 1 or more.")
+    end = None if args.limit is None else args.offset + args.limit
+    total, rows = len(rows), rows[args.offset:end]
+    if not rows:
+        raise InputError(f"{path} has {total} rows, so --offset {args.offset} leaves none.")
+    template = None
+    if args.preset:
+        if args.task not in PRESET_TASKS:
+            raise InputError(f"--preset applies to {', '.join(PRESET_TASKS)}, not {args.task}.")
+        template = TASKS[PRESET_TASKS[args.task]].preset(args.preset)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    config = load_config([])
+    if args.model:
+        config = config.with_overrides(model=args.model)
+    service = TaskService(config)
+    try:
+        result = RUNNERS[args.task](service, rows, progress=_progress(args, args.task),
+                                    template=template)
+    finally:
+        service.close()
+    result.settings.update({"data": str(path), "offset": args.offset, "limit": args.limit,
+                            "preset": args.preset or "default"})
+    print(format_result(result))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(asdict(result), indent=1, default=str) + "\n",
+                                 encoding="utf-8")
+    return 0
+
+
+def _progress(args: argparse.Namespace, desc: str):
+    if args.no_progress:
+        return lambda items: items
+    from tqdm import tqdm
+
+    return lambda items: tqdm(items, desc=desc, file=sys.stderr, unit="row")
+
+
+def format_result(result: EvalResult) -> str:
+    """A small text table: each metric for the model and for the baseline."""
+    s = result.settings
+    span = f"rows {s.get('offset', 0)}..{s.get('offset', 0) + result.rows - 1}"
+    lines = [f"{result.task} on {s.get('data', '?')} ({span}, n={result.rows}), "
+             f"model {result.model}, {result.seconds:.0f} s",
+             f"{'metric':<22}{'model':>10}{'baseline':>10}"]
+    for name, value in result.metrics.items():
+        lines.append(f"{name:<22}{value:>10.3f}{result.baseline.get(name, float('nan')):>10.3f}")
+    lines.append(f"baseline: {result.baseline_name}")
+    return "\n".join(lines)

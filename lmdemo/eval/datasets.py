@@ -1,0 +1,96 @@
+"""Read evaluation sets: SST-2-style TSV, QA TSV and JSON-lines articles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Where each task's data lives when --data is not given (relative to the repository root).
+DEFAULT_DATA = {
+    "sst2": REPO_ROOT.parent / "shared" / "data" / "sst2-dev.tsv",
+    "qa": REPO_ROOT.parent / "shared" / "data" / "qa-dev.tsv",
+    "summarize": REPO_ROOT / "tests" / "data" / "articles.jsonl",
+}
+
+
+@dataclass(frozen=True)
+class SentimentExample:
+    """A text and its label: 1 positive, 0 negative."""
+
+    text: str
+    label: int
+
+
+@dataclass(frozen=True)
+class QAExample:
+    """A context, a question and the accepted answers."""
+
+    context: str
+    question: str
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    """A news-style article to summarise."""
+
+    id: str
+    text: str
+
+
+def _lines(path: Path) -> list[tuple[int, str]]:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"Data file {path} does not exist. Pass an existing file with --data.")
+    text = path.read_text(encoding="utf-8")
+    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def load_sst2(path: Path) -> list[SentimentExample]:
+    """Rows ``text<TAB>label`` (1 = positive); a header line is skipped."""
+    rows = []
+    for n, line in _lines(path):
+        text, _, label = line.rpartition("\t")
+        label = label.strip()
+        if n == 1 and label not in ("0", "1"):
+            continue  # header such as "sentence<TAB>label"
+        if not text.strip() or label not in ("0", "1"):
+            raise InputError(f"{path}:{n}: expected 'text<TAB>0|1', got {line[:60]!r}.")
+        rows.append(SentimentExample(text.strip(), int(label)))
+    return rows
+
+
+def load_qa(path: Path) -> list[QAExample]:
+    """Rows ``context<TAB>question<TAB>answer|answer...``; a header line is skipped."""
+    rows = []
+    for n, line in _lines(path):
+        fields = line.split("\t")
+        if n == 1 and [f.strip().lower() for f in fields] == ["context", "question", "answers"]:
+            continue
+        answers = tuple(a.strip() for a in fields[-1].split("|") if a.strip())
+        if len(fields) != 3 or not all(f.strip() for f in fields[:2]) or not answers:
+            raise InputError(f"{path}:{n}: expected 'context<TAB>question<TAB>answers', "
+                             f"got {len(fields)} fields.")
+        rows.append(QAExample(fields[0].strip(), fields[1].strip(), answers))
+    return rows
+
+
+def load_articles(path: Path) -> list[Article]:
+    """JSON lines with a ``text`` field (and optionally ``id``)."""
+    rows = []
+    for n, line in _lines(path):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not valid JSON ({exc.msg}).") from None
+        if not isinstance(item, dict) or not str(item.get("text", "")).strip():
+            raise InputError(f"{path}:{n}: each line must be an object with a 'text' field.")
+        rows.append(Article(str(item.get("id", n)), str(item["text"]).strip()))
+    return rows
+
+
+LOADERS = {"sst2": load_sst2, "qa": load_qa, "summarize": load_articles}

@@ -1,0 +1,119 @@
+"""Run one task over a data set through TaskService, exactly as the app runs it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from ..params import make_params
+from ..tasks import TASKS, TaskService
+from . import metrics
+from .baselines import first_sentence, majority_label
+from .datasets import Article, QAExample, SentimentExample
+
+T = TypeVar("T")
+Progress = Callable[[Iterable[T]], Iterable[T]]
+
+
+def _no_progress(items: Iterable[T]) -> Iterable[T]:
+    return items
+
+
+@dataclass
+class EvalResult:
+    """Scores of the model and of a trivial baseline on the same rows, plus each output."""
+
+    task: str
+    model: str
+    rows: int
+    metrics: dict[str, float]
+    baseline: dict[str, float]
+    baseline_name: str
+    settings: dict[str, object] = field(default_factory=dict)
+    records: list[dict[str, object]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def task_params(name: str):
+    """The decoding settings the app uses by default for a generative task."""
+    return make_params(**TASKS[name].defaults)
+
+
+def run_sst2(service: TaskService, rows: Sequence[SentimentExample],
+             progress: Progress = _no_progress, template: str | None = None) -> EvalResult:
+    """Accuracy of calibrated label-word sentiment; baseline: the majority class."""
+    start = time.perf_counter()
+    records: list[dict[str, object]] = []
+    for row in progress(rows):
+        result = service.sentiment(row.text, template)
+        predicted = int(result.label == "positive")
+        records.append({"text": row.text, "label": row.label, "predicted": predicted,
+                        "positive": round(result.calibrated["positive"], 4),
+                        "raw_positive": round(result.raw["positive"], 4)})
+    labels = [row.label for row in rows]
+    majority = majority_label(labels)
+    return EvalResult(
+        task="sst2", model=service.loaded.name, rows=len(rows),
+        metrics={"accuracy": metrics.accuracy([r["predicted"] for r in records], labels)},
+        baseline={"accuracy": metrics.accuracy([majority] * len(labels), labels)},
+        baseline_name=f"majority class ({'positive' if majority else 'negative'})",
+        records=records, seconds=time.perf_counter() - start)
+
+
+def run_qa(service: TaskService, rows: Sequence[QAExample],
+           progress: Progress = _no_progress, template: str | None = None) -> EvalResult:
+    """Exact match and token F1 of the answers; baseline: the context's first sentence."""
+    start = time.perf_counter()
+    params = task_params("answer")
+    records: list[dict[str, object]] = []
+    for row in progress(rows):
+        answer = service.answer(row.context, row.question, params, template).answer()
+        records.append({"question": row.question, "answers": list(row.answers),
+                        "predicted": answer,
+                        "em": metrics.exact_match(answer, row.answers),
+                        "f1": round(metrics.token_f1(answer, row.answers), 4)})
+    leads = [first_sentence(row.context) for row in rows]
+    return EvalResult(
+        task="qa", model=service.loaded.name, rows=len(rows),
+        metrics={"exact_match": metrics.mean(r["em"] for r in records),  # type: ignore[misc]
+                 "f1": metrics.mean(r["f1"] for r in records)},  # type: ignore[misc]
+        baseline={"exact_match": metrics.mean(metrics.exact_match(p, r.answers)
+                                              for p, r in zip(leads, rows, strict=True)),
+                  "f1": metrics.mean(metrics.token_f1(p, r.answers)
+                                     for p, r in zip(leads, rows, strict=True))},
+        baseline_name="first sentence of the context",
+        settings={"params": vars(params), "template": template or TASKS["answer"].template},
+        records=records, seconds=time.perf_counter() - start)
+
+
+def run_summarize(service: TaskService, rows: Sequence[Article],
+                  progress: Progress = _no_progress, template: str | None = None) -> EvalResult:
+    """Length, completeness, repetition and faithfulness; baseline: the lead sentence."""
+    start = time.perf_counter()
+    params = task_params("summarize")
+    records: list[dict[str, object]] = []
+    for row in progress(rows):
+        summary = service.summarize(row.text, params, template).answer()
+        records.append({
+            "id": row.id, "summary": summary,
+            "length_ratio": round(metrics.length_ratio(summary, row.text), 4),
+            "complete_sentence": metrics.ends_complete_sentence(summary),
+            "repeated_trigram": round(metrics.repeated_trigram_rate(summary), 4),
+            "faithfulness": metrics.faithfulness(summary, row.text),
+            "unsupported": metrics.unsupported_facts(summary, row.text),
+        })
+    texts = [row.text for row in rows]
+    return EvalResult(
+        task="summarize", model=service.loaded.name, rows=len(rows),
+        metrics=metrics.summary_scores([str(r["summary"]) for r in records], texts),
+        baseline=metrics.summary_scores([first_sentence(t) for t in texts], texts),
+        baseline_name="lead sentence",
+        settings={"params": vars(params), "template": template or TASKS["summarize"].template},
+        records=records, seconds=time.perf_counter() - start)
+
+
+RUNNERS = {"sst2": run_sst2, "qa": run_qa, "summarize": run_summarize}
+# which task's prompt presets apply to each evaluation
+PRESET_TASKS = {"qa": "answer", "summarize": "summarize"}

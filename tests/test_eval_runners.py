@@ -1,0 +1,93 @@
+"""Runners end to end on the tiny random model, and the ``eval`` command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lmdemo.__main__ import build_parser, main
+from lmdemo.eval import run_qa, run_sst2, run_summarize
+from lmdemo.eval.datasets import Article, QAExample, SentimentExample
+from lmdemo.tasks import TaskService
+
+
+@pytest.fixture(scope="module")
+def service(tiny_config):
+    service = TaskService(tiny_config)
+    yield service
+    service.close()
+
+
+def test_run_sst2_on_three_rows(service):
+    rows = [SentimentExample("a joy to watch .", 1), SentimentExample("awful .", 0),
+            SentimentExample("a triumph .", 1)]
+    seen = []
+    result = run_sst2(service, rows, progress=lambda items: seen.extend(items) or items)
+    assert seen == rows
+    assert result.rows == 3 and len(result.records) == 3
+    assert 0.0 <= result.metrics["accuracy"] <= 1.0
+    assert result.baseline == {"accuracy": pytest.approx(2 / 3)}
+    assert {r["predicted"] for r in result.records} <= {0, 1}
+
+
+def test_run_qa_on_two_rows(service):
+    rows = [QAExample("It is red.", "What colour is it?", ("red",)),
+            QAExample("Tom lives in Rome. He likes it.", "Where does Tom live?", ("Rome",))]
+    result = run_qa(service, rows)
+    assert set(result.metrics) == {"exact_match", "f1"}
+    assert result.baseline["f1"] > 0  # the first sentence contains both answers
+    assert all(isinstance(r["predicted"], str) for r in result.records)
+
+
+def test_run_summarize_on_one_article(service):
+    rows = [Article("a", "Mayor Ana Ruiz opened the bridge on Monday. It cost 5 million.")]
+    result = run_summarize(service, rows)
+    assert set(result.metrics) == set(result.baseline) == {
+        "median_length_ratio", "complete_sentence", "repeated_trigram", "faithfulness"}
+    assert result.baseline["complete_sentence"] == 1.0
+
+
+def test_cli_eval_prints_scores_and_writes_json(tiny_model_dir, tmp_path, capsys):
+    data = tmp_path / "s.tsv"
+    data.write_text("text\tlabel\ngood\t1\nbad\t0\nfine\t1\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    code = main(["eval", "sst2", "--data", str(data), "--model", str(tiny_model_dir),
+                 "--offset", "1", "--limit", "1", "--json", str(out), "--no-progress"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "accuracy" in printed and "baseline" in printed
+    saved = json.loads(out.read_text())
+    assert saved["rows"] == 1 and saved["records"][0]["text"] == "bad"
+
+
+def test_cli_reports_missing_data_as_message(tmp_path, capsys):
+    assert main(["eval", "qa", "--data", str(tmp_path / "none.tsv"), "--no-progress"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_serve_passes_its_flags_through(monkeypatch):
+    import sys
+    import types
+
+    seen = []
+    fake = types.ModuleType("lmdemo.ui.launch")
+    fake.main = seen.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "lmdemo.ui.launch", fake)
+    assert main(["serve", "--port", "7861"]) == 0
+    assert seen == [["--port", "7861"]]
+
+
+def test_eval_rejects_unknown_flags():
+    with pytest.raises(SystemExit):
+        main(["eval", "sst2", "--nope"])
+    assert build_parser().parse_known_args(["eval", "qa"])[0].task == "qa"
+
+
+@pytest.mark.parametrize("flags, message", [(["--offset", "9"], "leaves none"),
+                                            (["--limit", "0"], "--limit 1 or more")])
+def test_cli_rejects_empty_selections(tmp_path, capsys, flags, message):
+    data = tmp_path / "s.tsv"
+    data.write_text("good\t1\n", encoding="utf-8")
+    assert main(["eval", "sst2", "--data", str(data), "--no-progress", *flags]) == 2
+    assert message in capsys.readouterr().err
