@@ -2,8 +2,11 @@
 
 A worker thread owns the model's decoding. Requests wait in a bounded queue, join the
 active set between steps and leave as soon as they finish or are cancelled, so a short
-request never waits for a long one to end. Each request keeps its own sampling settings,
-random generator and stop sequences, so its text never depends on its neighbours.
+request never waits for a long one to end (continuous batching). Every step is one batched
+forward for all running requests over a shared left-padded KV cache (see ``batch.py``);
+models whose cache cannot be padded that way fall back to one forward per request.
+Each request keeps its own sampling settings, random generator and stop sequences, so its
+text never depends on its neighbours.
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ import torch
 from ..errors import BusyError, InputError
 from ..models.loader import LoadedModel
 from ..params import SamplingParams
+from .batch import KVBatch, can_batch
 from .budget import fit_budget
 from .requests import Completion, Request, TokenEvent
-from .sampling import choose, next_token_distribution
+from .sampling import Draw, sample_rows
 from .text import TextTracker
 
 log = logging.getLogger(__name__)
 ALTERNATIVES = 5
+# Prompt tokens prefilled per step before the running streams get their next token: a burst
+# of arrivals joins over a few steps instead of stalling everyone at once.
+PREFILL_TOKENS_PER_STEP = 512
 
 
 @dataclass
@@ -63,6 +70,9 @@ class Engine:
         self.max_active = max_active
         self.max_queue = max_queue
         self._eos = eos_ids(loaded)
+        # None: this model's cache cannot be padded into one batch; step requests one by one
+        self._batch = KVBatch(loaded.model, loaded.device) if can_batch(loaded.model) else None
+        self._rows: list[_Active] = []  # active requests in the order of the batch's rows
         self._pending: collections.deque[_Active] = collections.deque()
         self._active: list[_Active] = []
         self._wake = threading.Condition()
@@ -110,9 +120,10 @@ class Engine:
         return self.submit(prompt, params).result()
 
     def stats(self) -> dict[str, int]:
-        """Numbers of waiting and running requests."""
+        """Numbers of waiting and running requests, and whether steps are batched (1/0)."""
         with self._wake:
-            return {"waiting": len(self._pending), "running": len(self._active)}
+            return {"waiting": len(self._pending), "running": len(self._active),
+                    "batched": int(self._batch is not None)}
 
     def close(self) -> None:
         """Stop the worker; waiting requests are cancelled."""
@@ -130,14 +141,73 @@ class Engine:
                     self._wake.wait()
                 if self._closed:
                     break
-                while self._pending and len(self._active) < self.max_active:
-                    self._active.append(self._pending.popleft())
-            self._step()
+                joining = self._admit()
+            try:
+                if self._batch is not None:
+                    self._batched_step(joining)
+                else:
+                    self._solo_step(joining)
+            except Exception as exc:  # a failed batched forward fails its whole batch
+                log.exception("generation step failed")
+                for state in list(self._active):
+                    self._end(state, "error", exc)
+                if self._batch is not None:
+                    self._batch = KVBatch(self.loaded.model, self.loaded.device)
+                    self._rows = []
         for state in list(self._pending) + self._active:
             self._end(state, "cancelled")
 
-    def _step(self) -> None:
-        """Advance every active request by one token (prefilling new ones first)."""
+    def _admit(self) -> list[_Active]:
+        """Move waiting requests into the active set (caller holds the lock)."""
+        joining: list[_Active] = []
+        budget = PREFILL_TOKENS_PER_STEP
+        while self._pending and len(self._active) < self.max_active:
+            size = len(self._pending[0].request.prompt_ids)
+            if joining and size > budget:
+                break
+            budget -= size
+            state = self._pending.popleft()
+            self._active.append(state)
+            joining.append(state)
+        return joining
+
+    @torch.inference_mode()
+    def _batched_step(self, joining: list[_Active]) -> None:
+        """Prefill newcomers, give every active request one token, then one batched forward."""
+        batch = self._batch
+        assert batch is not None
+        rows = list(self._rows)  # row i of the batch cache decodes for rows[i]
+        newcomers = [state for state in joining if not state.request.cancelled]
+        if newcomers:
+            prompts = [state.request.prompt_ids for state in newcomers]
+            cache, logits = batch.prefill(prompts)  # (n, vocab)
+            batch.add(cache, [len(ids) for ids in prompts])
+            for state, row_logits in zip(newcomers, logits, strict=True):
+                state.logits = row_logits
+            rows.extend(newcomers)
+        live = [i for i, state in enumerate(rows) if not state.request.cancelled]
+        draws = dict(zip(live, self._draw([rows[i] for i in live]), strict=True))
+        keep, tokens = [], []
+        for index, state in enumerate(rows):
+            reason = self._accept(state, draws[index]) if index in draws else "cancelled"
+            if reason:
+                self._end(state, reason)
+            else:
+                keep.append(index)
+                tokens.append(state.tracker.ids[-1])
+        for state in joining:  # cancelled before their prefill
+            if state in self._active and state not in rows:
+                self._end(state, "cancelled")
+        batch.keep(keep)
+        self._rows = [rows[i] for i in keep]
+        if not keep:
+            return
+        logits = batch.decode(tokens)  # (rows, vocab)
+        for state, row_logits in zip(self._rows, logits, strict=True):
+            state.logits = row_logits
+
+    def _solo_step(self, joining: list[_Active]) -> None:
+        """Fallback for models we cannot batch: one forward per active request."""
         for state in list(self._active):
             try:
                 if state.request.cancelled:
@@ -145,7 +215,7 @@ class Engine:
                     continue
                 if state.logits is None:
                     self._forward(state, state.request.prompt_ids)
-                reason = self._sample(state)
+                reason = self._accept(state, self._draw([state])[0])
                 if reason:
                     self._end(state, reason)
                 else:
@@ -162,23 +232,24 @@ class Engine:
         state.cache = out.cache
         state.logits = out.logits[0, -1].float().cpu()
 
-    def _sample(self, state: _Active) -> str:
-        """Pick the next token, stream it, and return a finish reason or ''."""
-        request = state.request
-        assert state.logits is not None
-        probs = next_token_distribution(state.logits, request.params, state.seen)
-        token = choose(probs, state.generator)
-        top = torch.topk(probs, ALTERNATIVES)
-        alternatives = tuple(
-            (int(i), float(p)) for i, p in zip(top.indices, top.values) if float(p) > 0
-        )
+    def _draw(self, states: list[_Active]) -> list[Draw]:
+        """Sample the next token of each request, each under its own params and generator."""
+        if not states:
+            return []
+        logits = torch.stack([state.logits for state in states])  # type: ignore[misc]
+        return sample_rows(logits, [s.request.params for s in states], [s.seen for s in states],
+                           [s.generator for s in states], ALTERNATIVES)
+
+    def _accept(self, state: _Active, draw: Draw) -> str:
+        """Stream the drawn token and return a finish reason or ''."""
+        request, token = state.request, draw.token
         state.seen = torch.cat([state.seen, torch.tensor([token])])
         if state.first_token_at is None:
             state.first_token_at = time.perf_counter()
         if token in self._eos:
             return "eos"
         delta = state.tracker.add(token)
-        event = TokenEvent(token, delta, float(probs[token]), alternatives)
+        event = TokenEvent(token, delta, draw.probability, draw.alternatives)
         state.events.append(event)
         request._emit(event)
         if state.tracker.stopped:

@@ -1,0 +1,295 @@
+"""How many students can one CPU serve? Throughput and time-to-first-token under concurrency.
+
+    python -m lmdemo.bench.throughput [--quick] [--model tiny|gpt2-random|gemma-3-270m]
+
+On the same model and prompts, for 1, 4, 16 and 32 concurrent requests of 64 new tokens:
+  (a) baseline: ``model.generate`` one request at a time, in float32;
+  (b) transformers' continuous batching, ``model.generate_batch``;
+  (c) lmdemo's engine (continuous batching over a padded KV cache).
+(b) and (c) use the engine's precision (``--dtype``; ``auto`` is lmdemo's ``pick_dtype``).
+All requests arrive at t=0; TTFT counts from then, so it includes queueing. Decoding is
+greedy and stops at EOS or 64 tokens; rates count the tokens actually produced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+
+import torch
+
+from ..engine import Engine
+from ..models import LoadedModel
+from ..params import make_params
+from .models import MODELS, load_bench_model
+
+PROMPTS = [
+    "The capital of France is",
+    "Once upon a time, in a small village by the sea,",
+    "Photosynthesis is the process by which",
+    "Write a short poem about the moon:",
+    "The three laws of motion were described by",
+    "In computer science, a hash table is",
+    "My favourite food is",
+    "Translate to French: Good morning, how are you?",
+    "The students in the classroom asked the teacher why the sky is blue, and she said",
+    "A large language model predicts",
+    "def fibonacci(n):",
+    "The weather today is",
+]
+BASELINE_MEASURED = 4  # (a) is sequential: more requests only repeat the same work
+
+
+@dataclass
+class Run:
+    """One method at one concurrency: per-request token counts and times (seconds from t=0)."""
+
+    tokens: list[int]
+    first: list[float]  # time of each request's first token
+    last: list[float]  # time of each request's last token
+    extrapolated: bool = False
+
+    @property
+    def wall(self) -> float:
+        return max(self.last)
+
+    def row(self) -> dict[str, float]:
+        ttft = sorted(self.first)
+        streams = [(n - 1) / (b - a) for n, a, b in zip(self.tokens, self.first, self.last,
+                                                       strict=True) if n > 1 and b > a]
+        return {
+            "agg": sum(self.tokens) / self.wall,
+            "stream": statistics.median(streams) if streams else 0.0,
+            "p50": _percentile(ttft, 0.50),
+            "p95": _percentile(ttft, 0.95),
+        }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def _prompts(loaded: LoadedModel, n: int) -> list[list[int]]:
+    tokenizer = loaded.tokenizer
+    out = []
+    for i in range(n):
+        ids = list(tokenizer(PROMPTS[i % len(PROMPTS)])["input_ids"])  # type: ignore[operator]
+        out.append(ids)
+    return out
+
+
+# ---- (a) model.generate, one at a time ---------------------------------------------------
+class _FirstToken:
+    """A transformers streamer that only notes when the first new token appears."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.at: float | None = None
+
+    def put(self, value: torch.Tensor) -> None:
+        self.calls += 1
+        if self.calls == 2 and self.at is None:  # the first call carries the prompt
+            self.at = time.perf_counter()
+
+    def end(self) -> None:
+        pass
+
+
+@torch.inference_mode()
+def run_baseline(loaded: LoadedModel, prompts: list[list[int]], new_tokens: int) -> Run:
+    """Serve the prompts one after another; beyond a few, repeat measured durations."""
+    model, pad = loaded.model, loaded.tokenizer.pad_token_id  # type: ignore[attr-defined]
+    durations = []
+    for ids in prompts[:BASELINE_MEASURED]:
+        streamer = _FirstToken()
+        start = time.perf_counter()
+        out = model.generate(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids)),
+                             max_new_tokens=new_tokens, do_sample=False, pad_token_id=pad,
+                             streamer=streamer)
+        end = time.perf_counter()
+        durations.append((out.shape[1] - len(ids), (streamer.at or end) - start, end - start))
+    run, clock = Run([], [], []), 0.0
+    for i in range(len(prompts)):
+        n, ttft, total = durations[i % len(durations)]
+        run.tokens.append(n)
+        run.first.append(clock + ttft)
+        run.last.append(clock + total)
+        clock += total
+    run.extrapolated = len(prompts) > BASELINE_MEASURED
+    return run
+
+
+# ---- (b) transformers' continuous batching -------------------------------------------------
+@torch.inference_mode()
+def run_generate_batch(loaded: LoadedModel, prompts: list[list[int]], new_tokens: int) -> Run:
+    """``model.generate_batch`` with a KV cache sized for this workload.
+
+    Left to itself it sizes the paged cache from free memory (90% of RAM on a CPU: ~15 s of
+    setup and gigabytes), so the number of pages is given explicitly.
+    """
+    from transformers import ContinuousBatchingConfig, GenerationConfig
+
+    model = loaded.model
+    attn = model.config._attn_implementation
+    longest = max(len(p) for p in prompts) + new_tokens
+    page = 64
+    pages_per_request = -(-longest // page)
+    cb = ContinuousBatchingConfig(page_size=page, num_blocks=len(prompts) * pages_per_request + 8,
+                                  max_batch_tokens=max(512, sum(len(p) for p in prompts)),
+                                  allow_block_sharing=False)
+    eos = loaded.model.generation_config.eos_token_id
+    config = GenerationConfig(max_new_tokens=new_tokens, do_sample=False,
+                              eos_token_id=eos if eos is not None else -1,
+                              pad_token_id=loaded.tokenizer.pad_token_id)  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    results = model.generate_batch(prompts, generation_config=config,
+                                   continuous_batching_config=cb, max_new_tokens=new_tokens,
+                                   record_timestamps=True, warmup=False)
+    if model.config._attn_implementation != attn:  # leave the model as (c) expects it
+        model.set_attn_implementation(attn)
+    run = Run([], [], [])
+    for result in results.values():
+        stamps = result.timestamps or [time.perf_counter()]
+        run.tokens.append(len(result.generated_tokens))
+        run.first.append(stamps[0] - start)
+        run.last.append(stamps[-1] - start)
+    return run
+
+
+# ---- (c) lmdemo's engine ---------------------------------------------------------------
+def run_engine(engine: Engine, prompts: list[list[int]], new_tokens: int) -> Run:
+    """Submit every prompt at once and wait for all of them."""
+    params = make_params(temperature=0, repetition_penalty=1.0, max_new_tokens=new_tokens)
+    start = time.perf_counter()
+    requests = [engine.submit(ids, params) for ids in prompts]
+    run = Run([], [], [])
+    for request in requests:
+        done = request.result()
+        offset = request.submitted - start
+        run.tokens.append(len(done.token_ids))
+        run.first.append(offset + (done.first_token_seconds or done.seconds))
+        run.last.append(offset + done.seconds)
+    return run
+
+
+# ---- memory bandwidth --------------------------------------------------------------------
+def measure_bandwidth(megabytes: int = 256, repeats: int = 5) -> float:
+    """Bytes per second moved by a large tensor copy (read + write), best of ``repeats``."""
+    src = torch.ones(megabytes * 2**20 // 4)
+    dst = torch.empty_like(src)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        dst.copy_(src)
+        best = min(best, time.perf_counter() - start)
+    return 2 * src.numel() * 4 / best
+
+
+def weight_bytes_per_token(model: torch.nn.Module) -> int:
+    """Bytes of weights one decoding step reads (tied embeddings are read once, as the head)."""
+    total = sum(p.numel() * p.element_size() for p in model.parameters())
+    total += sum(b.numel() * b.element_size() for name, b in model.named_buffers()
+                 if name.endswith(("qweight", ".scale")))  # int8 copies keep weights as buffers
+    embedding = model.get_input_embeddings().weight
+    if getattr(model.get_output_embeddings(), "weight", None) is not embedding:
+        total -= embedding.numel() * embedding.element_size()  # untied: one row is read
+    for name, p in model.named_parameters():  # position tables: only one row is read
+        if name.endswith(("wpe.weight", "embed_positions.weight")):
+            total -= p.numel() * p.element_size()
+    return total
+
+
+# ---- report ------------------------------------------------------------------------------
+def _fmt_row(label: str, n: int, r: dict[str, float], star: bool, extra: str = "") -> str:
+    mark = "*" if star else " "
+    return (f"{n:>4} {label:<18}{mark}{r['agg']:>9.1f} {r['stream']:>9.1f} "
+            f"{r['p50']:>8.2f} {r['p95']:>8.2f}  {extra}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print one table."""
+    parser = argparse.ArgumentParser(prog="python -m lmdemo.bench.throughput",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=MODELS, default="gpt2-random")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny model, fewer tokens: a smoke run of well under a minute")
+    parser.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16"),
+                        help="precision of (b) and (c); (a) is always float32")
+    parser.add_argument("--concurrency", default="1,4,16,32")
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--skip", default="", help="methods to skip, e.g. 'b' or 'ab'")
+    parser.add_argument("--int8", action="store_true",
+                        help="(b) and (c) use a weight-only int8 copy of the model")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch intra-op threads (0: torch's default, one per core)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.quick:
+        args.model = "tiny" if args.model == "gpt2-random" else args.model
+    levels = [int(x) for x in args.concurrency.split(",")]
+    new_tokens = args.new_tokens
+
+    base = load_bench_model(args.model, "float32")
+    loaded = base if args.dtype == "float32" else load_bench_model(args.model, args.dtype)
+    if loaded.dtype == torch.float32:
+        loaded = base
+    precision = str(loaded.dtype).replace("torch.", "")
+    if args.int8:
+        from .int8 import quantize_int8
+
+        loaded, precision = quantize_int8(loaded), "int8 weights, bf16 matmuls"
+    bandwidth = measure_bandwidth()
+    load = os.getloadavg()
+    print(f"model {args.model}: {base.num_parameters / 1e6:.1f}M parameters; engine precision "
+          f"{precision}; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; load average {load[0]:.2f} {load[1]:.2f}")
+    print(f"memory bandwidth (256 MB copy, read+write): {bandwidth / 1e9:.1f} GB/s; "
+          f"{new_tokens} new tokens per request, greedy")
+    print(f"{'conc':>4} {'method':<19}{'agg tok/s':>9} {'stream':>9} {'TTFT p50':>8} "
+          f"{'TTFT p95':>8}")
+
+    engine = Engine(loaded, max_active=max(levels), max_queue=max(64, max(levels)))
+    try:
+        run_engine(engine, _prompts(loaded, 2), 4)  # warm-up: first-call allocations
+        for n in levels:
+            prompts = _prompts(loaded, n)
+            rows: dict[str, dict[str, float]] = {}
+            if "a" not in args.skip:
+                a = run_baseline(base, prompts, new_tokens)
+                rows["a"] = a.row()
+                extra = ""
+                if n == 1:
+                    extra = _bandwidth_note(base, rows["a"]["agg"], bandwidth)
+                print(_fmt_row("(a) generate", n, rows["a"], a.extrapolated, extra), flush=True)
+            if "b" not in args.skip:
+                rows["b"] = run_generate_batch(loaded, prompts, new_tokens).row()
+                print(_fmt_row("(b) generate_batch", n, rows["b"], False), flush=True)
+            rows["c"] = run_engine(engine, prompts, new_tokens).row()
+            extra = "  ".join(f"c/{k} {rows['c']['agg'] / rows[k]['agg']:.2f}x"
+                              for k in ("a", "b") if k in rows)
+            if n == 1:
+                extra += "  " + _bandwidth_note(loaded, rows["c"]["agg"], bandwidth)
+            print(_fmt_row("(c) lmdemo engine", n, rows["c"], False, extra), flush=True)
+    finally:
+        engine.close()
+    load = os.getloadavg()
+    print(f"* sequential: measured on {BASELINE_MEASURED} requests, later ones queued behind "
+          f"them with the same durations. load average at end {load[0]:.2f} {load[1]:.2f}")
+    return 0
+
+
+def _bandwidth_note(loaded: LoadedModel, tokens_per_second: float, bandwidth: float) -> str:
+    """Fraction of the copy bandwidth that reading the weights once per token would use."""
+    per_token = weight_bytes_per_token(loaded.model)
+    used = per_token * tokens_per_second
+    return f"weights {per_token / 1e6:.0f} MB/token -> {used / 1e9:.1f} GB/s = " \
+           f"{used / bandwidth:.0%} of copy bandwidth"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""One KV cache shared by every running request, so a decoding step is one batched forward.
+
+Rows are right-aligned (left-padded): every row's newest token sits in the last column, so
+one decode step appends one column for everybody. Newcomers are prefilled together in one
+forward (left-padded among themselves), then merged in by padding whichever side is
+shorter. When a request leaves, its row is dropped and padding columns nobody needs any
+more are trimmed.
+
+Padding columns hold zeros and are masked out, and each row gets its own position ids, so a
+row's logits match its solo run up to float rounding (different matmul shapes).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import torch
+import torch.nn.functional as F
+from transformers import DynamicCache
+from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
+
+_SUPPORTED_LAYERS = (DynamicLayer, DynamicSlidingWindowLayer)
+# Models whose logits are exactly ``lm_head(base_model(...))`` (with optional soft-capping),
+# so the engine may compute the head itself; see ``_head``.
+_PLAIN_HEAD_TYPES = {"gpt2", "gemma3_text", "llama", "qwen2", "qwen3", "mistral"}
+
+
+def can_batch(model: torch.nn.Module) -> bool:
+    """True when this model's cache is made of plain or sliding-window layers we can pad."""
+    if "position_ids" not in inspect.signature(model.forward).parameters:
+        return False
+    try:
+        cache = DynamicCache(config=model.config)
+    except Exception:  # exotic configs: fall back to one cache per request
+        return False
+    return bool(cache.layers) and all(type(layer) in _SUPPORTED_LAYERS for layer in cache.layers)
+
+
+def _pad_left(x: torch.Tensor, width: int) -> torch.Tensor:
+    """Pad the time axis (-2) of ``x`` (B, H, T, D) on the left with zeros up to ``width``."""
+    missing = width - x.shape[-2]
+    return F.pad(x, (0, 0, missing, 0)) if missing > 0 else x
+
+
+def _plain_head(model: torch.nn.Module) -> torch.nn.Linear | None:
+    head = model.get_output_embeddings()
+    if model.config.model_type in _PLAIN_HEAD_TYPES and isinstance(head, torch.nn.Linear):
+        return head
+    return None
+
+
+class KVBatch:
+    """The rows of a left-padded batched cache, with each row's real length."""
+
+    def __init__(self, model: torch.nn.Module, device: torch.device):
+        self.model = model
+        self.device = device
+        self._lm_head = _plain_head(model)
+        self.cache: DynamicCache | None = None
+        self.lengths: list[int] = []  # real (unpadded) tokens per row
+        self.width = 0  # padded time length T shared by all rows
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    # ---- forwards -----------------------------------------------------------------------
+    def prefill(self, prompts: list[list[int]]) -> tuple[DynamicCache, torch.Tensor]:
+        """Run newcomers' prompts in one forward (left-padded among themselves).
+
+        Returns their cache, to be merged with ``add``, and float32 logits (n, vocab).
+        """
+        width = max(len(ids) for ids in prompts)
+        inputs = torch.zeros(len(prompts), width, dtype=torch.long)
+        mask = torch.zeros(len(prompts), width, dtype=torch.long)
+        for row, ids in enumerate(prompts):
+            inputs[row, width - len(ids):] = torch.tensor(ids)
+            mask[row, width - len(ids):] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)  # (n, width): 0.. from the first real token
+        cache = DynamicCache(config=self.model.config)
+        logits = self._forward(inputs.to(self.device), mask.to(self.device),
+                               positions.to(self.device), cache)
+        return cache, logits
+
+    def decode(self, tokens: list[int]) -> torch.Tensor:
+        """Feed one new token per row; return float32 logits ``(rows, vocab)``."""
+        assert self.cache is not None and len(tokens) == len(self.lengths)
+        lengths = torch.tensor(self.lengths, device=self.device)
+        columns = torch.arange(self.width + 1, device=self.device)
+        # (B, T+1): a row's real tokens are its last `length + 1` columns
+        mask = (columns[None, :] >= (self.width - lengths)[:, None]).long()
+        inputs = torch.tensor(tokens, dtype=torch.long, device=self.device)[:, None]
+        # position_ids (B, 1): each row's new token at its own position
+        logits = self._forward(inputs, mask, lengths[:, None], self.cache)
+        self.width += 1
+        self.lengths = [n + 1 for n in self.lengths]
+        return logits
+
+    def _forward(self, inputs: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor,
+                 cache: DynamicCache) -> torch.Tensor:
+        """Float32 logits (B, vocab) of each row's last position."""
+        kwargs = dict(input_ids=inputs, attention_mask=mask, position_ids=positions,
+                      cache=cache, use_cache=True)
+        if self._lm_head is None:
+            return self.model(**kwargs, logits_to_keep=1).logits[:, -1].float().cpu()
+        hidden = self.model.base_model(**kwargs).last_hidden_state[:, -1]  # (B, hidden)
+        return self._head(hidden).float().cpu()
+
+    def _head(self, hidden: torch.Tensor) -> torch.Tensor:
+        """``lm_head`` as ``(W @ h.T).T``: MKL runs this orientation ~2x faster for a few rows
+        against a vocabulary-sized weight (measured 30 vs 49 ms at 16 rows for GPT-2)."""
+        head = self._lm_head
+        assert head is not None
+        if hidden.shape[0] == 1:  # one row: the plain product is as fast
+            logits = hidden @ head.weight.T
+        else:
+            logits = (head.weight @ hidden.T).T
+        if head.bias is not None:
+            logits = logits + head.bias
+        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        if cap is not None:
+            logits = torch.tanh(logits / cap) * cap
+        return logits
+
+    # ---- membership ---------------------------------------------------------------------
+    def add(self, cache: DynamicCache, lengths: list[int]) -> None:
+        """Append prefilled requests (the rows of ``cache``, real lengths ``lengths``)."""
+        if self.cache is None:
+            self.cache, self.lengths, self.width = cache, list(lengths), max(lengths)
+            return
+        width = max(self.width, *lengths)
+        for mine, new in zip(self.cache.layers, cache.layers, strict=True):
+            target = width
+            if isinstance(mine, DynamicSlidingWindowLayer):
+                # sliding layers keep only the last window-1 columns
+                target = min(width, mine.sliding_window - 1)
+                mine.cumulative_length = width
+            mine.keys = torch.cat([_pad_left(mine.keys, target), _pad_left(new.keys, target)])
+            mine.values = torch.cat([_pad_left(mine.values, target),
+                                     _pad_left(new.values, target)])
+        self.width = width
+        self.lengths.extend(lengths)
+
+    def keep(self, rows: list[int]) -> None:
+        """Keep only ``rows`` (in that order) and trim padding that no row needs."""
+        if not rows:
+            self.cache, self.lengths, self.width = None, [], 0
+            return
+        if rows == list(range(len(self.lengths))):
+            return
+        assert self.cache is not None
+        self.lengths = [self.lengths[i] for i in rows]
+        width = max(self.lengths)
+        index = torch.tensor(rows, device=self.device)
+        for layer in self.cache.layers:
+            target = width
+            if isinstance(layer, DynamicSlidingWindowLayer):
+                target = min(width, layer.sliding_window - 1)
+                layer.cumulative_length = width
+            layer.keys = layer.keys[index, :, -target:].contiguous()
+            layer.values = layer.values[index, :, -target:].contiguous()
+        self.width = width
