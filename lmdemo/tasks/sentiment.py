@@ -58,21 +58,6 @@ def label_token_ids(loaded: LoadedModel, labels: tuple[str, ...] = LABELS) -> li
     return ids
 
 
-@torch.inference_mode()
-def last_position_logits(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
-    """Logits ``(vocab,)`` for the token after ``ids``.
-
-    Only the last position goes through the output layer: with Gemma's 262k-word vocabulary
-    that layer costs more than the rest of the model for a short prompt.
-    """
-    inputs = torch.tensor([ids], dtype=torch.long, device=loaded.device)
-    try:
-        out = loaded.model(input_ids=inputs, use_cache=False, logits_to_keep=1)
-    except TypeError:  # a model class without logits_to_keep
-        return next_token_logits(loaded, ids)
-    return out.logits[0, -1].float().cpu()
-
-
 class SentimentScorer:
     """Scores label words for one model; caches the calibration of each template."""
 
@@ -85,7 +70,7 @@ class SentimentScorer:
 
     def label_probs(self, prompt: str) -> torch.Tensor:
         """Probabilities of the label words, renormalised over the labels only, ``(L,)``."""
-        logits = last_position_logits(self.loaded, self._encode(prompt))
+        logits = next_token_logits(self.loaded, self._encode(prompt))
         return torch.softmax(logits[self._label_ids], dim=-1)
 
     def calibration(self, template: str) -> torch.Tensor:
