@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import socket
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lmdemo.bench.startup import free_port  # noqa: E402
 from lmdemo.config import AppConfig, default_cache_dir  # noqa: E402
 from lmdemo.ui.tabs.examples import ARTICLE, GENERATE  # noqa: E402
 
@@ -25,12 +25,6 @@ OUT = ROOT / "assets" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WAIT_MS = 120_000  # the slowest step (sampling continuations on a CPU) stays well under this
 
-
-def free_port() -> int:
-    """An unused TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def idle(page) -> None:

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from contextlib import contextmanager
 
+from lmdemo.bench.startup import free_port
 from lmdemo.config import AppConfig
-
-
-def free_port() -> int:
-    """An unused TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

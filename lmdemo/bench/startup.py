@@ -21,36 +21,45 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """An unused TCP port on the loopback interface."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def time_start(model: str | None, cache_dir: Path, timeout: float = 600.0) -> float:
-    """Seconds until the app's HTTP server answers (the model loads before it listens)."""
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "LMDEMO_CACHE_DIR": str(cache_dir),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+def launch_app(model: str | None, cache_dir: Path | None, port: int,
+               timeout: float = 600.0) -> subprocess.Popen:
+    """Start ``python app.py`` on ``port`` and return once it answers HTTP."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    if cache_dir is not None:
+        env["LMDEMO_CACHE_DIR"] = str(cache_dir)
     cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port)]
     if model:
         cmd += ["--model", model]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while time.perf_counter() - start < timeout:
-            if proc.poll() is not None:
-                raise RuntimeError(f"app exited with code {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as reply:
-                    if reply.status == 200:
-                        return time.perf_counter() - start
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError(f"app did not answer within {timeout}s")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as reply:
+                if reply.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise TimeoutError(f"app did not answer within {timeout}s")
+
+
+def time_start(model: str | None, cache_dir: Path) -> float:
+    """Seconds until the app's HTTP server answers (the model loads before it listens)."""
+    start = time.perf_counter()
+    proc = launch_app(model, cache_dir, free_port())
+    seconds = time.perf_counter() - start
+    proc.terminate()
+    proc.wait(timeout=30)
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> None:
