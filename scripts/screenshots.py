@@ -139,7 +139,7 @@ def main() -> None:
     """Serve the app on a free port, drive it with headless Chromium, save the PNGs."""
     from playwright.sync_api import sync_playwright
 
-    from lmdemo.ui import serve
+    from lmdemo.ui.launch import serve
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="gemma-3-270m")

@@ -13,7 +13,7 @@ def running_app(config: AppConfig):
     """Serve the app with ``config``; yield (gradio_client.Client, TaskService)."""
     from gradio_client import Client
 
-    from lmdemo.ui import serve
+    from lmdemo.ui.launch import serve
 
     config = config.with_overrides(port=free_port(), host="127.0.0.1")
     demo, service = serve(config, block=False)

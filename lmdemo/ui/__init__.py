@@ -1,6 +1,6 @@
-"""The Gradio user interface (the only part of lmdemo that imports gradio)."""
+"""The Gradio user interface (the only part of lmdemo that imports gradio).
 
-from .app import build_demo
-from .launch import main, serve
-
-__all__ = ["build_demo", "main", "serve"]
+Entry points: ``lmdemo.ui.launch.main`` (``python app.py``) and ``lmdemo.ui.launch.serve``;
+``lmdemo.ui.app.build_demo`` builds the Blocks. Nothing is imported here, so starting the
+app can load the model while gradio itself is still being imported.
+"""

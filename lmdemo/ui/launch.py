@@ -10,25 +10,30 @@ from collections.abc import Sequence
 from ..config import AppConfig, load_config
 from ..errors import LMDemoError
 from ..tasks import TaskService
-from .app import build_demo, launch_kwargs
 
 log = logging.getLogger("lmdemo")
 
 
 def serve(config: AppConfig, block: bool = True):
     """Load the model (so the first visitor does not wait), then launch the server."""
+    # Loading the model in a thread while gradio imports was measured slower (17 s against
+    # 15 s warm): both hold the GIL most of the time on this 2-core machine.
     started = time.perf_counter()
     service = TaskService(config)
-    loaded = service.loaded
-    service.engine  # noqa: B018 - start the worker before the first request
+    service.engine  # noqa: B018 - loads the model, then starts the worker
+    from .app import build_demo, launch_kwargs  # the only gradio import on this path
+
     demo = build_demo(service)
     # Generation events are not limited to one at a time: the engine schedules them. The
     # queue is capped so an overload answers "queue full" instead of hanging.
     demo.queue(default_concurrency_limit=4, max_size=config.max_queue)
-    demo.launch(server_name=config.host, server_port=config.port, prevent_thread_lock=not block,
+    demo.launch(server_name=config.host, server_port=config.port, prevent_thread_lock=True,
                 **launch_kwargs())
+    loaded = service.loaded
     log.info("Ready in %.1fs with %s (%s)", time.perf_counter() - started, loaded.name,
              loaded.reason)
+    if block:
+        demo.block_thread()
     return demo, service
 
 
