@@ -51,8 +51,9 @@ EN: dict[str, str] = {
                      "means more surprising choices; the same seed always gives the same text.",
     "help_summarize": "Two worked examples (article → one-sentence summary) show the model the "
                       "task, and it continues after **Summary:**. The GPT-2 paper's **TL;DR:** "
-                      "prompt is one click away under *Prompt sent*; it scores far worse with "
-                      "a small model (see the README), and the comparison below shows why.",
+                      "prompt is one click away under *Prompt sent*; with this small model it "
+                      "ends mid-sentence more often (see the README). The comparison below "
+                      "shows what the cue itself does.",
     "help_answer": "A few examples of text, question and shortest answer teach the model to "
                    "copy a short span; its answer is cut at the end of the answer line. The "
                    "GPT-2 paper's **Q:** … **A:** prompt is a preset under *Prompt sent*.",
@@ -181,7 +182,8 @@ ZH: dict[str, str] = {
                      "相同的种子总会得到相同的文本。",
     "help_summarize": "两个示例（文章 → 一句话摘要）向模型展示任务，模型在 **Summary:** 之后续写。"
                       "GPT-2 论文的 **TL;DR:** 提示词在 *发送的提示词* 中一键可用；"
-                      "对小模型来说它的得分差得多（见 README），下方的对比展示了原因。",
+                      "对这个小模型来说，它更常在句子中间停下（见 README）。"
+                      "下方的对比展示了这个提示本身的作用。",
     "help_answer": "几个“文本、问题、最短答案”的示例教模型照抄一小段原文；答案在答案行末尾截断。"
                    "GPT-2 论文的 **Q:** … **A:** 提示词是 *发送的提示词* 中的一个预设。",
     "help_sentiment": "这里不生成文本。模型先读几个带标签的例子和你的文本，"
