@@ -1,6 +1,6 @@
 """The browser-level check: N concurrent ``gradio_client`` requests against the running app.
 
-    python -m lmdemo.bench.clients [--model gemma-3-270m] [--clients 16] [--new-tokens 64]
+    python scripts/bench_clients.py [--model gemma-3-270m] [--clients 16] [--new-tokens 64]
 
 Starts ``python app.py`` on a free port, waits until it answers, then submits N streaming
 ``/generate`` requests at once, each with its own seed. Prints aggregate and per-stream
@@ -15,8 +15,12 @@ import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 
-from .startup import free_port, launch_app
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lmdemo.bench.startup import free_port, launch_app  # noqa: E402
 
 PROMPTS = (
     "The best way to learn a new language is",
@@ -52,8 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from gradio_client import Client
 
-    from ..config import AppConfig
-    from ..models import ModelManager
+    from lmdemo.config import AppConfig
+    from lmdemo.models import ModelManager
 
     tokenizer = ModelManager(AppConfig(model=args.model)).get().tokenizer
     port = free_port()
