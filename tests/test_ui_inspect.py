@@ -137,6 +137,17 @@ def test_sliders_reshape_cached_logits_without_the_model(service, monkeypatch):
     assert html.count('class="lm-cut"') == 2 * 5  # token and percentage of each cut row
 
 
+def test_adding_byte_tokens_builds_the_character(service):
+    state = inspect_next_token.step(service, "I like")
+    pieces = service.loaded.tokenizer(" 好", add_special_tokens=False)["input_ids"]
+    assert len(pieces) > 1  # GPT-2 spells this character as several byte tokens
+    for token_id in pieces:
+        state = inspect_next_token.add_token(service, state, token_id)
+    assert state["prompt"] == "I like 好"
+    assert state["ids"][-len(pieces):] == pieces
+    assert state["logits"].shape[0] == len(service.loaded.tokenizer)
+
+
 def test_sample_respects_top_k(service):
     state = inspect_next_token.step(service, "The cat")
     allowed = {c["id"] for c in inspect_next_token.chart(service, state, 1.0, 2, 1.0)[3][:2]}

@@ -9,7 +9,13 @@ from .attention import MAX_TOKENS, attention, attention_all, select, shape
 from .bias import BIAS_NOTE, bias_probe, fill
 from .embeddings import lookup, neighbors, parse_words, pca_2d, project_2d, word_vector
 from .explanations import EXPLANATIONS
-from .next_token import api_next_token, append_token, distribution, next_token_logits_for
+from .next_token import (
+    api_next_token,
+    append_token,
+    distribution,
+    logits_after_ids,
+    next_token_logits_for,
+)
 from .tokens import (
     context_usage,
     gpt2_bpe_tokenizer,
@@ -36,6 +42,7 @@ __all__ = [
     "lookup",
     "model_ids",
     "neighbors",
+    "logits_after_ids",
     "next_token_logits_for",
     "parse_words",
     "pca_2d",

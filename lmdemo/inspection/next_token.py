@@ -32,7 +32,15 @@ def _check_top_n(top_n: object) -> int:
 
 def next_token_logits_for(loaded: LoadedModel, prompt: str) -> torch.Tensor:
     """Float32 logits ``(vocab,)`` for the token after ``prompt`` (left-cut to the window)."""
-    ids = model_ids(loaded, prompt)
+    return logits_after_ids(loaded, model_ids(loaded, prompt))
+
+
+def logits_after_ids(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
+    """Float32 logits ``(vocab,)`` after exact token ids (left-cut to the window).
+
+    Stepping token by token keeps ids rather than re-tokenizing the text: a chosen token
+    can be one byte of a character, and BPE may merge the re-typed text differently.
+    """
     window = max(1, loaded.context_window)
     if len(ids) > window:
         bos = getattr(loaded.tokenizer, "bos_token_id", None)

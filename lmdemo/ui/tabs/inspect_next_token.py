@@ -1,7 +1,8 @@
 """Next-token explorer: one forward pass, then sliders re-shape the cached odds at once.
 
-Per visitor, a gr.State holds {"prompt": text the logits belong to, "logits": (vocab,)}.
-Moving a slider only re-shapes those logits; adding a token runs the model one more step.
+Per visitor, a gr.State holds {"prompt": text, "ids": the exact token ids the logits
+belong to, "logits": (vocab,)}. Moving a slider only re-shapes those logits; adding a token
+appends its id (not its text, which may be one byte of a character) and runs one more step.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import torch
 
 from ...engine.sampling import choose, next_token_distribution
 from ...errors import InputError
-from ...inspection import api_next_token, append_token, distribution, next_token_logits_for
+from ...inspection import api_next_token, distribution, logits_after_ids, model_ids
 from ...params import TEMPERATURE, TOP_K, TOP_P, make_params
 from ...tasks import TaskService
 from ..adapters import user_errors
@@ -24,11 +25,21 @@ EXAMPLE = "The capital of France is"
 TOP_N = 15
 
 
-def step(service: TaskService, prompt: str) -> dict:
-    """Run the model on ``prompt`` once: the state the sliders then re-shape."""
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise InputError("Type the start of a sentence to see what the model expects next.")
-    return {"prompt": prompt, "logits": next_token_logits_for(service.loaded, prompt)}
+def step(service: TaskService, prompt: str, ids: list[int] | None = None) -> dict:
+    """Run the model once on ``ids`` (or on ``prompt`` tokenized): what the sliders re-shape."""
+    if ids is None:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InputError("Type the start of a sentence to see what the model expects next.")
+        ids = model_ids(service.loaded, prompt)
+    return {"prompt": prompt, "ids": ids, "logits": logits_after_ids(service.loaded, ids)}
+
+
+def add_token(service: TaskService, state: dict, token_id: int) -> dict:
+    """Append one token id and step on; the prompt text is the decoded ids."""
+    ids = [*state["ids"], int(token_id)]
+    # A lone byte of a character decodes as U+FFFD until the rest of it follows.
+    prompt = service.loaded.tokenizer.decode(ids, skip_special_tokens=True)  # type: ignore
+    return step(service, prompt, ids)
 
 
 def chart(service: TaskService, state: dict | None, temperature: float, top_k: float,
@@ -71,11 +82,9 @@ def build_next_token_tab(service: TaskService) -> None:
             top_k: float, top_p: float):
         if not state:
             raise InputError("Press the button to compute the next-token odds first.")
-        token = next((c["token"] for c in shown if c["id"] == token_id), None)
-        if token is None:
-            token = service.loaded.tokenizer.decode([token_id])  # type: ignore[attr-defined]
-        prompt = append_token(state["prompt"], token)
-        return (prompt, *run(prompt, temperature, top_k, top_p))
+        new_state = add_token(service, state, token_id)
+        return (new_state["prompt"], new_state,
+                *chart(service, new_state, temperature, top_k, top_p))
 
     def clicked(state, shown, temperature, top_k, top_p, evt: gr.SelectData):
         return add(int(evt.value), state, shown, temperature, top_k, top_p)
