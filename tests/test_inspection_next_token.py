@@ -10,7 +10,7 @@ import torch
 from lmdemo.engine.engine import next_token_logits
 from lmdemo.engine.sampling import next_token_distribution
 from lmdemo.errors import InputError, ParamError
-from lmdemo.inspection import api_next_token, append_token, distribution, next_token_logits_for
+from lmdemo.inspection import api_next_token, distribution, next_token_logits_for
 from lmdemo.inspection.next_token import CUT_SHOWN
 from lmdemo.params import make_params
 
@@ -131,8 +131,3 @@ def test_api_next_token_lists_only_kept_tokens(tiny_loaded):
     probs = [t["probability"] for t in top]
     assert probs == sorted(probs, reverse=True) and sum(probs) == pytest.approx(1.0, abs=1e-5)
     assert len(api_next_token(tiny_loaded, "Hello", top_k=0, top_n=4)) == 4
-
-
-def test_append_token():
-    assert append_token("Hello", " world") == "Hello world"
-    assert append_token("", "Hi") == "Hi"

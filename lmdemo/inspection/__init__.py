@@ -11,7 +11,6 @@ from .embeddings import lookup, neighbors, parse_words, pca_2d, project_2d, word
 from .explanations import EXPLANATIONS
 from .next_token import (
     api_next_token,
-    append_token,
     distribution,
     logits_after_ids,
     next_token_logits_for,
@@ -31,7 +30,6 @@ __all__ = [
     "EXPLANATIONS",
     "MAX_TOKENS",
     "api_next_token",
-    "append_token",
     "attention",
     "attention_all",
     "bias_probe",

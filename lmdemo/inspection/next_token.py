@@ -118,8 +118,3 @@ def api_next_token(
                           params.top_k, params.top_p, top_n)
     return [{"token": c["token"], "probability": c["probability"]}
             for c in result["candidates"] if c["kept"]]
-
-
-def append_token(prompt: str, token: str) -> str:
-    """The prompt with a chosen token's text added, for stepping through a generation."""
-    return (prompt or "") + (token or "")
