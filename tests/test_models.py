@@ -90,3 +90,23 @@ def test_hub_id_not_cached_offline_fails_fast_with_its_name(tmp_path):
     with pytest.raises(ModelLoadError, match="someone/not-cached-model"):
         manager.get()
     assert time.perf_counter() - start < 10
+
+
+@pytest.mark.slow
+def test_converted_tokenizer_matches_autotokenizer(bundled_loaded):
+    from transformers import AutoTokenizer
+
+    folder = bundled_loaded.model.config._name_or_path  # the converted-weights folder
+    reference = AutoTokenizer.from_pretrained(folder)
+    ours = bundled_loaded.tokenizer
+    for text in ["Hello world", " leading space", "你好，世界 🍕 𓀀", "Review: good\nSentiment:",
+                 "<start_of_turn>user\nhi<end_of_turn>", ""]:
+        assert ours(text)["input_ids"] == reference(text)["input_ids"], text
+        ids = reference(text)["input_ids"]
+        assert ours.decode(ids, skip_special_tokens=True) == reference.decode(
+            ids, skip_special_tokens=True)
+    assert ours(" positive", add_special_tokens=False)["input_ids"] == reference(
+        " positive", add_special_tokens=False)["input_ids"]
+    for name in ("bos_token_id", "eos_token_id", "pad_token_id", "unk_token_id"):
+        assert getattr(ours, name) == getattr(reference, name), name
+    assert len(ours) == len(reference)
