@@ -9,9 +9,14 @@ ENDPOINTS = ("/generate", "/summarize", "/answer", "/sentiment", "/translate")
 
 
 @pytest.fixture(scope="module")
-def client(tiny_config):
-    with running_app(tiny_config) as (client, _):
-        yield client
+def app(tiny_config):
+    with running_app(tiny_config) as (client, service):
+        yield client, service
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app[0]
 
 
 def test_every_string_has_both_languages():
@@ -79,3 +84,31 @@ def test_bad_input_gets_a_message_not_a_traceback(client, args, api_name, messag
 def test_bad_decoding_value_names_the_field(client):
     with pytest.raises(Exception, match="Top-p must be between 0.01 and 1"):
         client.predict("Hi", api_name="/generate", top_p=0)
+
+
+def test_cancelling_a_stream_frees_its_engine_slot(app, monkeypatch):
+    """What the Stop button and a closed tab do: the request leaves the engine at once."""
+    import time
+
+    from lmdemo.engine.batch import KVBatch
+
+    decode = KVBatch.decode
+
+    def slow_decode(self, tokens):  # 256 tokens now take over 12 s to generate
+        time.sleep(0.05)
+        return decode(self, tokens)
+
+    monkeypatch.setattr(KVBatch, "decode", slow_decode)
+    client, service = app
+    job = client.submit("Once", api_name="/generate", max_new_tokens=256, stop="",
+                        temperature=1.0)
+    deadline = time.time() + 30
+    while service.engine.stats()["running"] == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert service.engine.stats()["running"] == 1
+    cancelled = time.time()
+    job.cancel()
+    while service.engine.stats()["running"] and time.time() < deadline:
+        time.sleep(0.05)
+    assert service.engine.stats() == {"waiting": 0, "running": 0, "batched": 1}
+    assert time.time() - cancelled < 3.0
