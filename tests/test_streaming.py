@@ -92,3 +92,46 @@ def test_full_queue_says_busy(tiny_loaded):
             request.cancel()
     finally:
         engine.close()
+
+
+def _flaky_decode(monkeypatch, fail_on):
+    from lmdemo.engine.batch import KVBatch
+
+    decode, calls = KVBatch.decode, {"n": 0}
+
+    def flaky(self, tokens):
+        calls["n"] += 1
+        if fail_on(calls["n"]):
+            raise RuntimeError("simulated failure in a batched step")
+        return decode(self, tokens)
+
+    monkeypatch.setattr(KVBatch, "decode", flaky)
+    return calls
+
+
+def test_a_failed_step_costs_no_one_their_text(tiny_loaded, monkeypatch):
+    prompts = ("Hello", "The cat sat")
+    params = make_params(temperature=0.9, seed=4, max_new_tokens=12)
+    engine = Engine(tiny_loaded)
+    try:
+        expected = [engine.generate(p, params).token_ids for p in prompts]
+        calls = _flaky_decode(monkeypatch, lambda n: n == 5)
+        results = [r.result() for r in [engine.submit(p, params) for p in prompts]]
+        assert calls["n"] > 5
+        assert [r.token_ids for r in results] == expected
+        assert all(r.finish_reason == "length" for r in results)
+    finally:
+        engine.close()
+
+
+def test_a_step_that_keeps_failing_ends_with_an_error(tiny_loaded, monkeypatch):
+    from lmdemo.errors import LMDemoError
+
+    engine = Engine(tiny_loaded)
+    try:
+        _flaky_decode(monkeypatch, lambda n: True)
+        with pytest.raises(LMDemoError, match="Generation failed"):
+            engine.generate("Hello", make_params(max_new_tokens=8))
+        assert engine.stats()["running"] == 0
+    finally:
+        engine.close()

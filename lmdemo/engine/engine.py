@@ -33,6 +33,7 @@ ALTERNATIVES = 5
 # Prompt tokens prefilled per step before the running streams get their next token: a burst
 # of arrivals joins over a few steps instead of stalling everyone at once.
 PREFILL_TOKENS_PER_STEP = 512
+MAX_RETRIES = 1
 
 
 @dataclass
@@ -47,6 +48,7 @@ class _Active:
     logits: torch.Tensor | None = None  # (vocab,) for the next position
     events: list[TokenEvent] = field(default_factory=list)
     first_token_at: float | None = None
+    retries: int = 0  # times a failed step sent this request back to be prefilled again
 
 
 def eos_ids(loaded: LoadedModel) -> set[int]:
@@ -147,22 +149,38 @@ class Engine:
                     self._batched_step(joining)
                 else:
                     self._solo_step(joining)
-            except Exception as exc:  # a failed batched forward fails its whole batch
-                log.exception("generation step failed")
-                for state in list(self._active):
-                    self._end(state, "error", exc)
-                if self._batch is not None:
-                    self._batch = KVBatch(self.loaded.model, self.loaded.device)
-                    self._rows = []
+            except Exception as exc:
+                log.exception("generation step failed; its requests resume from their tokens")
+                self._recover(exc)
         for state in list(self._pending) + self._active:
             self._end(state, "cancelled")
+
+    def _recover(self, exc: Exception) -> None:
+        """After a failed step, re-queue its requests once; a second failure ends them.
+
+        A request resumes from its prompt plus the tokens it already streamed (``seen``), so
+        one bad step costs a re-prefill, not another user's text. Its generator has drawn
+        exactly the tokens it accepted, so sampled text continues as it would have.
+        """
+        if self._batch is not None:
+            self._batch = KVBatch(self.loaded.model, self.loaded.device)
+            self._rows = []
+        with self._wake:
+            failed, self._active = self._active, []
+            for state in reversed(failed):
+                if state.retries >= MAX_RETRIES or state.request.cancelled:
+                    self._end(state, "error", exc)
+                    continue
+                state.retries += 1
+                state.cache = state.logits = None
+                self._pending.appendleft(state)
 
     def _admit(self) -> list[_Active]:
         """Move waiting requests into the active set (caller holds the lock)."""
         joining: list[_Active] = []
         budget = PREFILL_TOKENS_PER_STEP
         while self._pending and len(self._active) < self.max_active:
-            size = len(self._pending[0].request.prompt_ids)
+            size = len(self._pending[0].seen)
             if joining and size > budget:
                 break
             budget -= size
@@ -179,7 +197,7 @@ class Engine:
         rows = list(self._rows)  # row i of the batch cache decodes for rows[i]
         newcomers = [state for state in joining if not state.request.cancelled]
         if newcomers:
-            prompts = [state.request.prompt_ids for state in newcomers]
+            prompts = [state.seen.tolist() for state in newcomers]  # prompt + tokens so far
             cache, logits = batch.prefill(prompts)  # (n, vocab)
             batch.add(cache, [len(ids) for ids in prompts])
             for state, row_logits in zip(newcomers, logits, strict=True):
@@ -214,7 +232,7 @@ class Engine:
                     self._end(state, "cancelled")
                     continue
                 if state.logits is None:
-                    self._forward(state, state.request.prompt_ids)
+                    self._forward(state, state.seen.tolist())
                 reason = self._accept(state, self._draw([state])[0])
                 if reason:
                     self._end(state, reason)
