@@ -51,6 +51,14 @@ class _Active:
     retries: int = 0  # times a failed step sent this request back to be prefilled again
 
 
+def model_ids(loaded: LoadedModel, text: str) -> list[int]:
+    """Token ids as the model sees ``text`` (with <bos> where the model uses one)."""
+    ids = list(loaded.tokenizer(text)["input_ids"])  # type: ignore[operator]
+    if not ids:  # GPT-2 has no <bos>; condition an empty text on <|endoftext|>
+        ids = [loaded.tokenizer.eos_token_id]  # type: ignore[attr-defined]
+    return ids
+
+
 def eos_ids(loaded: LoadedModel) -> set[int]:
     """Token ids that end a generation for this model."""
     ids: set[int] = set()
@@ -85,10 +93,7 @@ class Engine:
     # ---- public API -------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` as the model sees it (with <bos> where the model uses one)."""
-        ids = list(self.loaded.tokenizer(text)["input_ids"])  # type: ignore[operator]
-        if not ids:  # GPT-2 has no <bos>; condition an empty prompt on <|endoftext|>
-            ids = [self.loaded.tokenizer.eos_token_id]  # type: ignore[attr-defined]
-        return ids
+        return model_ids(self.loaded, text)
 
     def submit(self, prompt: str | list[int], params: SamplingParams) -> Request:
         """Queue a generation; raises BusyError when the queue is full."""

@@ -11,6 +11,7 @@ import math
 
 import torch
 
+from ..engine.budget import fit_budget
 from ..engine.engine import next_token_logits
 from ..engine.sampling import filter_logits, next_token_distribution
 from ..errors import InputError
@@ -41,11 +42,8 @@ def logits_after_ids(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
     Stepping token by token keeps ids rather than re-tokenizing the text: a chosen token
     can be one byte of a character, and BPE may merge the re-typed text differently.
     """
-    window = max(1, loaded.context_window)
-    if len(ids) > window:
-        bos = getattr(loaded.tokenizer, "bos_token_id", None)
-        head = ids[:1] if bos is not None and ids[0] == bos else []
-        ids = head + ids[len(ids) - (window - len(head)):]
+    bos = getattr(loaded.tokenizer, "bos_token_id", None)
+    ids = fit_budget(ids, 0, max(1, loaded.context_window), bos).prompt_ids
     return next_token_logits(loaded, ids)
 
 

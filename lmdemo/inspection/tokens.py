@@ -16,6 +16,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
+from ..engine.engine import model_ids  # noqa: F401 - re-exported for the views
 from ..errors import InputError
 from ..models.loader import LoadedModel
 
@@ -80,15 +81,6 @@ def token_text(tokenizer: object, token_id: int) -> tuple[str, str]:
     if piece and all(ch in decoder for ch in piece):  # GPT-2 style byte-level piece
         return text, _bytes_display(bytes(decoder[ch] for ch in piece))
     return text, visible(piece)  # e.g. Gemma's byte-fallback piece "<0xE4>"
-
-
-def model_ids(loaded: LoadedModel, text: str) -> list[int]:
-    """Token ids as the model sees ``text`` (with <bos> where the model uses one)."""
-    tokenizer = loaded.tokenizer
-    ids = list(tokenizer(text)["input_ids"])  # type: ignore[operator]
-    if not ids:  # GPT-2 has no <bos>; condition an empty text on <|endoftext|>
-        ids = [tokenizer.eos_token_id]  # type: ignore[attr-defined]
-    return ids
 
 
 def _offsets(tokenizer: object, text: str) -> tuple[list[int], list[tuple[int, int]]]:
