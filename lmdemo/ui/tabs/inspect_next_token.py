@@ -71,36 +71,32 @@ def build_next_token_tab(service: TaskService) -> None:
         """Likely next tokens [{"token", "probability"}], best first, filtered ones left out."""
         return api_next_token(service.loaded, prompt, temperature, top_k, top_p)
 
+    def view(state: dict | None, temperature: float, top_k: float, top_p: float):
+        return chart(service, state, temperature, top_k, top_p)[:3]  # the widgets' part
+
     def run(prompt: str, temperature: float, top_k: float, top_p: float):
         state = step(service, prompt)
-        return (state, *chart(service, state, temperature, top_k, top_p))
+        return (state, *view(state, temperature, top_k, top_p))
 
-    def reshape(state: dict | None, temperature: float, top_k: float, top_p: float):
-        return chart(service, state, temperature, top_k, top_p)
-
-    def add(token_id: int, state: dict | None, shown: list[dict], temperature: float,
-            top_k: float, top_p: float):
+    def add(token_id: int, state: dict | None, temperature: float, top_k: float, top_p: float):
         if not state:
             raise InputError("Press the button to compute the next-token odds first.")
         new_state = add_token(service, state, token_id)
-        return (new_state["prompt"], new_state,
-                *chart(service, new_state, temperature, top_k, top_p))
+        return (new_state["prompt"], new_state, *view(new_state, temperature, top_k, top_p))
 
-    def clicked(state, shown, temperature, top_k, top_p, evt: gr.SelectData):
-        return add(int(evt.value), state, shown, temperature, top_k, top_p)
+    def clicked(state, temperature, top_k, top_p, evt: gr.SelectData):
+        return add(int(evt.value), state, temperature, top_k, top_p)
 
-    def sampled(state, shown, temperature, top_k, top_p):
+    def sampled(state, temperature, top_k, top_p):
         if not state:
             raise InputError("Press the button to compute the next-token odds first.")
-        return add(sample_id(state, temperature, top_k, top_p), state, shown, temperature,
-                   top_k, top_p)
+        return add(sample_id(state, temperature, top_k, top_p), state, temperature, top_k, top_p)
 
     with gr.Tab(t("tab_next_token"), id="inspect-next-token"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
         gr.api(user_errors(api), api_name="next_token")
         gr.Markdown(t("explain_next_token"))
         state = gr.State(None)
-        shown = gr.State([])
         with gr.Row():
             with gr.Column(scale=2):
                 prompt = gr.Textbox(value=EXAMPLE, label=t("prompt"), lines=3, max_lines=12)
@@ -119,14 +115,14 @@ def build_next_token_tab(service: TaskService) -> None:
                 bars = H.view("next_token_chart", clickable=True)
                 gr.Markdown(t("next_token_legend"))
     knobs = [temperature, top_k, top_p]
-    chart_out = [bars, entropy, kept, shown]
+    chart_out = [bars, entropy, kept]
     gr.on([go.click, prompt.submit], user_errors(run), inputs=[prompt, *knobs],
           outputs=[state, *chart_out], api_visibility="private")
-    gr.on([k.change for k in knobs], user_errors(reshape), inputs=[state, *knobs],
+    gr.on([k.change for k in knobs], user_errors(view), inputs=[state, *knobs],
           outputs=chart_out, api_visibility="private", show_progress="hidden",
           trigger_mode="always_last")
     step_out = [prompt, state, *chart_out]
-    bars.select(user_errors(clicked), inputs=[state, shown, *knobs], outputs=step_out,
+    bars.select(user_errors(clicked), inputs=[state, *knobs], outputs=step_out,
                 api_visibility="private")
-    sample.click(user_errors(sampled), inputs=[state, shown, *knobs], outputs=step_out,
+    sample.click(user_errors(sampled), inputs=[state, *knobs], outputs=step_out,
                  api_visibility="private")
