@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Generator
 
+import anyio
 import gradio as gr
 
 from ..errors import LMDemoError
@@ -22,18 +24,69 @@ def _convert(exc: BaseException) -> gr.Error:
     return gr.Error(INTERNAL)
 
 
+_END = object()
+
+
+class _Puller:
+    """Steps a generator in worker threads and closes it even while a step is running.
+
+    Gradio cancels an event by cancelling its asyncio task, which does not wait for the
+    worker thread. A generator cannot be closed mid-step, so a close that arrives then is
+    left to the step itself, which closes the generator as soon as it returns.
+    """
+
+    def __init__(self, generator: Generator):
+        self.generator = generator
+        self.lock = threading.Lock()
+        self.busy = False
+        self.abandoned = False
+
+    def pull(self) -> object:
+        with self.lock:
+            if self.abandoned:
+                return _END
+            self.busy = True
+        try:
+            return next(self.generator, _END)
+        finally:
+            with self.lock:
+                self.busy = False
+                if self.abandoned:
+                    self.generator.close()
+
+    def close(self) -> None:
+        with self.lock:
+            self.abandoned = True
+            if not self.busy:
+                self.generator.close()
+
+
 def user_errors(fn: Callable) -> Callable:
-    """Wrap a UI callback (plain or generator) so users see messages, never tracebacks."""
+    """Wrap a UI callback (plain or generator) so users see messages, never tracebacks.
+
+    A generator callback becomes an async generator that pulls each value from a worker
+    thread. When Gradio cancels the event (Stop button, closed tab, client ``cancel``), the
+    cancellation lands in this wrapper's ``finally`` and closes the inner generator as soon
+    as its current step returns, so the engine request it holds is cancelled within one
+    decoding step rather than whenever the garbage collector finds the abandoned generator.
+    """
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
-        def gen_wrapper(*args, **kwargs):
+        async def gen_wrapper(*args, **kwargs):
+            puller = _Puller(fn(*args, **kwargs))
             try:
-                yield from fn(*args, **kwargs)
+                while True:
+                    value = await anyio.to_thread.run_sync(puller.pull)
+                    if value is _END:
+                        return
+                    yield value
             except gr.Error:
                 raise
             except Exception as exc:
                 raise _convert(exc) from exc
+            finally:
+                puller.close()
 
         return gen_wrapper
 

@@ -1,0 +1,91 @@
+"""The callback wrapper: messages instead of tracebacks, and cancellation that frees work."""
+
+import asyncio
+import threading
+
+import gradio as gr
+import pytest
+
+from lmdemo.errors import InputError
+from lmdemo.ui.adapters import INTERNAL, user_errors
+
+
+def _collect(agen) -> list:
+    async def run():
+        return [value async for value in agen]
+
+    return asyncio.run(run())
+
+
+def test_a_generator_callback_streams_every_value():
+    def count(n):
+        yield from range(n)
+
+    assert _collect(user_errors(count)(3)) == [0, 1, 2]
+
+
+def test_a_core_error_becomes_its_own_message():
+    def broken():
+        yield 1
+        raise InputError("The prompt is empty; type some text.")
+
+    with pytest.raises(gr.Error, match="The prompt is empty"):
+        _collect(user_errors(broken)())
+
+
+def test_an_unexpected_error_hides_its_details():
+    def broken():
+        raise KeyError("secret internals")
+
+    with pytest.raises(gr.Error) as info:
+        user_errors(broken)()
+    assert info.value.message == INTERNAL
+
+
+def test_cancelling_mid_step_closes_the_generator_when_the_step_returns():
+    """Gradio cancels the task without waiting for the worker thread; the step closes it."""
+    step_started, release, closed = threading.Event(), threading.Event(), threading.Event()
+
+    def slow():
+        try:
+            yield "first"
+            step_started.set()
+            release.wait(5)
+            yield "second"
+            yield "never pulled"
+        finally:
+            closed.set()
+
+    async def run():
+        agen = user_errors(slow)()
+        assert await agen.__anext__() == "first"
+        task = asyncio.ensure_future(agen.__anext__())
+        await asyncio.to_thread(step_started.wait, 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not closed.is_set()  # the step is still running in its thread
+        release.set()
+        await asyncio.to_thread(closed.wait, 5)
+
+    asyncio.run(run())
+    assert closed.is_set()
+
+
+def test_closing_between_steps_closes_at_once():
+    closed = threading.Event()
+
+    def gen():
+        try:
+            yield 1
+            yield 2
+        finally:
+            closed.set()
+
+    async def run():
+        agen = user_errors(gen)()
+        assert await agen.__anext__() == 1
+        await agen.aclose()
+
+    asyncio.run(run())
+    assert closed.is_set()
