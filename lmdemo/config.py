@@ -28,6 +28,8 @@ class AppConfig:
     cache_dir: Path = field(default_factory=default_cache_dir)
     device: str = "auto"  # auto | cpu | cuda
     dtype: str = "auto"  # auto | float32 | bfloat16
+    # auto: float16-weight linear layers on a CPU in fp32 (models/fp16.py), none elsewhere
+    quantize: str = "auto"  # auto | fp16 | none
     max_input_chars: int = 20_000
     # Caps the usable context even when the model allows more: a 32k-token prefill on a
     # 2-core CPU would stall every other user.
@@ -43,7 +45,11 @@ class AppConfig:
         return replace(self, **changes)
 
 
-_CHOICES = {"device": ("auto", "cpu", "cuda"), "dtype": ("auto", "float32", "bfloat16")}
+_CHOICES = {
+    "device": ("auto", "cpu", "cuda"),
+    "dtype": ("auto", "float32", "bfloat16"),
+    "quantize": ("auto", "fp16", "none"),
+}
 
 
 _PARSERS = {
@@ -51,6 +57,7 @@ _PARSERS = {
     "cache_dir": lambda raw: Path(raw).expanduser(),
     "device": str,
     "dtype": str,
+    "quantize": str,
     "max_input_chars": int,
     "max_context_tokens": int,
     "hub_probe_timeout": float,
@@ -101,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", help="address to bind (or GRADIO_SERVER_NAME)")
     parser.add_argument("--device", choices=_CHOICES["device"])
     parser.add_argument("--dtype", choices=_CHOICES["dtype"])
+    parser.add_argument("--quantize", choices=_CHOICES["quantize"],
+                        help="store linear weights as float16 (x86 CPUs; auto: on for a "
+                        "CPU in float32)")
     parser.add_argument("--cache-dir", type=Path, dest="cache_dir")
     return parser
 

@@ -56,8 +56,9 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_config(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> AppConfig:
-    """App config that selects the tiny model by path."""
-    return AppConfig(model=str(tiny_model_dir), cache_dir=tmp_path_factory.mktemp("cache"))
+    """App config that selects the tiny model by path, in float32 (the exact reference)."""
+    return AppConfig(model=str(tiny_model_dir), cache_dir=tmp_path_factory.mktemp("cache"),
+                     quantize="none")
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +67,14 @@ def tiny_loaded(tiny_config: AppConfig):
     from lmdemo.models import ModelManager
 
     return ModelManager(tiny_config).get()
+
+
+@pytest.fixture(scope="session")
+def tiny_fp16_loaded(tiny_config: AppConfig):
+    """The tiny model with float16-weight linear layers, as the app runs on a CPU by default."""
+    from lmdemo.models import ModelManager
+
+    return ModelManager(tiny_config.with_overrides(quantize="fp16")).get()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 Tolerance relied on: in float32, a row's logits inside a batch differ from its solo run by
 less than 1e-4 (measured ~1e-7; only matmul shapes differ). With that, greedy and seeded
-sampling pick the same tokens alone and batched on these prompts.
+sampling pick the same tokens alone and batched on these prompts. Float16-weight linear
+layers (the CPU default, lmdemo/models/fp16.py) compute in float32 too, so the same bound
+holds for them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 from lmdemo.engine import Engine
 from lmdemo.engine.batch import KVBatch, can_batch
 from lmdemo.engine.sampling import next_token_distribution, row_distributions, sample_rows
+from lmdemo.models.fp16 import halve_linears
 from lmdemo.params import make_params
 
 LOGIT_TOLERANCE = 1e-4
@@ -91,6 +94,13 @@ def test_batched_logits_match_solo_gpt2(tiny_loaded):
 
 
 @torch.inference_mode()
+def test_fp16_weight_batched_logits_match_solo(tiny_fp16_loaded):
+    assert tiny_fp16_loaded.fp16_weights and can_batch(tiny_fp16_loaded.model)
+    diff = _max_batched_vs_solo_diff(tiny_fp16_loaded.model, PROMPTS, STEPS, JOINS)
+    assert diff < LOGIT_TOLERANCE
+
+
+@torch.inference_mode()
 def test_batched_logits_match_solo_with_sliding_window():
     """Gemma 3's hybrid cache (sliding + full layers), with a window shorter than the rows."""
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
@@ -103,6 +113,8 @@ def test_batched_logits_match_solo_with_sliding_window():
     assert "sliding_attention" in config.layer_types and can_batch(model)
     diff = _max_batched_vs_solo_diff(model, PROMPTS, STEPS, JOINS)
     assert diff < LOGIT_TOLERANCE
+    halve_linears(model)
+    assert _max_batched_vs_solo_diff(model, PROMPTS, STEPS, JOINS) < LOGIT_TOLERANCE
 
 
 def test_same_output_alone_and_batched(engine):
@@ -235,6 +247,16 @@ def test_gemma_same_output_alone_and_batched(bundled_loaded):
                                           max_new_tokens=8))]
         alone = [engine.generate(prompt, params).token_ids for prompt, params in cases]
         requests = [engine.submit(prompt, params) for prompt, params in cases]
+        assert [r.result().token_ids for r in requests] == alone
+    finally:
+        engine.close()
+
+
+def test_fp16_weight_same_output_alone_and_batched(tiny_fp16_loaded):
+    engine = Engine(tiny_fp16_loaded, max_active=8, max_queue=16)
+    try:
+        alone = [engine.generate(p, params).token_ids for p, params in PROMPTS_AND_PARAMS]
+        requests = [engine.submit(p, params) for p, params in PROMPTS_AND_PARAMS]
         assert [r.result().token_ids for r in requests] == alone
     finally:
         engine.close()

@@ -44,14 +44,22 @@ def build_random_gpt2(folder: Path, name: str) -> Path:
     return out
 
 
-def load_bench_model(name: str, dtype: str = "auto", cache_dir: Path | None = None) -> LoadedModel:
-    """Load one of MODELS through lmdemo's own loader (so ``pick_dtype`` decides 'auto')."""
+# --precision of the benchmarks -> (dtype, quantize) settings of lmdemo's loader
+PRECISIONS = {"auto": ("auto", "auto"), "fp32": ("float32", "none"),
+              "fp16": ("float32", "fp16"), "bf16": ("bfloat16", "none")}
+
+
+def load_bench_model(name: str, precision: str = "auto",
+                     cache_dir: Path | None = None) -> LoadedModel:
+    """Load one of MODELS through lmdemo's own loader ('auto' is what the app would pick)."""
     cache_dir = cache_dir or default_cache_dir()
+    dtype, quantize = PRECISIONS[precision]
+    settings = dict(cache_dir=cache_dir, dtype=dtype, quantize=quantize, device="cpu")
     if name == "gemma-3-270m":
-        config = AppConfig(model=name, cache_dir=cache_dir, dtype=dtype, device="cpu")
+        config = AppConfig(model=name, **settings)  # type: ignore[arg-type]
     elif name in MODELS:
         folder = build_random_gpt2(cache_dir / "bench-models", name)
-        config = AppConfig(model=str(folder), cache_dir=cache_dir, dtype=dtype, device="cpu")
+        config = AppConfig(model=str(folder), **settings)  # type: ignore[arg-type]
     else:
         raise ValueError(f"Unknown benchmark model {name!r}; choose one of {', '.join(MODELS)}.")
     return ModelManager(config).get()

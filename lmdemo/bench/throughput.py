@@ -6,7 +6,10 @@ On the same model and prompts, for 1, 4, 16 and 32 concurrent requests of 64 new
   (a) baseline: ``model.generate`` one request at a time, in float32;
   (b) transformers' continuous batching, ``model.generate_batch``;
   (c) lmdemo's engine (continuous batching over a padded KV cache).
-(b) and (c) use the engine's precision (``--dtype``; ``auto`` is lmdemo's ``pick_dtype``).
+(c) runs in the precision the app picks (``--precision auto``: float16 weights, float32
+compute on an x86 CPU). (b) runs in float32 and, when (c) does not, again in (c)'s
+precision, so c/b compares the schedulers on the same weights and c/b32 compares with what
+transformers offers as is.
 All requests arrive at t=0; TTFT counts from then, so it includes queueing. Decoding is
 greedy and stops at EOS or 64 tokens; rates count the tokens actually produced.
 """
@@ -24,8 +27,9 @@ import torch
 
 from ..engine import Engine
 from ..models import LoadedModel
+from ..models.fp16 import Fp16Linear
 from ..params import make_params
-from .models import MODELS, load_bench_model
+from .models import MODELS, PRECISIONS, load_bench_model
 
 PROMPTS = [
     "The capital of France is",
@@ -192,8 +196,7 @@ def measure_bandwidth(megabytes: int = 256, repeats: int = 5) -> float:
 def weight_bytes_per_token(model: torch.nn.Module) -> int:
     """Bytes of weights one decoding step reads (tied embeddings are read once, as the head)."""
     total = sum(p.numel() * p.element_size() for p in model.parameters())
-    total += sum(b.numel() * b.element_size() for name, b in model.named_buffers()
-                 if name.endswith(("qweight", ".scale")))  # int8 copies keep weights as buffers
+    total += sum(m.weight_bytes for m in model.modules() if isinstance(m, Fp16Linear))
     embedding = model.get_input_embeddings().weight
     if getattr(model.get_output_embeddings(), "weight", None) is not embedding:
         total -= embedding.numel() * embedding.element_size()  # untied: one row is read
@@ -217,13 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", choices=MODELS, default="gpt2-random")
     parser.add_argument("--quick", action="store_true",
                         help="tiny model, fewer tokens: a smoke run of well under a minute")
-    parser.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16"),
-                        help="precision of (b) and (c); (a) is always float32")
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
+                        help="precision of (c) and of the second (b); (a) is always fp32")
     parser.add_argument("--concurrency", default="1,4,16,32")
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--skip", default="", help="methods to skip, e.g. 'b' or 'ab'")
-    parser.add_argument("--int8", action="store_true",
-                        help="(b) and (c) use a weight-only int8 copy of the model")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch intra-op threads (0: torch's default, one per core)")
     args = parser.parse_args(argv)
@@ -234,24 +235,21 @@ def main(argv: list[str] | None = None) -> int:
     levels = [int(x) for x in args.concurrency.split(",")]
     new_tokens = args.new_tokens
 
-    base = load_bench_model(args.model, "float32")
-    loaded = base if args.dtype == "float32" else load_bench_model(args.model, args.dtype)
-    if loaded.dtype == torch.float32:
+    base = load_bench_model(args.model, "fp32")
+    loaded = load_bench_model(args.model, args.precision)
+    if loaded.precision == base.precision:
         loaded = base
-    precision = str(loaded.dtype).replace("torch.", "")
-    if args.int8:
-        from .int8 import quantize_int8
-
-        loaded, precision = quantize_int8(loaded), "int8 weights, bf16 matmuls"
     bandwidth = measure_bandwidth()
     load = os.getloadavg()
     print(f"model {args.model}: {base.num_parameters / 1e6:.1f}M parameters; engine precision "
-          f"{precision}; torch {torch.__version__}, "
+          f"{loaded.precision}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; load average {load[0]:.2f} {load[1]:.2f}")
     print(f"memory bandwidth (256 MB copy, read+write): {bandwidth / 1e9:.1f} GB/s; "
           f"{new_tokens} new tokens per request, greedy")
     print(f"{'conc':>4} {'method':<19}{'agg tok/s':>9} {'stream':>9} {'TTFT p50':>8} "
           f"{'TTFT p95':>8}")
+    tag = "" if loaded is base else " " + ("fp16w" if loaded.fp16_weights else
+                                           str(loaded.dtype).removeprefix("torch."))
 
     engine = Engine(loaded, max_active=max(levels), max_queue=max(64, max(levels)))
     try:
@@ -267,14 +265,19 @@ def main(argv: list[str] | None = None) -> int:
                     extra = _bandwidth_note(base, rows["a"]["agg"], bandwidth)
                 print(_fmt_row("(a) generate", n, rows["a"], a.extrapolated, extra), flush=True)
             if "b" not in args.skip:
-                rows["b"] = run_generate_batch(loaded, prompts, new_tokens).row()
-                print(_fmt_row("(b) generate_batch", n, rows["b"], False), flush=True)
+                rows["b32"] = run_generate_batch(base, prompts, new_tokens).row()
+                print(_fmt_row("(b) generate_batch", n, rows["b32"], False), flush=True)
+                rows["b"] = rows["b32"]
+                if loaded is not base:
+                    rows["b"] = run_generate_batch(loaded, prompts, new_tokens).row()
+                    print(_fmt_row(f"(b) gen_batch{tag}", n, rows["b"], False), flush=True)
             rows["c"] = run_engine(engine, prompts, new_tokens).row()
+            ratios = ("a", "b", "b32") if loaded is not base else ("a", "b")
             extra = "  ".join(f"c/{k} {rows['c']['agg'] / rows[k]['agg']:.2f}x"
-                              for k in ("a", "b") if k in rows)
+                              for k in ratios if k in rows)
             if n == 1:
                 extra += "  " + _bandwidth_note(loaded, rows["c"]["agg"], bandwidth)
-            print(_fmt_row("(c) lmdemo engine", n, rows["c"], False, extra), flush=True)
+            print(_fmt_row(f"(c) lmdemo{tag}", n, rows["c"], False, extra), flush=True)
     finally:
         engine.close()
     load = os.getloadavg()

@@ -13,6 +13,7 @@ import torch
 from ..config import AppConfig
 from ..errors import ModelLoadError
 from .catalog import BUNDLED, FOLDER, GGUF, HUB, ModelSpec
+from .fp16 import fp16_supported, halve_linears
 from .gguf_cache import bundled_gguf, ensure_converted, file_key
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class LoadedModel:
     reason: str = ""
     load_seconds: float = 0.0
     converted_now: bool = False
+    fp16_weights: bool = False  # linear layers are models.fp16.Fp16Linear
+    parameter_count: int = 0  # counted before the linear layers were swapped
 
     @property
     def name(self) -> str:
@@ -40,7 +43,13 @@ class LoadedModel:
     @property
     def num_parameters(self) -> int:
         """Parameter count (tied weights counted once)."""
-        return sum(p.numel() for p in self.model.parameters())
+        return self.parameter_count or sum(p.numel() for p in self.model.parameters())
+
+    @property
+    def precision(self) -> str:
+        """How the model computes, e.g. ``float32`` or ``float16 weights, float32 compute``."""
+        dtype = str(self.dtype).removeprefix("torch.")
+        return f"float16 weights, {dtype} compute" if self.fp16_weights else dtype
 
 
 def pick_device(config: AppConfig) -> torch.device:
@@ -66,6 +75,21 @@ def pick_dtype(config: AppConfig, device: torch.device) -> torch.dtype:
     if config.dtype != "auto":
         return getattr(torch, config.dtype)
     return torch.bfloat16 if device.type == "cuda" else torch.float32
+
+
+def wants_fp16_weights(config: AppConfig, device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether to store linear weights as float16: asked for, or 'auto' on a CPU in fp32.
+
+    Measured with ``python -m lmdemo.bench.throughput`` and ``python -m lmdemo.bench.precision``
+    (README: precision): half the bytes per token, no top-1 change on the benchmark prompts.
+    """
+    if config.quantize == "none":
+        return False
+    supported = device.type == "cpu" and dtype == torch.float32 and fp16_supported()
+    if config.quantize == "fp16" and not supported:
+        raise ModelLoadError("--quantize fp16 needs an x86 CPU (FBGEMM) and --dtype float32; "
+                             "use --quantize none or auto.")
+    return supported
 
 
 def _context_window(model_config: object, cap: int) -> int:
@@ -140,6 +164,10 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: str = "") -> LoadedMod
         raise ModelLoadError(f"Could not load model {spec.name!r} from {spec.source}: "
                              f"{exc.__class__.__name__}: {exc}".strip()) from exc
     model.eval()
+    parameter_count = sum(p.numel() for p in model.parameters())
+    fp16_weights = wants_fp16_weights(config, device, dtype)
+    if fp16_weights:
+        halve_linears(model)
     if getattr(tokenizer, "pad_token_id", None) is None:
         tokenizer.pad_token = tokenizer.eos_token
     seconds = time.perf_counter() - start
@@ -153,6 +181,9 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: str = "") -> LoadedMod
         reason=reason,
         load_seconds=seconds,
         converted_now=fresh,
+        fp16_weights=fp16_weights,
+        parameter_count=parameter_count,
     )
-    log.info("Model %s live on %s/%s in %.1fs: %s", spec.name, device, dtype, seconds, reason)
+    log.info("Model %s live on %s (%s) in %.1fs: %s", spec.name, device, loaded.precision,
+             seconds, reason)
     return loaded

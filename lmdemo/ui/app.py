@@ -20,7 +20,7 @@ def model_banner(loaded: LoadedModel) -> str:
     """One line for the top of the page: which model is live, where, and why."""
     size = loaded.num_parameters / 1e6
     return (f"**{loaded.name}** · {size:,.0f}M parameters · {loaded.device.type} · "
-            f"{str(loaded.dtype).removeprefix('torch.')} · context {loaded.context_window} "
+            f"{loaded.precision} · context {loaded.context_window} "
             f"tokens  \n{loaded.reason}")
 
 

@@ -1,0 +1,90 @@
+"""Does a lower precision change what the model says? Greedy outputs against float32.
+
+    python -m lmdemo.bench.precision [--model gemma-3-270m|gpt2-random|tiny] [--precision fp16]
+
+For each benchmark prompt, both precisions decode 64 greedy tokens through lmdemo's engine,
+and the script reports whether the texts are identical and, if not, where they part. It then
+feeds float32's continuation to both models (teacher forcing) and counts the positions where
+the top token differs, with float32's margin between its first and second choice there: a
+change at a near tie is what rounding explains; a change at a wide margin would be a defect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import torch
+
+from ..engine import Engine
+from ..models import LoadedModel
+from ..params import make_params
+from .models import MODELS, PRECISIONS, load_bench_model
+from .throughput import PROMPTS
+
+
+def greedy(loaded: LoadedModel, prompts: list[list[int]], new_tokens: int) -> list[list[int]]:
+    """Greedy continuations of every prompt, decoded together by the engine."""
+    params = make_params(temperature=0, repetition_penalty=1.0, max_new_tokens=new_tokens)
+    engine = Engine(loaded, max_active=len(prompts), max_queue=len(prompts))
+    try:
+        requests = [engine.submit(ids, params) for ids in prompts]
+        return [request.result().token_ids for request in requests]
+    finally:
+        engine.close()
+
+
+@torch.inference_mode()
+def teacher_forced(reference: LoadedModel, other: LoadedModel, prompt: list[int],
+                   continuation: list[int]) -> tuple[int, list[float], float]:
+    """(positions compared, float32 margins where the top tokens differ, max |logprob diff|)."""
+    ids = torch.tensor([prompt + continuation])
+    positions = slice(len(prompt) - 1, ids.shape[1] - 1)
+    ref = torch.log_softmax(reference.model(ids).logits[0, positions].float(), -1)
+    low = torch.log_softmax(other.model(ids).logits[0, positions].float(), -1)
+    differ = (ref.argmax(-1) != low.argmax(-1)).nonzero().flatten().tolist()
+    top2 = ref.topk(2, dim=-1).values
+    margins = [float(top2[i, 0] - top2[i, 1]) for i in differ]
+    return ref.shape[0], margins, float((ref - low).abs().max())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Compare one precision against float32 and print a report."""
+    parser = argparse.ArgumentParser(prog="python -m lmdemo.bench.precision",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=MODELS, default="gemma-3-270m")
+    parser.add_argument("--precision", choices=[p for p in PRECISIONS if p != "fp32"],
+                        default="fp16")
+    parser.add_argument("--new-tokens", type=int, default=64)
+    args = parser.parse_args(argv)
+
+    base = load_bench_model(args.model, "fp32")
+    other = load_bench_model(args.model, args.precision)
+    tokenizer = base.tokenizer
+    prompts = [tokenizer.encode(p) for p in PROMPTS]  # type: ignore[attr-defined]
+    print(f"model {args.model}: float32 against {other.precision}; {len(prompts)} prompts, "
+          f"{args.new_tokens} greedy tokens each")
+    ref_out = greedy(base, prompts, args.new_tokens)
+    low_out = greedy(other, prompts, args.new_tokens)
+    same, compared, margins, worst = 0, 0, [], 0.0
+    for text, prompt, a, b in zip(PROMPTS, prompts, ref_out, low_out, strict=True):
+        pairs = zip(a, b, strict=False)
+        agree = next((i for i, (x, y) in enumerate(pairs) if x != y), min(len(a), len(b)))
+        identical = a == b
+        same += identical
+        where = "identical" if identical else f"parts at token {agree + 1}"
+        print(f"  {text[:40]!r:<44} {where}")
+        n, diffs, diff = teacher_forced(base, other, prompt, a)
+        compared, worst = compared + n, max(worst, diff)
+        margins += diffs
+    print(f"identical greedy texts: {same}/{len(prompts)}")
+    print(f"teacher-forced top-1 agreement: {1 - len(margins) / compared:.2%} of {compared} "
+          f"positions; max |log-prob difference| {worst:.3f}")
+    if margins:
+        shown = ", ".join(f"{m:.3f}" for m in sorted(margins))
+        print(f"float32's top-1 vs top-2 log-prob margin where they differ: {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
