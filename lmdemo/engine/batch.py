@@ -20,6 +20,7 @@ from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
 
 from ..models.fp16 import Fp16Linear
+from .slab import SlabLayer
 
 _SUPPORTED_LAYERS = (DynamicLayer, DynamicSlidingWindowLayer)
 # Models whose logits are exactly ``lm_head(base_model(...))`` (with optional soft-capping),
@@ -131,17 +132,24 @@ class KVBatch:
         """Append prefilled requests (the rows of ``cache``, real lengths ``lengths``)."""
         if self.cache is None:
             self.cache, self.lengths, self.width = cache, list(lengths), max(lengths)
+            for i, layer in enumerate(cache.layers):
+                if not isinstance(layer, DynamicSlidingWindowLayer):
+                    cache.layers[i] = SlabLayer(layer.keys, layer.values)
             return
         width = max(self.width, *lengths)
-        for mine, new in zip(self.cache.layers, cache.layers, strict=True):
-            target = width
+        for i, (mine, new) in enumerate(zip(self.cache.layers, cache.layers, strict=True)):
             if isinstance(mine, DynamicSlidingWindowLayer):
                 # sliding layers keep only the last window-1 columns
                 target = min(width, mine.sliding_window - 1)
                 mine.cumulative_length = width
-            mine.keys = torch.cat([_pad_left(mine.keys, target), _pad_left(new.keys, target)])
-            mine.values = torch.cat([_pad_left(mine.values, target),
-                                     _pad_left(new.values, target)])
+                mine.keys = torch.cat([_pad_left(mine.keys, target), _pad_left(new.keys, target)])
+                mine.values = torch.cat([_pad_left(mine.values, target),
+                                         _pad_left(new.values, target)])
+            else:
+                keys, values = mine.filled()
+                self.cache.layers[i] = SlabLayer(
+                    torch.cat([_pad_left(keys, width), _pad_left(new.keys, width)]),
+                    torch.cat([_pad_left(values, width), _pad_left(new.values, width)]))
         self.width = width
         self.lengths.extend(lengths)
 
@@ -156,11 +164,13 @@ class KVBatch:
         self.lengths = [self.lengths[i] for i in rows]
         width = max(self.lengths)
         index = torch.tensor(rows, device=self.device)
-        for layer in self.cache.layers:
-            target = width
+        for i, layer in enumerate(self.cache.layers):
             if isinstance(layer, DynamicSlidingWindowLayer):
                 target = min(width, layer.sliding_window - 1)
                 layer.cumulative_length = width
-            layer.keys = layer.keys[index, :, -target:].contiguous()
-            layer.values = layer.values[index, :, -target:].contiguous()
+                layer.keys = layer.keys[index, :, -target:].contiguous()
+                layer.values = layer.values[index, :, -target:].contiguous()
+            else:
+                keys, values = layer.filled()
+                self.cache.layers[i] = SlabLayer(keys[index, :, -width:], values[index, :, -width:])
         self.width = width
