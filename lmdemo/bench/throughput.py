@@ -73,6 +73,12 @@ class Run:
         }
 
 
+def _median_row(runs: list[Run]) -> dict[str, float]:
+    """Each figure's median over repeated runs."""
+    rows = [run.row() for run in runs]
+    return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+
+
 def _percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
@@ -225,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="1,4,16,32")
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--skip", default="", help="methods to skip, e.g. 'b' or 'ab'")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of (a) and (c) for one request alone (median shown)")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch intra-op threads (0: torch's default, one per core)")
     args = parser.parse_args(argv)
@@ -239,31 +247,34 @@ def main(argv: list[str] | None = None) -> int:
     loaded = load_bench_model(args.model, args.precision)
     if loaded.precision == base.precision:
         loaded = base
-    bandwidth = measure_bandwidth()
     load = os.getloadavg()
     print(f"model {args.model}: {base.num_parameters / 1e6:.1f}M parameters; engine precision "
           f"{loaded.precision}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; load average {load[0]:.2f} {load[1]:.2f}")
-    print(f"memory bandwidth (256 MB copy, read+write): {bandwidth / 1e9:.1f} GB/s; "
-          f"{new_tokens} new tokens per request, greedy")
+    print(f"{new_tokens} new tokens per request, greedy; one request alone runs (a) and (c) "
+          f"{args.repeats} times, alternating, and shows the median")
     print(f"{'conc':>4} {'method':<19}{'agg tok/s':>9} {'stream':>9} {'TTFT p50':>8} "
           f"{'TTFT p95':>8}")
     tag = "" if loaded is base else " " + ("fp16w" if loaded.fp16_weights else
                                            str(loaded.dtype).removeprefix("torch."))
 
     engine = Engine(loaded, max_active=max(levels), max_queue=max(64, max(levels)))
+    alone: dict[str, float] = {}
     try:
         run_engine(engine, _prompts(loaded, 2), 4)  # warm-up: first-call allocations
         for n in levels:
             prompts = _prompts(loaded, n)
+            repeats = args.repeats if n == 1 else 1
             rows: dict[str, dict[str, float]] = {}
-            if "a" not in args.skip:
-                a = run_baseline(base, prompts, new_tokens)
-                rows["a"] = a.row()
-                extra = ""
-                if n == 1:
-                    extra = _bandwidth_note(base, rows["a"]["agg"], bandwidth)
-                print(_fmt_row("(a) generate", n, rows["a"], a.extrapolated, extra), flush=True)
+            runs: dict[str, list[Run]] = {"a": [], "c": []}
+            for _ in range(repeats):  # alternate, so drift in the machine hits both alike
+                if "a" not in args.skip:
+                    runs["a"].append(run_baseline(base, prompts, new_tokens))
+                runs["c"].append(run_engine(engine, prompts, new_tokens))
+            if runs["a"]:
+                rows["a"] = _median_row(runs["a"])
+                print(_fmt_row("(a) generate", n, rows["a"], runs["a"][0].extrapolated),
+                      flush=True)
             if "b" not in args.skip:
                 rows["b32"] = run_generate_batch(base, prompts, new_tokens).row()
                 print(_fmt_row("(b) generate_batch", n, rows["b32"], False), flush=True)
@@ -271,15 +282,22 @@ def main(argv: list[str] | None = None) -> int:
                 if loaded is not base:
                     rows["b"] = run_generate_batch(loaded, prompts, new_tokens).row()
                     print(_fmt_row(f"(b) gen_batch{tag}", n, rows["b"], False), flush=True)
-            rows["c"] = run_engine(engine, prompts, new_tokens).row()
+            rows["c"] = _median_row(runs["c"])
             ratios = ("a", "b", "b32") if loaded is not base else ("a", "b")
             extra = "  ".join(f"c/{k} {rows['c']['agg'] / rows[k]['agg']:.2f}x"
                               for k in ratios if k in rows)
-            if n == 1:
-                extra += "  " + _bandwidth_note(loaded, rows["c"]["agg"], bandwidth)
             print(_fmt_row(f"(c) lmdemo{tag}", n, rows["c"], False, extra), flush=True)
+            if n == 1:
+                alone = {k: rows[k]["agg"] for k in ("a", "c") if k in rows}
     finally:
         engine.close()
+    # Measured last: filling a fresh 256 MB tensor from both cores left later decoding in
+    # the same process up to 40% slower on this machine.
+    bandwidth = measure_bandwidth()
+    print(f"memory bandwidth (256 MB copy, read+write): {bandwidth / 1e9:.1f} GB/s")
+    for key, model in (("a", base), ("c", loaded)):
+        if key in alone:
+            print(f"one request, ({key}): {_bandwidth_note(model, alone[key], bandwidth)}")
     load = os.getloadavg()
     print(f"* sequential: measured on {BASELINE_MEASURED} requests, later ones queued behind "
           f"them with the same durations. load average at end {load[0]:.2f} {load[1]:.2f}")
