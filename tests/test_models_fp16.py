@@ -17,7 +17,7 @@ def test_matches_a_float32_linear_with_rounded_weights():
     torch.manual_seed(0)
     linear = nn.Linear(48, 80)
     x = torch.randn(3, 5, 48)
-    fast = Fp16Linear(linear.weight, linear.bias)
+    fast = Fp16Linear.from_weight(linear.weight, linear.bias)
     expected = x @ linear.weight.half().float().T + linear.bias
     assert fast(x).shape == (3, 5, 80)
     assert torch.allclose(fast(x), expected, atol=1e-4)
@@ -28,7 +28,7 @@ def test_matches_a_float32_linear_with_rounded_weights():
 
 def test_a_row_gives_the_same_result_alone_or_batched():
     torch.manual_seed(1)
-    fast = Fp16Linear(torch.randn(64, 32), None)
+    fast = Fp16Linear.from_weight(torch.randn(64, 32), None)
     rows = torch.randn(17, 32)
     alone = torch.cat([fast(rows[i : i + 1]) for i in range(len(rows))])
     assert torch.allclose(fast(rows), alone, atol=1e-5)
@@ -50,13 +50,27 @@ def test_gpt2_conv1d_layers_are_swapped_the_right_way_round(tiny_loaded):
     assert (before.argmax(-1) == after.argmax(-1)).all()
 
 
+def test_a_weight_packed_in_pieces_gives_the_same_output(monkeypatch):
+    import lmdemo.models.fp16 as fp16
+
+    torch.manual_seed(2)
+    model = nn.Sequential(nn.Linear(16, 50))
+    x = torch.randn(3, 16)
+    whole = copy.deepcopy(model)
+    halve_linears(whole)
+    monkeypatch.setattr(fp16, "PIECE_ROWS", 8)  # 50 rows -> 7 pieces
+    halve_linears(model)
+    assert len(model[0]._pieces) == 7 and len(whole[0]._pieces) == 1
+    assert torch.equal(model(x), whole(x))
+
+
 def test_copies_of_a_model_share_the_packed_layers():
-    layer = Fp16Linear(torch.randn(4, 4), None)
+    layer = Fp16Linear.from_weight(torch.randn(4, 4), None)
     assert copy.deepcopy(nn.Sequential(layer))[0] is layer
 
 
 def test_weight_bytes_are_two_per_weight():
-    assert Fp16Linear(torch.randn(10, 6), None).weight_bytes == 120
+    assert Fp16Linear.from_weight(torch.randn(10, 6), None).weight_bytes == 120
 
 
 def test_auto_uses_fp16_weights_on_a_cpu_in_float32_only(tiny_config):
