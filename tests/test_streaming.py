@@ -17,6 +17,16 @@ def test_stream_concatenates_to_the_final_text(tiny_engine):
     assert all(0.0 < e.probability <= 1.0 for e in events if e.token_id >= 0)
 
 
+def test_a_slow_reader_gets_waiting_tokens_in_one_chunk(tiny_engine):
+    request = tiny_engine.submit("Hello world", make_params(temperature=0, max_new_tokens=20))
+    while request.completion is None:  # read nothing until the engine is done
+        threading.Event().wait(0.01)
+    chunks = list(request.chunks())
+    assert len(chunks) == 1
+    assert [e.token_id for e in chunks[0] if e.token_id >= 0] == request.completion.token_ids
+    assert "".join(e.text for e in chunks[0]) == request.completion.text
+
+
 def test_same_seed_same_text_other_seed_other_text(tiny_engine):
     params = make_params(temperature=1.0, top_k=0, top_p=1.0, seed=11, max_new_tokens=24)
     first = tiny_engine.generate("The cat", params)

@@ -79,13 +79,28 @@ class Request:
         self._events.put(_DONE)
 
     # caller side
-    def __iter__(self) -> Iterator[TokenEvent]:
+    def chunks(self) -> Iterator[list[TokenEvent]]:
+        """Yield lists of every event waiting at that moment (at least one each).
+
+        A consumer slower than the engine (a browser stream on a busy server) then gets one
+        update per turn with all the new tokens, rather than falling further behind.
+        """
         try:
-            while True:
+            done = False
+            while not done:
+                chunk: list[TokenEvent] = []
                 item = self._events.get()
-                if item is _DONE:
-                    break
-                yield item  # type: ignore[misc]
+                while True:
+                    if item is _DONE:
+                        done = True
+                        break
+                    chunk.append(item)  # type: ignore[arg-type]
+                    try:
+                        item = self._events.get_nowait()
+                    except queue.Empty:
+                        break
+                if chunk:
+                    yield chunk
         finally:
             # A caller that stops iterating early (Stop button, closed tab) frees the slot.
             if self.completion is None:
@@ -94,6 +109,14 @@ class Request:
             if isinstance(self.error, LMDemoError):
                 raise self.error
             raise LMDemoError(f"Generation failed: {self.error}") from self.error
+
+    def __iter__(self) -> Iterator[TokenEvent]:
+        chunks = self.chunks()
+        try:
+            for chunk in chunks:
+                yield from chunk
+        finally:
+            chunks.close()
 
     def result(self) -> Completion:
         """Wait for the end and return the Completion."""

@@ -46,10 +46,10 @@ class TaskRun:
     postprocess: Callable[[str], str]
 
     def stream(self) -> Iterator[str]:
-        """Yield the answer so far after each token; the last value is post-processed."""
+        """Yield the answer so far as tokens arrive; the last value is post-processed."""
         text = ""
-        for event in self.request:
-            text += event.text
+        for chunk in self.request.chunks():
+            text += "".join(event.text for event in chunk)
             yield text
         yield self.postprocess(text)
 
