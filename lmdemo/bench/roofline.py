@@ -18,6 +18,7 @@ import time
 import torch
 from torch import nn
 
+from ..models.fp16 import linear_layers
 from .models import MODELS, load_bench_model
 from .throughput import measure_bandwidth
 
@@ -35,16 +36,9 @@ def matmul_rate(size: int = 2048, repeats: int = 5) -> float:
 
 
 def linear_weights(model: nn.Module) -> int:
-    """Number of weights in linear layers (GPT-2's Conv1D included), the head counted once."""
-    from transformers.pytorch_utils import Conv1D
-
-    seen: set[int] = set()
-    total = 0
-    for module in model.modules():
-        if isinstance(module, (nn.Linear, Conv1D)) and id(module.weight) not in seen:
-            seen.add(id(module.weight))
-            total += module.weight.numel()
-    return total
+    """Number of weights in linear layers (GPT-2's Conv1D included), shared ones counted once."""
+    weights = {weight.data_ptr(): weight.numel() for _, _, weight, _ in linear_layers(model)}
+    return sum(weights.values())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -114,14 +114,15 @@ class KVBatch:
         against a vocabulary-sized weight (measured 30 vs 49 ms at 16 rows for GPT-2)."""
         head = self._lm_head
         assert head is not None
-        if isinstance(head, Fp16Linear):
+        if isinstance(head, Fp16Linear):  # FBGEMM's product, bias included
             logits = head(hidden)
-        elif hidden.shape[0] == 1:  # one row: the plain product is as fast
-            logits = hidden @ head.weight.T
         else:
-            logits = (head.weight @ hidden.T).T
-        if isinstance(head, torch.nn.Linear) and head.bias is not None:
-            logits = logits + head.bias
+            if hidden.shape[0] == 1:  # one row: the plain product is as fast
+                logits = hidden @ head.weight.T
+            else:
+                logits = (head.weight @ hidden.T).T
+            if head.bias is not None:
+                logits = logits + head.bias
         cap = getattr(self.model.config, "final_logit_softcapping", None)
         if cap is not None:
             logits = torch.tanh(logits / cap) * cap

@@ -86,21 +86,17 @@ class Request:
         update per turn with all the new tokens, rather than falling further behind.
         """
         try:
-            done = False
-            while not done:
-                chunk: list[TokenEvent] = []
-                item = self._events.get()
-                while True:
-                    if item is _DONE:
-                        done = True
-                        break
-                    chunk.append(item)  # type: ignore[arg-type]
-                    try:
-                        item = self._events.get_nowait()
-                    except queue.Empty:
-                        break
+            while True:
+                chunk = [self._events.get()]  # wait for one, then take whatever else is there
+                while chunk[-1] is not _DONE and not self._events.empty():
+                    chunk.append(self._events.get_nowait())  # this is the only reader
+                done = chunk[-1] is _DONE
+                if done:
+                    chunk.pop()
                 if chunk:
-                    yield chunk
+                    yield chunk  # type: ignore[misc]
+                if done:
+                    break
         finally:
             # A caller that stops iterating early (Stop button, closed tab) frees the slot.
             if self.completion is None:
