@@ -12,16 +12,20 @@ text never depends on its neighbours.
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import torch
 
 from ..errors import BusyError, InputError
-from ..models.loader import LoadedModel
+from ..models.loader import LoadedModel, on_model_thread
 from ..params import SamplingParams
+from ..threads import Job
 from .batch import KVBatch, can_batch
 from .budget import fit_budget
 from .requests import Completion, Request, TokenEvent
@@ -29,6 +33,7 @@ from .sampling import Draw, sample_rows
 from .text import TextTracker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 ALTERNATIVES = 5
 # Prompt tokens prefilled per step before the running streams get their next token: a burst
 # of arrivals joins over a few steps instead of stalling everyone at once.
@@ -85,10 +90,12 @@ class Engine:
         self._rows: list[_Active] = []  # active requests in the order of the batch's rows
         self._pending: collections.deque[_Active] = collections.deque()
         self._active: list[_Active] = []
+        self._jobs: collections.deque[Job] = collections.deque()
         self._wake = threading.Condition()
         self._closed = False
         self._worker = threading.Thread(target=self._run, name="lmdemo-engine", daemon=True)
         self._worker.start()
+        loaded.runner = self.call  # this worker is now the model's compute thread
 
     # ---- public API -------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
@@ -126,6 +133,20 @@ class Engine:
         """Run one request to the end."""
         return self.submit(prompt, params).result()
 
+    def call(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        """Run ``fn(*args, **kwargs)`` on the worker between two decoding steps; return its
+        value or raise its error. Keeps all torch work on one thread (see lmdemo.threads).
+        A call made on the worker itself, or after ``close``, runs in place."""
+        if threading.current_thread() is self._worker:
+            return fn(*args, **kwargs)
+        job = Job(functools.partial(fn, *args, **kwargs))
+        with self._wake:
+            if self._closed:
+                return fn(*args, **kwargs)
+            self._jobs.append(job)
+            self._wake.notify()
+        return job.wait()  # type: ignore[return-value]
+
     def stats(self) -> dict[str, int]:
         """Numbers of waiting and running requests, and whether steps are batched (1/0)."""
         with self._wake:
@@ -138,17 +159,26 @@ class Engine:
             self._closed = True
             self._wake.notify()
         self._worker.join(timeout=10)
+        if self.loaded.runner == self.call:
+            self.loaded.runner = None
 
     # ---- worker -----------------------------------------------------------------------
     def _run(self) -> None:
         torch.set_grad_enabled(False)
         while True:
             with self._wake:
-                while not self._closed and not self._pending and not self._active:
+                while (not self._closed and not self._pending and not self._active
+                       and not self._jobs):
                     self._wake.wait()
                 if self._closed:
                     break
-                joining = self._admit()
+                job = self._jobs.popleft() if self._jobs else None
+                decoding = bool(self._pending or self._active)
+                joining = self._admit() if decoding else []
+            if job is not None:  # one job per step: jobs wait a step at most, streams one job
+                job.run()
+            if not decoding:
+                continue
             try:
                 if self._batch is not None:
                     self._batched_step(joining)
@@ -159,6 +189,10 @@ class Engine:
                 self._recover(exc)
         for state in list(self._pending) + self._active:
             self._end(state, "cancelled")
+        with self._wake:
+            leftover, self._jobs = list(self._jobs), collections.deque()
+        for job in leftover:  # queued before close: still answered
+            job.run()
 
     def _recover(self, exc: Exception) -> None:
         """After a failed step, re-queue its requests once; a second failure ends them.
@@ -306,6 +340,7 @@ class Engine:
         request._finish(completion, error)
 
 
+@on_model_thread
 @torch.inference_mode()
 def next_token_logits(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
     """Float32 logits ``(vocab,)`` for the token after ``ids``: one forward pass, no cache.

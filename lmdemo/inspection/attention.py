@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..models.loader import LoadedModel
+from ..models.loader import LoadedModel, on_model_thread
 from .tokens import model_ids, token_text, tokenize_with
 
 MAX_TOKENS = 128  # a T x T heatmap stops being readable well before this
@@ -73,6 +73,7 @@ def _ids(loaded: LoadedModel, text: str) -> list[int]:
     return ids
 
 
+@on_model_thread
 def attention_all(loaded: LoadedModel, text: str) -> dict:
     """Every layer and head: {"tokens": [T labels], "weights": float32 array (L, H, T, T)}."""
     ids = _ids(loaded, text)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..models.loader import LoadedModel
+from ..models.loader import LoadedModel, on_model_thread
 from .tokens import token_text
 
 MAX_K = 100
@@ -83,6 +83,7 @@ def word_vector(loaded: LoadedModel, word: str) -> torch.Tensor:
     return _vector(loaded, lookup(loaded, word)["ids"])
 
 
+@on_model_thread
 def neighbors(loaded: LoadedModel, word: str, k: int = 10) -> list[dict]:
     """The ``k`` tokens closest to ``word`` by cosine: [{"token", "similarity"}], best first."""
     if isinstance(k, bool) or not isinstance(k, (int, float)) or k != int(k) \

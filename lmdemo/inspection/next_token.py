@@ -15,7 +15,7 @@ from ..engine.budget import fit_budget
 from ..engine.engine import next_token_logits
 from ..engine.sampling import filter_logits, next_token_distribution
 from ..errors import InputError
-from ..models.loader import LoadedModel
+from ..models.loader import LoadedModel, on_model_thread
 from ..params import make_params
 from .tokens import model_ids, token_text
 
@@ -47,6 +47,7 @@ def logits_after_ids(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
     return next_token_logits(loaded, ids)
 
 
+@on_model_thread
 def distribution(
     loaded: LoadedModel,
     logits: torch.Tensor,

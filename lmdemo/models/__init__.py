@@ -1,7 +1,7 @@
 """Model catalog, loading and the process-wide live model."""
 
 from .catalog import BUNDLED_MODEL, CATALOG, DEFAULT_MODEL, ModelSpec, resolve
-from .loader import LoadedModel, load_spec
+from .loader import LoadedModel, load_spec, on_model_thread
 from .manager import ModelManager
 
 __all__ = [
@@ -12,5 +12,6 @@ __all__ = [
     "ModelManager",
     "ModelSpec",
     "load_spec",
+    "on_model_thread",
     "resolve",
 ]

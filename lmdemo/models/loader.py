@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 
@@ -17,6 +20,7 @@ from .fp16 import fp16_supported, halve_linears
 from .gguf_cache import bundled_gguf, ensure_converted, file_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +38,8 @@ class LoadedModel:
     converted_now: bool = False
     fp16_weights: bool = False  # linear layers are models.fp16.Fp16Linear
     parameter_count: int = 0  # counted before the linear layers were swapped
+    # runs torch work on the model's compute thread; set by the engine (see lmdemo.threads)
+    runner: Callable[..., object] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -45,11 +51,28 @@ class LoadedModel:
         """Parameter count (tied weights counted once)."""
         return self.parameter_count or sum(p.numel() for p in self.model.parameters())
 
+    def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """``fn(*args, **kwargs)`` on this model's compute thread: the engine's worker once an
+        engine serves the model, else the calling thread."""
+        if self.runner is None:
+            return fn(*args, **kwargs)
+        return self.runner(fn, *args, **kwargs)  # type: ignore[return-value]
+
     @property
     def precision(self) -> str:
         """How the model computes, e.g. ``float32`` or ``float16 weights, float32 compute``."""
         dtype = str(self.dtype).removeprefix("torch.")
         return f"float16 weights, {dtype} compute" if self.fp16_weights else dtype
+
+
+def on_model_thread(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorate ``fn(loaded, ...)`` so its torch work runs on ``loaded``'s compute thread."""
+
+    @functools.wraps(fn)
+    def wrapper(loaded: LoadedModel, *args: object, **kwargs: object) -> T:
+        return loaded.run(fn, loaded, *args, **kwargs)
+
+    return wrapper
 
 
 def pick_device(config: AppConfig) -> torch.device:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from ..config import AppConfig
 from ..errors import ModelError, ModelLoadError
+from ..threads import in_own_thread
 from .catalog import BUNDLED_MODEL, CATALOG, DEFAULT_MODEL, HUB, ModelSpec, resolve
 from .hub import hub_reachable, in_local_cache
 from .loader import LoadedModel, load_spec
@@ -44,11 +45,15 @@ class ModelManager:
         return self._loaded
 
     def get(self) -> LoadedModel:
-        """Return the live model, loading it on first use."""
+        """Return the live model, loading it on first use.
+
+        Loading runs on a thread of its own that ends with it, so the OpenMP team its
+        kernels start does not outlive it (see lmdemo.threads).
+        """
         if self._loaded is None:
             with self._lock:
                 if self._loaded is None:
-                    self._loaded = self._load()
+                    self._loaded = in_own_thread(self._load)
         return self._loaded
 
     def _load(self) -> LoadedModel:

@@ -90,7 +90,8 @@ def build_next_token_tab(service: TaskService) -> None:
     def sampled(state, temperature, top_k, top_p):
         if not state:
             raise InputError("Press the button to compute the next-token odds first.")
-        return add(sample_id(state, temperature, top_k, top_p), state, temperature, top_k, top_p)
+        token = service.loaded.run(sample_id, state, temperature, top_k, top_p)
+        return add(token, state, temperature, top_k, top_p)
 
     with gr.Tab(t("tab_next_token"), id="inspect-next-token"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.

@@ -1,0 +1,62 @@
+"""Which thread runs torch work, and why it matters on a small CPU.
+
+PyTorch's CPU kernels run in OpenMP parallel regions. GNU OpenMP (libgomp, which PyTorch's
+Linux wheels use) gives every thread that opens a parallel region its own team of helper
+threads, and the team lives as long as that thread. While a process holds more OpenMP
+threads than it has cores, libgomp makes idle helpers go to sleep almost at once instead of
+spinning, so every parallel region then pays a wake-up. On the 2-core machine this project
+is measured on, one float32 matmul on a second thread left the engine decoding at about 70%
+of its speed for the rest of the process (``scripts/bench_threads.py``).
+
+So lmdemo keeps heavy torch work on one long-lived thread, the engine's worker: other
+threads hand it jobs (``LoadedModel.run``). Work that runs before an engine exists (loading
+a model, a benchmark's baseline) goes to a short-lived thread, whose team ends with it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Job:
+    """One call handed to another thread; the caller waits for its value or its error."""
+
+    def __init__(self, fn: Callable[[], object]):
+        self._fn = fn
+        self._done = threading.Event()
+        self._value: object = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        """Run the call (on the thread that owns the work) and wake the caller."""
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # handed to the caller, never lost in the worker
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def fail(self, error: BaseException) -> None:
+        """End the job without running it."""
+        self._error = error
+        self._done.set()
+
+    def wait(self) -> object:
+        """Block until the job ran; return its value or raise its error."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def in_own_thread(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Run ``fn`` on a new thread that ends afterwards, taking its OpenMP team with it."""
+    job = Job(lambda: fn(*args, **kwargs))
+    thread = threading.Thread(target=job.run, name="lmdemo-oneshot", daemon=True)
+    thread.start()
+    thread.join()
+    return job.wait()  # type: ignore[return-value]
