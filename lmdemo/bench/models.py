@@ -9,6 +9,7 @@ import torch
 
 from ..config import AppConfig, default_cache_dir
 from ..models import LoadedModel, ModelManager
+from ..threads import in_own_thread
 
 MODELS = ("tiny", "gpt2-random", "gemma-3-270m")
 
@@ -51,7 +52,15 @@ PRECISIONS = {"auto": ("auto", "auto"), "fp32": ("float32", "none"),
 
 def load_bench_model(name: str, precision: str = "auto",
                      cache_dir: Path | None = None) -> LoadedModel:
-    """Load one of MODELS through lmdemo's own loader ('auto' is what the app would pick)."""
+    """Load one of MODELS through lmdemo's own loader ('auto' is what the app would pick).
+
+    Building a random model runs torch kernels, so it happens on a short-lived thread too
+    (see lmdemo.threads).
+    """
+    return in_own_thread(_load, name, precision, cache_dir)
+
+
+def _load(name: str, precision: str, cache_dir: Path | None) -> LoadedModel:
     cache_dir = cache_dir or default_cache_dir()
     dtype, quantize = PRECISIONS[precision]
     settings = dict(cache_dir=cache_dir, dtype=dtype, quantize=quantize, device="cpu")

@@ -29,6 +29,7 @@ from ..engine import Engine
 from ..models import LoadedModel
 from ..models.fp16 import Fp16Linear
 from ..params import make_params
+from ..threads import in_own_thread
 from .models import MODELS, PRECISIONS, load_bench_model
 
 PROMPTS = [
@@ -171,6 +172,20 @@ def run_generate_batch(loaded: LoadedModel, prompts: list[list[int]], new_tokens
 
 
 # ---- (c) lmdemo's engine ---------------------------------------------------------------
+def run_fresh_engine(loaded: LoadedModel, prompts: list[list[int]], new_tokens: int) -> Run:
+    """Start an engine, warm it up, run the prompts and close it.
+
+    Closing ends the engine's worker thread and its OpenMP team, so (a) and (b) never run
+    beside an idle engine's threads, which would slow them (see lmdemo.threads).
+    """
+    engine = Engine(loaded, max_active=max(16, len(prompts)), max_queue=max(64, len(prompts)))
+    try:
+        run_engine(engine, _prompts(loaded, 2), 4)  # warm-up: first-call allocations
+        return run_engine(engine, prompts, new_tokens)
+    finally:
+        engine.close()
+
+
 def run_engine(engine: Engine, prompts: list[list[int]], new_tokens: int) -> Run:
     """Submit every prompt at once and wait for all of them."""
     params = make_params(temperature=0, repetition_penalty=1.0, max_new_tokens=new_tokens)
@@ -258,42 +273,35 @@ def main(argv: list[str] | None = None) -> int:
     tag = "" if loaded is base else " " + ("fp16w" if loaded.fp16_weights else
                                            str(loaded.dtype).removeprefix("torch."))
 
-    engine = Engine(loaded, max_active=max(levels), max_queue=max(64, max(levels)))
     alone: dict[str, float] = {}
-    try:
-        run_engine(engine, _prompts(loaded, 2), 4)  # warm-up: first-call allocations
-        for n in levels:
-            prompts = _prompts(loaded, n)
-            repeats = args.repeats if n == 1 else 1
-            rows: dict[str, dict[str, float]] = {}
-            runs: dict[str, list[Run]] = {"a": [], "c": []}
-            for _ in range(repeats):  # alternate, so drift in the machine hits both alike
-                if "a" not in args.skip:
-                    runs["a"].append(run_baseline(base, prompts, new_tokens))
-                runs["c"].append(run_engine(engine, prompts, new_tokens))
-            if runs["a"]:
-                rows["a"] = _median_row(runs["a"])
-                print(_fmt_row("(a) generate", n, rows["a"], runs["a"][0].extrapolated),
-                      flush=True)
-            if "b" not in args.skip:
-                rows["b32"] = run_generate_batch(base, prompts, new_tokens).row()
-                print(_fmt_row("(b) generate_batch", n, rows["b32"], False), flush=True)
-                rows["b"] = rows["b32"]
-                if loaded is not base:
-                    rows["b"] = run_generate_batch(loaded, prompts, new_tokens).row()
-                    print(_fmt_row(f"(b) gen_batch{tag}", n, rows["b"], False), flush=True)
-            rows["c"] = _median_row(runs["c"])
-            ratios = ("a", "b", "b32") if loaded is not base else ("a", "b")
-            extra = "  ".join(f"c/{k} {rows['c']['agg'] / rows[k]['agg']:.2f}x"
-                              for k in ratios if k in rows)
-            print(_fmt_row(f"(c) lmdemo{tag}", n, rows["c"], False, extra), flush=True)
-            if n == 1:
-                alone = {k: rows[k]["agg"] for k in ("a", "c") if k in rows}
-    finally:
-        engine.close()
-    # Measured last: filling a fresh 256 MB tensor from both cores left later decoding in
-    # the same process up to 40% slower on this machine.
-    bandwidth = measure_bandwidth()
+    for n in levels:
+        prompts = _prompts(loaded, n)
+        repeats = args.repeats if n == 1 else 1
+        rows: dict[str, dict[str, float]] = {}
+        runs: dict[str, list[Run]] = {"a": [], "c": []}
+        for _ in range(repeats):  # alternate, so drift in the machine hits both alike
+            if "a" not in args.skip:
+                # on a short-lived thread, like (b) and (c): see lmdemo.threads
+                runs["a"].append(in_own_thread(run_baseline, base, prompts, new_tokens))
+            runs["c"].append(run_fresh_engine(loaded, prompts, new_tokens))
+        if runs["a"]:
+            rows["a"] = _median_row(runs["a"])
+            print(_fmt_row("(a) generate", n, rows["a"], runs["a"][0].extrapolated), flush=True)
+        if "b" not in args.skip:
+            rows["b32"] = run_generate_batch(base, prompts, new_tokens).row()
+            print(_fmt_row("(b) generate_batch", n, rows["b32"], False), flush=True)
+            rows["b"] = rows["b32"]
+            if loaded is not base:
+                rows["b"] = run_generate_batch(loaded, prompts, new_tokens).row()
+                print(_fmt_row(f"(b) gen_batch{tag}", n, rows["b"], False), flush=True)
+        rows["c"] = _median_row(runs["c"])
+        ratios = ("a", "b", "b32") if loaded is not base else ("a", "b")
+        extra = "  ".join(f"c/{k} {rows['c']['agg'] / rows[k]['agg']:.2f}x"
+                          for k in ratios if k in rows)
+        print(_fmt_row(f"(c) lmdemo{tag}", n, rows["c"], False, extra), flush=True)
+        if n == 1:
+            alone = {k: rows[k]["agg"] for k in ("a", "c") if k in rows}
+    bandwidth = in_own_thread(measure_bandwidth)
     print(f"memory bandwidth (256 MB copy, read+write): {bandwidth / 1e9:.1f} GB/s")
     for key, model in (("a", base), ("c", loaded)):
         if key in alone:
