@@ -9,13 +9,14 @@ holds for them.
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
 import torch
 
 from lmdemo.engine import Engine
-from lmdemo.engine.batch import KVBatch, can_batch
+from lmdemo.engine.batch import FORWARD_COST_TOKENS, KVBatch, can_batch, prefill_groups
 from lmdemo.engine.sampling import next_token_distribution, row_distributions, sample_rows
 from lmdemo.models.fp16 import halve_linears
 from lmdemo.params import make_params
@@ -125,6 +126,35 @@ def test_same_output_alone_and_batched(engine):
     others = [engine.submit(prompt, params) for prompt, params in PROMPTS_AND_PARAMS[1:]]
     together = [first.result().token_ids] + [r.result().token_ids for r in others]
     assert together == alone
+
+
+def test_newcomers_of_different_lengths_join_in_one_step_unchanged(engine):
+    alone = [engine.generate(prompt, params).token_ids for prompt, params in PROMPTS_AND_PARAMS]
+    groups: list[int] = []
+    prefill = engine._batch.prefill
+    engine._batch.prefill = lambda prompts: (groups.append(len(prompts)), prefill(prompts))[1]
+    with engine._wake:  # hold the worker so all of them arrive in the same step
+        requests = [engine.submit(prompt, params) for prompt, params in PROMPTS_AND_PARAMS]
+    assert [r.result().token_ids for r in requests] == alone
+    assert 1 < len(groups) < len(PROMPTS_AND_PARAMS) + 1 and sum(groups) == len(requests)
+
+
+@pytest.mark.parametrize("lengths", [[], [3], [3, 3, 3], [1, 100], [5, 13, 7, 8, 8, 8, 4, 12, 17],
+                                     list(range(1, 40, 3)) * 2])
+def test_prefill_groups_partition_and_beat_one_padded_forward(lengths):
+    groups = prefill_groups(lengths)
+    assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
+    spans = [(min(lengths[i] for i in g), max(lengths[i] for i in g)) for g in groups]
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))  # neighbours by length
+
+    def cost(parts):
+        return sum(FORWARD_COST_TOKENS + len(p) * max(lengths[i] for i in p) for p in parts)
+
+    if lengths:
+        assert cost(groups) <= cost([list(range(len(lengths)))])
+        assert cost(groups) <= cost([[i] for i in range(len(lengths))])
+    if lengths == [1, 100]:
+        assert len(groups) == 2  # padding 1 to 100 costs far more than a second forward
 
 
 def test_one_forward_per_step_for_all_requests(engine):
