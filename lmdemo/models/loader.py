@@ -16,6 +16,7 @@ import torch
 from ..config import AppConfig
 from ..errors import ModelLoadError
 from .catalog import BUNDLED, FOLDER, GGUF, HUB, ModelSpec
+from .decode_attention import use_decode_attention
 from .fp16 import fp16_supported, halve_linears
 from .gguf_cache import bundled_gguf, ensure_converted, file_key
 
@@ -191,6 +192,8 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: str = "") -> LoadedMod
     fp16_weights = wants_fp16_weights(config, device, dtype)
     if fp16_weights:
         halve_linears(model)
+    if device.type == "cpu":  # one-token attention as two products (see decode_attention)
+        use_decode_attention(model)
     if getattr(tokenizer, "pad_token_id", None) is None:
         tokenizer.pad_token = tokenizer.eos_token
     seconds = time.perf_counter() - start
