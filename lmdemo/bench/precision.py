@@ -7,6 +7,8 @@ and the script reports whether the texts are identical and, if not, where they p
 feeds float32's continuation to both models (teacher forcing) and counts the positions where
 the top token differs, with float32's margin between its first and second choice there: a
 change at a near tie is what rounding explains; a change at a wide margin would be a defect.
+The float32 reference runs transformers' own SDPA attention; the other side runs what the
+app runs, lmdemo's one-token attention included (lmdemo/models/decode_attention.py).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     base = load_bench_model(args.model, "fp32")
+    base.model.set_attn_implementation("sdpa")  # the reference: transformers as it ships
     other = load_bench_model(args.model, args.precision)
     tokenizer = base.tokenizer
     prompts = [tokenizer.encode(p) for p in PROMPTS]  # type: ignore[attr-defined]
