@@ -151,7 +151,20 @@ def test_adding_byte_tokens_builds_the_character(service):
 def test_sample_respects_top_k(service):
     state = inspect_next_token.step(service, "The cat")
     allowed = {c["id"] for c in inspect_next_token.chart(service, state, 1.0, 2, 1.0)[3][:2]}
-    assert {inspect_next_token.sample_id(state, 1.0, 2, 1.0) for _ in range(10)} <= allowed
+    drawn = {inspect_next_token.sample_id(state, 1.0, 2, 1.0, seed) for seed in range(20)}
+    assert drawn <= allowed and len(drawn) == 2  # both kept tokens come up over 20 seeds
+
+
+def test_sampling_walk_repeats_with_the_same_seed(service):
+    def walk(seed: int) -> list[int]:
+        state = inspect_next_token.step(service, "Once upon a time")
+        for _ in range(6):
+            token = inspect_next_token.sample_id(state, 1.5, 0, 1.0, seed)
+            state = inspect_next_token.add_token(service, state, token)
+        return state["ids"]
+
+    assert walk(3) == walk(3)
+    assert len({tuple(walk(seed)) for seed in range(4)}) > 1  # the seed matters
 
 
 def test_generation_steps_alternatives_and_branch(service):

@@ -7,15 +7,13 @@ appends its id (not its text, which may be one byte of a character) and runs one
 
 from __future__ import annotations
 
-import random
-
 import gradio as gr
 import torch
 
 from ...engine.sampling import choose, next_token_distribution
 from ...errors import InputError
 from ...inspection import api_next_token, distribution, logits_after_ids, model_ids
-from ...params import TEMPERATURE, TOP_K, TOP_P, make_params
+from ...params import SEED, TEMPERATURE, TOP_K, TOP_P, make_params
 from ...tasks import TaskService
 from ..adapters import user_errors
 from ..i18n import t
@@ -55,11 +53,15 @@ def chart(service: TaskService, state: dict | None, temperature: float, top_k: f
             dist["kept_count"], candidates)
 
 
-def sample_id(state: dict, temperature: float, top_k: float, top_p: float) -> int:
-    """Draw one token id the way the engine would with these settings (fresh random seed)."""
-    params = make_params(temperature=temperature, top_k=top_k, top_p=top_p)
+def sample_id(state: dict, temperature: float, top_k: float, top_p: float, seed: float) -> int:
+    """Draw one token id the way the engine would with these settings.
+
+    The draw is seeded by ``seed`` and the number of tokens so far, so sampling step by step
+    from the same prompt with the same seed walks the same path.
+    """
+    params = make_params(temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
     probs = next_token_distribution(state["logits"], params)
-    generator = torch.Generator().manual_seed(random.randrange(2**31))
+    generator = torch.Generator().manual_seed(params.seed + len(state["ids"]))
     return choose(probs, None if params.greedy else generator)
 
 
@@ -87,10 +89,10 @@ def build_next_token_tab(service: TaskService) -> None:
     def clicked(state, temperature, top_k, top_p, evt: gr.SelectData):
         return add(int(evt.value), state, temperature, top_k, top_p)
 
-    def sampled(state, temperature, top_k, top_p):
+    def sampled(state, temperature, top_k, top_p, seed):
         if not state:
             raise InputError("Press the button to compute the next-token odds first.")
-        token = service.loaded.run(sample_id, state, temperature, top_k, top_p)
+        token = service.loaded.run(sample_id, state, temperature, top_k, top_p, seed)
         return add(token, state, temperature, top_k, top_p)
 
     with gr.Tab(t("tab_next_token"), id="inspect-next-token"):
@@ -109,6 +111,8 @@ def build_next_token_tab(service: TaskService) -> None:
                 top_k = gr.Slider(TOP_K.low, 100, value=10, step=1, label=t("top_k"))
                 top_p = gr.Slider(TOP_P.low, TOP_P.high, value=1.0, step=TOP_P.step,
                                   label=t("top_p"))
+                seed = gr.Number(value=SEED.default, precision=0, minimum=SEED.low,
+                                 maximum=SEED.high, label=t("seed"))
                 with gr.Row():
                     entropy = gr.Number(label=t("entropy_bits"), interactive=False)
                     kept = gr.Number(label=t("kept_count"), interactive=False)
@@ -125,5 +129,5 @@ def build_next_token_tab(service: TaskService) -> None:
     step_out = [prompt, state, *chart_out]
     bars.select(user_errors(clicked), inputs=[state, *knobs], outputs=step_out,
                 api_visibility="private")
-    sample.click(user_errors(sampled), inputs=[state, *knobs], outputs=step_out,
+    sample.click(user_errors(sampled), inputs=[state, *knobs, seed], outputs=step_out,
                  api_visibility="private")
