@@ -26,7 +26,7 @@ def app():
 def test_offline_default_falls_back_to_bundled_and_says_why(app):
     _, service = app
     assert service.loaded.name == "gemma-3-270m"
-    assert "gpt2 is not in the local cache" in service.loaded.reason
+    assert "gpt2 is not in the local cache" in service.loaded.reason.text
 
 
 def test_answer(app):

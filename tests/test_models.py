@@ -38,7 +38,8 @@ def test_loading_by_path_gives_real_gpt2_tokenizer(tiny_loaded):
     assert tiny_loaded.tokenizer("Hello world")["input_ids"] == [15496, 995]
     assert tiny_loaded.context_window == TINY_CONTEXT
     assert tiny_loaded.model.config.model_type == "gpt2"
-    assert "chosen explicitly" in tiny_loaded.reason
+    assert tiny_loaded.reason.key == "explicit"
+    assert "chosen explicitly" in tiny_loaded.reason.text
 
 
 def test_offline_hub_check_is_fast():
@@ -67,7 +68,8 @@ def test_default_falls_back_to_bundled_when_hub_is_unreachable(tmp_path):
     assert manager.get() == "loaded gemma-3-270m"
     assert manager.get() == "loaded gemma-3-270m"  # loaded once
     assert len(calls) == 1
-    assert "gpt2 is not in the local cache and the hub is unreachable" in calls[0][1]
+    assert calls[0][1].key == "offline" and "HF_HUB_OFFLINE" in calls[0][1].detail
+    assert "gpt2 is not in the local cache and the hub is unreachable" in calls[0][1].text
 
 
 def test_explicit_choice_that_fails_never_falls_back(tmp_path):

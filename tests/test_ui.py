@@ -1,7 +1,15 @@
-"""The public API through gradio_client, against the real server with the tiny model."""
+"""The public API through gradio_client, against the real server with the tiny model; the
+string table and the model banner in both languages."""
+
+import dataclasses
+import string
 
 import pytest
 
+from lmdemo.models import BUNDLED_MODEL
+from lmdemo.models.loader import Reason
+from lmdemo.ui.app import model_banner
+from lmdemo.ui.i18n import pick_language, say
 from lmdemo.ui.strings import EN, ZH
 from tests.ui_server import running_app
 
@@ -112,3 +120,35 @@ def test_cancelling_a_stream_frees_its_engine_slot(app, monkeypatch):
         time.sleep(0.05)
     assert service.engine.stats() == {"waiting": 0, "running": 0, "batched": 1}
     assert time.time() - cancelled < 3.0
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_server_filled_strings_have_the_same_fields_in_both_languages():
+    keys = ["banner", "precision_fp16", *(k for k in EN if k.startswith("reason_"))]
+    assert len(keys) == 7
+    assert all(_fields(EN[k]) == _fields(ZH[k]) for k in keys)
+
+
+@pytest.mark.parametrize(("header", "language"), [
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"), ("en-US,en;q=0.9", "en"), ("fr-FR,zh;q=0.5", "zh-CN"),
+    ("en;q=0.2, zh-TW;q=0.8", "zh-CN"), ("de-DE", "en"), ("", "en"), (None, "en"),
+    ("zh;q=abc,en", "en"),
+])
+def test_banner_language_follows_accept_language(header, language):
+    assert pick_language(header) == language
+
+
+@pytest.mark.parametrize("key", ["cached", "downloaded", "offline", "explicit", "fallback"])
+def test_banner_says_why_in_both_languages(tiny_loaded, key):
+    loaded = dataclasses.replace(tiny_loaded, reason=Reason(key, "English text", "timed out"))
+    english, chinese = model_banner(loaded, "en"), model_banner(loaded, "zh-CN")
+    for banner in (english, chinese):
+        assert tiny_loaded.name in banner and "English text" not in banner
+    assert "parameters" in english and "参数" in chinese and "parameters" not in chinese
+    assert english.split("\n")[1].strip() == say(f"reason_{key}", "en", name=tiny_loaded.name,
+                                                 detail="timed out", bundled=BUNDLED_MODEL)
+    if key in ("offline", "fallback"):
+        assert "timed out" in english and "timed out" in chinese

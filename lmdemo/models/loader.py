@@ -24,6 +24,16 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a model is live: a key the UI words in each language, the English sentence (for
+    logs) and a technical detail that stays as it is (an error message, say)."""
+
+    key: str  # cached | downloaded | offline | explicit | fallback
+    text: str
+    detail: str = ""
+
+
 @dataclass
 class LoadedModel:
     """A model ready for inference, with what the UI needs to describe it."""
@@ -34,7 +44,7 @@ class LoadedModel:
     device: torch.device
     dtype: torch.dtype
     context_window: int
-    reason: str = ""
+    reason: Reason = Reason("", "")  # why this model is live (see models.manager)
     load_seconds: float = 0.0
     converted_now: bool = False
     fp16_weights: bool = False  # linear layers are models.fp16.Fp16Linear
@@ -161,7 +171,7 @@ def _local_source(spec: ModelSpec, config: AppConfig) -> tuple[str, bool, bool]:
     raise ModelLoadError(f"Unknown model kind {spec.kind!r} for {spec.name}.")
 
 
-def load_spec(spec: ModelSpec, config: AppConfig, reason: str = "") -> LoadedModel:
+def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) -> LoadedModel:
     """Load tokenizer and weights for ``spec``; raise ModelLoadError naming it on failure."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -204,12 +214,12 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: str = "") -> LoadedMod
         device=device,
         dtype=dtype,
         context_window=_context_window(model.config, config.max_context_tokens),
-        reason=reason,
+        reason=reason or Reason("", ""),
         load_seconds=seconds,
         converted_now=fresh,
         fp16_weights=fp16_weights,
         parameter_count=parameter_count,
     )
     log.info("Model %s live on %s (%s) in %.1fs: %s", spec.name, device, loaded.precision,
-             seconds, reason)
+             seconds, loaded.reason.text)
     return loaded

@@ -11,23 +11,25 @@ from ..errors import ModelError, ModelLoadError
 from ..threads import in_own_thread
 from .catalog import BUNDLED_MODEL, CATALOG, DEFAULT_MODEL, HUB, ModelSpec, resolve
 from .hub import hub_reachable, in_local_cache
-from .loader import LoadedModel, load_spec
+from .loader import LoadedModel, Reason, load_spec
 
 log = logging.getLogger(__name__)
-Loader = Callable[[ModelSpec, AppConfig, str], LoadedModel]
+Loader = Callable[[ModelSpec, AppConfig, Reason], LoadedModel]
 
 
-def default_plan(config: AppConfig) -> tuple[ModelSpec, str, str | None]:
-    """Decide which model to try first: returns (spec, reason, why-gpt2-is-unavailable)."""
+def default_plan(config: AppConfig) -> tuple[ModelSpec, Reason]:
+    """Decide which model to try first, and why."""
     gpt2 = CATALOG[DEFAULT_MODEL]
     if in_local_cache(gpt2.source):
-        return gpt2, "gpt2 is the default and is in the local Hugging Face cache.", None
+        return gpt2, Reason("cached", "gpt2 is the default and is in the local Hugging Face "
+                                      "cache.")
     ok, why = hub_reachable(config.hub_probe_timeout)
     if ok:
-        return gpt2, "gpt2 is the default; downloaded from the Hugging Face hub.", None
-    fallback = CATALOG[BUNDLED_MODEL]
-    unavailable = f"gpt2 is not in the local cache and the hub is unreachable ({why})"
-    return fallback, f"{unavailable}, so the bundled {BUNDLED_MODEL} is live.", unavailable
+        return gpt2, Reason("downloaded", "gpt2 is the default; downloaded from the Hugging "
+                                          "Face hub.")
+    return CATALOG[BUNDLED_MODEL], Reason(
+        "offline", f"gpt2 is not in the local cache and the hub is unreachable ({why}), so the "
+                   f"bundled {BUNDLED_MODEL} is live.", why)
 
 
 class ModelManager:
@@ -59,19 +61,21 @@ class ModelManager:
     def _load(self) -> LoadedModel:
         if self.config.model:
             spec = resolve(self.config.model)
-            reason = f"{spec.name} was chosen explicitly (--model or LMDEMO_MODEL)."
+            reason = Reason("explicit", f"{spec.name} was chosen explicitly (--model or "
+                                        "LMDEMO_MODEL).")
             try:
                 return self._loader(spec, self.config, reason)
             except ModelError as exc:
                 raise ModelLoadError(f"The model you chose, {self.config.model!r}, could not be "
                                      f"loaded: {exc}") from exc
-        spec, reason, _ = default_plan(self.config)
+        spec, reason = default_plan(self.config)
         try:
             return self._loader(spec, self.config, reason)
         except ModelLoadError as exc:
             if spec.kind != HUB:
                 raise
             log.warning("Default model failed (%s); falling back to %s", exc, BUNDLED_MODEL)
-            fallback = CATALOG[BUNDLED_MODEL]
-            why = f"gpt2 could not be loaded ({exc}), so the bundled {BUNDLED_MODEL} is live."
-            return self._loader(fallback, self.config, why)
+            return self._loader(CATALOG[BUNDLED_MODEL], self.config, Reason(
+                "fallback", f"gpt2 could not be loaded ({exc}), so the bundled {BUNDLED_MODEL} "
+                            "is live.", str(exc)))
+

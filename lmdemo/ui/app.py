@@ -6,9 +6,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..models import LoadedModel
+from ..models import BUNDLED_MODEL, LoadedModel
 from ..tasks import TaskService
-from .i18n import t
+from .i18n import pick_language, say, t
 from .tabs.generative import build_generative_tabs
 from .tabs.inspect_tab import build_inspect_tab
 from .tabs.sentiment import build_sentiment_tab
@@ -16,12 +16,16 @@ from .tabs.sentiment import build_sentiment_tab
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
-def model_banner(loaded: LoadedModel) -> str:
-    """One line for the top of the page: which model is live, where, and why."""
-    size = loaded.num_parameters / 1e6
-    return (f"**{loaded.name}** · {size:,.0f}M parameters · {loaded.device.type} · "
-            f"{loaded.precision} · context {loaded.context_window} "
-            f"tokens  \n{loaded.reason}")
+def model_banner(loaded: LoadedModel, language: str = "en") -> str:
+    """Two lines for the top of the page: which model is live, where, and why."""
+    dtype = str(loaded.dtype).removeprefix("torch.")
+    precision = say("precision_fp16", language, dtype=dtype) if loaded.fp16_weights else dtype
+    facts = say("banner", language, name=loaded.name, size=f"{loaded.num_parameters / 1e6:,.0f}",
+                device=loaded.device.type, precision=precision, context=loaded.context_window)
+    reason = loaded.reason
+    why = (say(f"reason_{reason.key}", language, name=loaded.name, detail=reason.detail,
+               bundled=BUNDLED_MODEL) if reason.key else reason.text)
+    return f"{facts}  \n{why}"
 
 
 def build_demo(service: TaskService) -> gr.Blocks:
@@ -34,7 +38,12 @@ def build_demo(service: TaskService) -> gr.Blocks:
             build_generative_tabs(service)
             build_sentiment_tab(service)
             build_inspect_tab(service)
-        demo.load(lambda: model_banner(service.loaded), outputs=banner, api_visibility="private")
+
+        def banner_for(request: gr.Request) -> str:
+            return model_banner(service.loaded,
+                                pick_language(request.headers.get("accept-language")))
+
+        demo.load(banner_for, outputs=banner, api_visibility="private")
     return demo
 
 

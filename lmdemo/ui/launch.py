@@ -31,7 +31,7 @@ def serve(config: AppConfig, block: bool = True):
                 **launch_kwargs())
     loaded = service.loaded
     log.info("Ready in %.1fs with %s (%s)", time.perf_counter() - started, loaded.name,
-             loaded.reason)
+             loaded.reason.text)
     if block:
         demo.block_thread()
     return demo, service

@@ -138,6 +138,16 @@ EN: dict[str, str] = {
     "tldr_run": "Run both",
     "tldr_with": "With “TL;DR:” (the prompt ends “…article\\n\\nTL;DR:”)",
     "tldr_without": "Without “TL;DR:” (the prompt ends “…article\\n\\n”)",
+    # The model banner, filled in on the server ({...} are str.format fields).
+    "banner": "**{name}** · {size}M parameters · {device} · {precision} · context {context} "
+              "tokens",
+    "precision_fp16": "float16 weights, {dtype} compute",
+    "reason_cached": "gpt2 is the default and is in the local Hugging Face cache.",
+    "reason_downloaded": "gpt2 is the default; downloaded from the Hugging Face hub.",
+    "reason_offline": "gpt2 is not in the local cache and the hub is unreachable ({detail}), "
+                      "so the bundled {bundled} is live.",
+    "reason_explicit": "{name} was chosen explicitly (--model or LMDEMO_MODEL).",
+    "reason_fallback": "gpt2 could not be loaded ({detail}), so the bundled {bundled} is live.",
 }
 
 ZH: dict[str, str] = {
@@ -280,6 +290,14 @@ ZH: dict[str, str] = {
     "tldr_run": "两个都运行",
     "tldr_with": "有“TL;DR:”（提示词以“…文章\\n\\nTL;DR:”结尾）",
     "tldr_without": "无“TL;DR:”（提示词以“…文章\\n\\n”结尾）",
+    "banner": "**{name}** · {size}M 参数 · {device} · {precision} · 上下文 {context} 个词元",
+    "precision_fp16": "float16 权重，{dtype} 计算",
+    "reason_cached": "默认模型 gpt2 已在本地 Hugging Face 缓存中。",
+    "reason_downloaded": "默认模型 gpt2 已从 Hugging Face Hub 下载。",
+    "reason_offline": "本地缓存中没有 gpt2，且无法连接 Hugging Face Hub（{detail}），"
+                      "因此使用内置的 {bundled}。",
+    "reason_explicit": "{name} 是明确指定的模型（--model 或 LMDEMO_MODEL）。",
+    "reason_fallback": "gpt2 无法加载（{detail}），因此使用内置的 {bundled}。",
 }
 
 LANGUAGES = {"en": EN, "zh-CN": ZH}
