@@ -6,7 +6,7 @@ the bytes read set the speed. ``halve_linears`` swaps a model's linear layers (a
 ``quantized::linear_dynamic_fp16`` kernel: the weights are widened to float32 inside the
 kernel, activations and sums stay float32.
 
-Measured on this 2-core AVX2 CPU (README: precision): GPT-2's 50257-word output layer takes
+Measured on a 2-core AVX2 CPU (README: precision): GPT-2's 50257-word output layer takes
 3.7 ms instead of 11.7 at one row and 12.7 instead of 45 at sixteen. Rounding the weights
 to float16 moves the bundled Gemma's log-probabilities by at most 0.04 on the benchmark
 prompts and changes none of its top-1 choices, while int8 (even with finer activations) or

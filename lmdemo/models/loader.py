@@ -101,10 +101,11 @@ def pick_device(config: AppConfig) -> torch.device:
 def pick_dtype(config: AppConfig, device: torch.device) -> torch.dtype:
     """fp32 on CPU unless asked otherwise (see README: precision), bf16 on a GPU.
 
-    Measured with ``python -m lmdemo.bench.throughput`` on a 2-core AVX2 CPU without native
-    bf16 (emulated kernels): GPT-2 decodes 6x slower in bf16 at batch 1 and 40x slower at
-    batch 16; Gemma-3-270m is 1.5x faster at batch 1 but 2.5x slower at batch 16, which is
-    what a shared classroom runs. So CPUs stay on fp32.
+    Measured with ``python -m lmdemo.bench.throughput``: on a 2-core AVX2 CPU (emulated bf16
+    kernels) GPT-2 decodes 6x slower in bf16 at batch 1 and 40x slower at batch 16; on a
+    2-core AVX-512-bf16 CPU bf16 is faster than fp32 but slower than float32 compute with
+    float16 weights (``fp16.py``), which also keeps greedy text unchanged where bf16 changed
+    half of Gemma's benchmark texts. So CPUs compute in fp32.
     """
     if config.dtype != "auto":
         return getattr(torch, config.dtype)
