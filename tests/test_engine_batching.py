@@ -157,6 +157,17 @@ def test_prefill_groups_partition_and_beat_one_padded_forward(lengths):
         assert len(groups) == 2  # padding 1 to 100 costs far more than a second forward
 
 
+@torch.inference_mode()
+def test_join_appends_every_prompt_once_with_its_solo_logits(tiny_loaded):
+    model = tiny_loaded.model
+    batch = KVBatch(model, torch.device("cpu"))
+    joined = batch.join(PROMPTS)
+    assert sorted(i for i, _ in joined) == list(range(len(PROMPTS))) and len(batch) == len(PROMPTS)
+    for i, logits in joined:
+        solo = _teacher_forced_solo(model, PROMPTS[i], [])[0]
+        assert float((logits - solo).abs().max()) < LOGIT_TOLERANCE
+
+
 def test_one_forward_per_step_for_all_requests(engine):
     sizes: list[int] = []
     decode = engine._batch.decode

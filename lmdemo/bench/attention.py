@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from ..engine.batch import KVBatch, prefill_groups
+from ..engine.batch import KVBatch
 from ..models.decode_attention import NAME
 from ..threads import in_own_thread
 from .models import MODELS, load_bench_model
@@ -28,10 +28,7 @@ STEPS = 30
 def _steps(loaded, rows: int) -> tuple[float, torch.Tensor]:
     """Seconds per decoding step at ``rows`` rows, and the logits of the last step."""
     batch = KVBatch(loaded.model, loaded.device)
-    prompts = _prompts(loaded, rows)
-    for group in prefill_groups([len(p) for p in prompts]):
-        cache, _ = batch.prefill([prompts[i] for i in group])
-        batch.add(cache, [len(prompts[i]) for i in group])
+    batch.join(_prompts(loaded, rows))
     tokens = [1] * rows
     for _ in range(3):  # warm-up
         batch.decode(tokens)

@@ -157,6 +157,19 @@ class KVBatch:
         return logits
 
     # ---- membership ---------------------------------------------------------------------
+    def join(self, prompts: list[list[int]]) -> list[tuple[int, torch.Tensor]]:
+        """Prefill ``prompts`` in length groups (``prefill_groups``) and append them as rows.
+
+        Returns ``(index into prompts, float32 logits (vocab,))`` in the order the rows were
+        appended, which is group order rather than the order given.
+        """
+        joined: list[tuple[int, torch.Tensor]] = []
+        for group in prefill_groups([len(ids) for ids in prompts]):
+            cache, logits = self.prefill([prompts[i] for i in group])
+            self.add(cache, [len(prompts[i]) for i in group])
+            joined.extend(zip(group, logits, strict=True))
+        return joined
+
     def add(self, cache: DynamicCache, lengths: list[int]) -> None:
         """Append prefilled requests (the rows of ``cache``, real lengths ``lengths``)."""
         if self.cache is None:

@@ -26,7 +26,7 @@ from ..errors import BusyError, InputError
 from ..models.loader import LoadedModel, on_model_thread
 from ..params import SamplingParams
 from ..threads import Job
-from .batch import KVBatch, can_batch, prefill_groups
+from .batch import KVBatch, can_batch
 from .budget import fit_budget
 from .requests import Completion, Request, TokenEvent
 from .sampling import Draw, sample_rows
@@ -236,12 +236,9 @@ class Engine:
         rows = list(self._rows)  # row i of the batch cache decodes for rows[i]
         newcomers = [state for state in joining if not state.request.cancelled]
         prompts = [state.seen.tolist() for state in newcomers]  # prompt + tokens so far
-        for group in prefill_groups([len(ids) for ids in prompts]):
-            cache, logits = batch.prefill([prompts[i] for i in group])  # (n, vocab)
-            batch.add(cache, [len(prompts[i]) for i in group])
-            for i, row_logits in zip(group, logits, strict=True):
-                newcomers[i].logits = row_logits
-                rows.append(newcomers[i])
+        for i, row_logits in batch.join(prompts):
+            newcomers[i].logits = row_logits
+            rows.append(newcomers[i])
         live = [i for i, state in enumerate(rows) if not state.request.cancelled]
         draws = dict(zip(live, self._draw([rows[i] for i in live]), strict=True))
         keep, tokens = [], []
