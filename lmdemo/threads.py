@@ -40,11 +40,6 @@ class Job:
         finally:
             self._done.set()
 
-    def fail(self, error: BaseException) -> None:
-        """End the job without running it."""
-        self._error = error
-        self._done.set()
-
     def wait(self) -> object:
         """Block until the job ran; return its value or raise its error."""
         self._done.wait()

@@ -30,8 +30,11 @@ def test_in_own_thread_raises_the_callers_error():
 
 
 def test_a_failed_job_raises_its_error_and_a_run_job_its_value():
-    failed = Job(lambda: 1)
-    failed.fail(RuntimeError("closing"))
+    def closing():
+        raise RuntimeError("closing")
+
+    failed = Job(closing)
+    threading.Thread(target=failed.run).start()
     with pytest.raises(RuntimeError, match="closing"):
         failed.wait()
     done = Job(lambda: "value")
