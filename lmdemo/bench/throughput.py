@@ -272,8 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'conc':>4} {'method':<19}{'agg tok/s':>9} {'stream':>9} {'TTFT p50':>8} "
           f"{'TTFT p95':>8}")
     same = loaded.precision == base.precision  # then (b) runs once, as shipped
-    tag = "" if same else " " + ("fp16w" if loaded.fp16_weights else
-                                           str(loaded.dtype).removeprefix("torch."))
+    tag = "" if same else " " + ("fp16w" if loaded.fp16_weights else loaded.dtype_name)
 
     alone: dict[str, float] = {}
     for n in levels:

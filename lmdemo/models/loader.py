@@ -70,9 +70,14 @@ class LoadedModel:
         return self.runner(fn, *args, **kwargs)  # type: ignore[return-value]
 
     @property
+    def dtype_name(self) -> str:
+        """The compute dtype without its ``torch.`` prefix, e.g. ``float32``."""
+        return str(self.dtype).removeprefix("torch.")
+
+    @property
     def precision(self) -> str:
         """How the model computes, e.g. ``float32`` or ``float16 weights, float32 compute``."""
-        dtype = str(self.dtype).removeprefix("torch.")
+        dtype = self.dtype_name
         return f"float16 weights, {dtype} compute" if self.fp16_weights else dtype
 
 

@@ -18,7 +18,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 def model_banner(loaded: LoadedModel, language: str = "en") -> str:
     """Two lines for the top of the page: which model is live, where, and why."""
-    dtype = str(loaded.dtype).removeprefix("torch.")
+    dtype = loaded.dtype_name
     precision = say("precision_fp16", language, dtype=dtype) if loaded.fp16_weights else dtype
     facts = say("banner", language, name=loaded.name, size=f"{loaded.num_parameters / 1e6:,.0f}",
                 device=loaded.device.type, precision=precision, context=loaded.context_window)
