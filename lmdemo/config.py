@@ -39,6 +39,12 @@ class AppConfig:
     max_queue: int = 64
     port: int | None = None
     host: str | None = None
+    # an OpenAI-compatible server's base URL (".../v1"); None runs the model in-process
+    backend: str | None = None
+    # seconds to wait for the server to connect or send the next piece of a stream
+    backend_timeout: float = 60.0
+    # serve the tasks as MCP tools at /gradio_api/mcp/
+    mcp: bool = True
 
     def with_overrides(self, **changes: object) -> AppConfig:
         """Return a copy with some fields changed (used by tests and the CLI)."""
@@ -65,7 +71,19 @@ _PARSERS = {
     "max_queue": int,
     "port": int,
     "host": str,
+    "backend": str,
+    "backend_timeout": float,
+    "mcp": lambda raw: _flag("mcp", raw),
 }
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} must be 1 or 0.")
 
 
 def _coerce(name: str, raw: str) -> object:
@@ -112,7 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="store linear weights as float16 (x86 CPUs; auto: on for a "
                         "CPU in float32)")
     parser.add_argument("--cache-dir", type=Path, dest="cache_dir")
+    add_backend_arguments(parser)
+    parser.add_argument("--no-mcp", dest="mcp", action="store_false", default=None,
+                        help="do not serve the tasks as MCP tools (LMDEMO_MCP=0)")
     return parser
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that choose a model server (shared by the app and the CLI)."""
+    parser.add_argument("--backend", metavar="URL",
+                        help="an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 "
+                        "(vLLM, TGI, llama.cpp, transformers serve); the tokenizer stays local")
+    parser.add_argument("--backend-timeout", type=float, dest="backend_timeout",
+                        metavar="SECONDS", help="seconds to wait for the server (default 60)")
 
 
 def load_config(
@@ -123,6 +153,16 @@ def load_config(
     args = build_parser().parse_args([] if argv is None else list(argv))
     values.update({k: v for k, v in vars(args).items() if v is not None})
     config = AppConfig(**values)  # type: ignore[arg-type]
+    return check_config(config)
+
+
+def check_config(config: AppConfig) -> AppConfig:
+    """Reject values no setting may take, with a message that names the setting."""
     if config.max_input_chars < 1 or config.max_context_tokens < 16:
         raise ConfigError("max_input_chars must be ≥ 1 and max_context_tokens ≥ 16.")
+    if config.backend is not None and not config.backend.startswith(("http://", "https://")):
+        raise ConfigError(f"--backend {config.backend!r} is not a URL. Give the server's base "
+                          "URL, e.g. http://127.0.0.1:8000/v1.")
+    if config.backend_timeout <= 0:
+        raise ConfigError("--backend-timeout must be a positive number of seconds.")
     return config

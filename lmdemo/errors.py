@@ -7,7 +7,9 @@ LMDemoError
 ├── ModelError
 │   ├── UnknownModelError    a name that is neither in the catalog, a folder nor a hub id
 │   └── ModelLoadError       the model exists but could not be loaded
-└── BusyError            the server is at capacity; try again shortly
+├── BusyError            the server is at capacity; try again shortly
+├── BackendError         the model server is down, timed out or answered badly
+└── UnavailableError     this backend or model cannot do what was asked (no logprobs...)
 
 Messages are written for the person who reads them: they name the problem and say
 what to do next. The UI turns these into ``gr.Error``; anything else is a bug.
@@ -50,3 +52,15 @@ class ModelLoadError(ModelError):
 
 class BusyError(LMDemoError):
     """The engine's queue is full."""
+
+
+class BackendError(LMDemoError):
+    """The OpenAI-compatible server could not be reached or gave an answer we cannot use."""
+
+
+class UnavailableError(LMDemoError):
+    """A feature needs something the live backend does not offer (logprobs, local weights)."""
+
+    def __init__(self, feature: str, message: str):
+        super().__init__(message)
+        self.feature = feature

@@ -15,6 +15,7 @@ a model, a benchmark's baseline) goes to a short-lived thread, whose team ends w
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -55,3 +56,35 @@ def in_own_thread(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
     thread.start()
     thread.join()
     return job.wait()  # type: ignore[return-value]
+
+
+class ComputeThread:
+    """A long-lived thread that runs the torch work handed to it, one job at a time.
+
+    The engine's worker plays this part when the model decodes in-process; this one serves
+    the local weights' views when a remote server does the decoding.
+    """
+
+    def __init__(self, name: str = "lmdemo-compute"):
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job.run()
+
+    def call(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        """Run ``fn(*args, **kwargs)`` on the thread; return its value or raise its error."""
+        if threading.current_thread() is self._thread or self._closed:
+            return fn(*args, **kwargs)
+        job = Job(lambda: fn(*args, **kwargs))
+        self._jobs.put(job)
+        return job.wait()  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Finish the queued jobs, then end the thread."""
+        self._closed = True
+        self._jobs.put(None)
+        self._thread.join(timeout=10)

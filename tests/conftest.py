@@ -88,6 +88,16 @@ def tiny_engine(tiny_loaded):
 
 
 @pytest.fixture(scope="session")
+def tiny_runtime(tiny_config: AppConfig):
+    """A runtime on the tiny model with the in-process engine (the app's default backend)."""
+    from lmdemo.runtime import Runtime
+
+    runtime = Runtime(tiny_config)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture(scope="session")
 def bundled_loaded():
     """The real bundled gemma-3-270m (slow: converts once, then loads from the cache)."""
     from lmdemo.config import default_cache_dir

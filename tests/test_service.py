@@ -4,12 +4,13 @@ import pytest
 
 from lmdemo.errors import InputError
 from lmdemo.params import make_params
-from lmdemo.tasks import TASKS, TaskService
+from lmdemo.runtime import Runtime
+from lmdemo.tasks import TaskService, get_task
 
 
 @pytest.fixture(scope="module")
 def service(tiny_config):
-    svc = TaskService(tiny_config.with_overrides(max_input_chars=5000))
+    svc = TaskService(Runtime(tiny_config.with_overrides(max_input_chars=5000)))
     yield svc
     svc.close()
 
@@ -48,13 +49,13 @@ def test_preview_is_the_prompt_that_runs(service):
 @pytest.mark.parametrize("preset", ["tuned", "paper"])
 def test_long_article_is_trimmed_not_the_cue(service, preset):
     article = "The council met today. " * 200
-    template = TASKS["summarize"].preset(preset)
+    template = get_task("summarize").preset(preset)
     run = service.run("summarize", article, params=make_params(max_new_tokens=20),
                       template=template)
     assert run.prompt.endswith(template.rsplit("{article}", 1)[1])
     assert run.prompt.count("The council met today.") < 200
     assert "article was cut" in run.notice
-    assert len(service.engine.encode(run.prompt)) + 20 <= service.loaded.context_window
+    assert len(service.runtime.encode(run.prompt)) + 20 <= service.runtime.context_window
     run.answer()
 
 
@@ -85,11 +86,11 @@ def test_sentiment_probabilities(service):
 
 def test_paper_presets_are_the_gpt2_prompts(service):
     prompt, _ = service.preview("answer", "Paris is in France.", "Where is Paris?",
-                                max_new_tokens=5, template=TASKS["answer"].preset("paper"))
+                                max_new_tokens=5, template=get_task("answer").preset("paper"))
     assert prompt == "Paris is in France.\n\nQ: Where is Paris?\nA:"
-    assert TASKS["summarize"].preset("paper") == "{article}\n\nTL;DR:"
+    assert get_task("summarize").preset("paper") == "{article}\n\nTL;DR:"
     with pytest.raises(InputError, match="no prompt preset 'fancy'; presets: tuned, paper"):
-        TASKS["summarize"].preset("fancy")
+        get_task("summarize").preset("fancy")
 
 
 def test_template_too_long_for_the_window_is_explained(service):

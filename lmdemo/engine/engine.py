@@ -23,7 +23,8 @@ from typing import TypeVar
 import torch
 
 from ..errors import BusyError, InputError
-from ..models.loader import LoadedModel, on_model_thread
+from ..models.forward import model_ids
+from ..models.loader import LoadedModel
 from ..params import SamplingParams
 from ..threads import Job
 from .batch import KVBatch, can_batch
@@ -54,14 +55,6 @@ class _Active:
     events: list[TokenEvent] = field(default_factory=list)
     first_token_at: float | None = None
     retries: int = 0  # times a failed step sent this request back to be prefilled again
-
-
-def model_ids(loaded: LoadedModel, text: str) -> list[int]:
-    """Token ids as the model sees ``text`` (with <bos> where the model uses one)."""
-    ids = list(loaded.tokenizer(text)["input_ids"])  # type: ignore[operator]
-    if not ids:  # GPT-2 has no <bos>; condition an empty text on <|endoftext|>
-        ids = [loaded.tokenizer.eos_token_id]  # type: ignore[attr-defined]
-    return ids
 
 
 def eos_ids(loaded: LoadedModel) -> set[int]:
@@ -95,12 +88,11 @@ class Engine:
         self._closed = False
         self._worker = threading.Thread(target=self._run, name="lmdemo-engine", daemon=True)
         self._worker.start()
-        loaded.runner = self.call  # this worker is now the model's compute thread
 
     # ---- public API -------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` as the model sees it (with <bos> where the model uses one)."""
-        return model_ids(self.loaded, text)
+        return model_ids(self.loaded.tokenizer, text)
 
     def submit(self, prompt: str | list[int], params: SamplingParams) -> Request:
         """Queue a generation; raises BusyError when the queue is full."""
@@ -159,8 +151,6 @@ class Engine:
             self._closed = True
             self._wake.notify()
         self._worker.join(timeout=10)
-        if self.loaded.runner == self.call:
-            self.loaded.runner = None
 
     # ---- worker -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -336,18 +326,3 @@ class Engine:
             self._active.remove(state)
         request._finish(completion, error)
 
-
-@on_model_thread
-@torch.inference_mode()
-def next_token_logits(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
-    """Float32 logits ``(vocab,)`` for the token after ``ids``: one forward pass, no cache.
-
-    Only the last position goes through the output layer (``logits_to_keep=1``): with
-    Gemma's 262k-word vocabulary that layer costs more than the rest of a short prompt.
-    """
-    inputs = torch.tensor([ids], dtype=torch.long, device=loaded.device)
-    try:
-        out = loaded.model(input_ids=inputs, use_cache=False, logits_to_keep=1)
-    except TypeError:  # a model class without logits_to_keep
-        out = loaded.model(input_ids=inputs, use_cache=False)
-    return out.logits[0, -1].float().cpu()

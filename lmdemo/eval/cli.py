@@ -10,7 +10,8 @@ from pathlib import Path
 
 from ..config import load_config
 from ..errors import InputError
-from ..tasks import TASKS, TaskService
+from ..runtime import Runtime
+from ..tasks import TaskService, get_task
 from .datasets import DEFAULT_DATA, LOADERS
 from .runners import PRESET_TASKS, RUNNERS, EvalResult
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.preset:
         if args.task not in PRESET_TASKS:
             raise InputError(f"--preset applies to {', '.join(PRESET_TASKS)}, not {args.task}.")
-        template = TASKS[PRESET_TASKS[args.task]].preset(args.preset)
+        template = get_task(PRESET_TASKS[args.task]).preset(args.preset)
     if args.threads:
         import torch
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config([])
     if args.model:
         config = config.with_overrides(model=args.model)
-    service = TaskService(config)
+    service = TaskService(Runtime(config))
     try:
         result = RUNNERS[args.task](service, rows, progress=_progress(args, args.task),
                                     template=template)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..params import make_params
-from ..tasks import TASKS, TaskService
+from ..tasks import TaskService, get_task
 from . import metrics
 from .baselines import first_sentence, majority_label
 from .datasets import Article, QAExample, SentimentExample
@@ -38,7 +38,7 @@ class EvalResult:
 
 def task_params(name: str):
     """The decoding settings the app uses by default for a generative task."""
-    return make_params(**TASKS[name].defaults)
+    return make_params(**get_task(name).defaults)
 
 
 def run_sst2(service: TaskService, rows: Sequence[SentimentExample],
@@ -55,7 +55,7 @@ def run_sst2(service: TaskService, rows: Sequence[SentimentExample],
     labels = [row.label for row in rows]
     majority = majority_label(labels)
     return EvalResult(
-        task="sst2", model=service.loaded.name, rows=len(rows),
+        task="sst2", model=service.runtime.model_name, rows=len(rows),
         metrics={"accuracy": metrics.accuracy([r["predicted"] for r in records], labels)},
         baseline={"accuracy": metrics.accuracy([majority] * len(labels), labels)},
         baseline_name=f"majority class ({'positive' if majority else 'negative'})",
@@ -69,14 +69,15 @@ def run_qa(service: TaskService, rows: Sequence[QAExample],
     params = task_params("answer")
     records: list[dict[str, object]] = []
     for row in progress(rows):
-        answer = service.answer(row.context, row.question, params, template).answer()
+        answer = service.run("answer", row.context, row.question, params=params,
+                             template=template).answer()
         records.append({"question": row.question, "answers": list(row.answers),
                         "predicted": answer,
                         "em": metrics.exact_match(answer, row.answers),
                         "f1": round(metrics.token_f1(answer, row.answers), 4)})
     leads = [first_sentence(row.context) for row in rows]
     return EvalResult(
-        task="qa", model=service.loaded.name, rows=len(rows),
+        task="qa", model=service.runtime.model_name, rows=len(rows),
         metrics={"exact_match": metrics.mean(r["em"] for r in records),  # type: ignore[misc]
                  "f1": metrics.mean(r["f1"] for r in records)},  # type: ignore[misc]
         baseline={"exact_match": metrics.mean(metrics.exact_match(p, r.answers)
@@ -84,7 +85,7 @@ def run_qa(service: TaskService, rows: Sequence[QAExample],
                   "f1": metrics.mean(metrics.token_f1(p, r.answers)
                                      for p, r in zip(leads, rows, strict=True))},
         baseline_name="first sentence of the context",
-        settings={"params": vars(params), "template": template or TASKS["answer"].template},
+        settings={"params": vars(params), "template": template or get_task("answer").template},
         records=records, seconds=time.perf_counter() - start)
 
 
@@ -95,7 +96,7 @@ def run_summarize(service: TaskService, rows: Sequence[Article],
     params = task_params("summarize")
     records: list[dict[str, object]] = []
     for row in progress(rows):
-        summary = service.summarize(row.text, params, template).answer()
+        summary = service.run("summarize", row.text, params=params, template=template).answer()
         records.append({
             "id": row.id, "summary": summary,
             "length_ratio": round(metrics.length_ratio(summary, row.text), 4),
@@ -106,11 +107,11 @@ def run_summarize(service: TaskService, rows: Sequence[Article],
         })
     texts = [row.text for row in rows]
     return EvalResult(
-        task="summarize", model=service.loaded.name, rows=len(rows),
+        task="summarize", model=service.runtime.model_name, rows=len(rows),
         metrics=metrics.summary_scores([str(r["summary"]) for r in records], texts),
         baseline=metrics.summary_scores([first_sentence(t) for t in texts], texts),
         baseline_name="lead sentence",
-        settings={"params": vars(params), "template": template or TASKS["summarize"].template},
+        settings={"params": vars(params), "template": template or get_task("summarize").template},
         records=records, seconds=time.perf_counter() - start)
 
 

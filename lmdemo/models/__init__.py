@@ -1,7 +1,8 @@
 """Model catalog, loading and the process-wide live model."""
 
 from .catalog import BUNDLED_MODEL, CATALOG, DEFAULT_MODEL, ModelSpec, resolve
-from .loader import LoadedModel, load_spec, on_model_thread
+from .forward import model_ids, next_token_logits
+from .loader import LoadedModel, load_spec
 from .manager import ModelManager
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "ModelManager",
     "ModelSpec",
     "load_spec",
-    "on_model_thread",
+    "model_ids",
+    "next_token_logits",
     "resolve",
 ]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import torch
 
@@ -21,7 +18,6 @@ from .fp16 import fp16_supported, halve_linears
 from .gguf_cache import bundled_gguf, ensure_converted, file_key
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,8 +45,6 @@ class LoadedModel:
     converted_now: bool = False
     fp16_weights: bool = False  # linear layers are models.fp16.Fp16Linear
     parameter_count: int = 0  # counted before the linear layers were swapped
-    # runs torch work on the model's compute thread; set by the engine (see lmdemo.threads)
-    runner: Callable[..., object] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -62,13 +56,6 @@ class LoadedModel:
         """Parameter count (tied weights counted once)."""
         return self.parameter_count or sum(p.numel() for p in self.model.parameters())
 
-    def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
-        """``fn(*args, **kwargs)`` on this model's compute thread: the engine's worker once an
-        engine serves the model, else the calling thread."""
-        if self.runner is None:
-            return fn(*args, **kwargs)
-        return self.runner(fn, *args, **kwargs)  # type: ignore[return-value]
-
     @property
     def dtype_name(self) -> str:
         """The compute dtype without its ``torch.`` prefix, e.g. ``float32``."""
@@ -79,16 +66,6 @@ class LoadedModel:
         """How the model computes, e.g. ``float32`` or ``float16 weights, float32 compute``."""
         dtype = self.dtype_name
         return f"float16 weights, {dtype} compute" if self.fp16_weights else dtype
-
-
-def on_model_thread(fn: Callable[..., T]) -> Callable[..., T]:
-    """Decorate ``fn(loaded, ...)`` so its torch work runs on ``loaded``'s compute thread."""
-
-    @functools.wraps(fn)
-    def wrapper(loaded: LoadedModel, *args: object, **kwargs: object) -> T:
-        return loaded.run(fn, loaded, *args, **kwargs)
-
-    return wrapper
 
 
 def pick_device(config: AppConfig) -> torch.device:

@@ -1,7 +1,9 @@
-"""Tasks done by one causal LM through prompts, and the service that runs them."""
+"""Tasks done by one causal LM through prompts: the contract, the registry and the service."""
 
-from .base import TaskRun, TextTask
-from .catalog import LANGUAGES, TASKS
+from .catalog.translate import LANGUAGES
+from .contract import Field, Prepared, Task, TaskRun
+from .registry import all_tasks, get_task
 from .service import TaskService
 
-__all__ = ["LANGUAGES", "TASKS", "TaskRun", "TaskService", "TextTask"]
+__all__ = ["LANGUAGES", "Field", "Prepared", "Task", "TaskRun", "TaskService", "all_tasks",
+           "get_task"]

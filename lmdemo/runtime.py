@@ -1,0 +1,146 @@
+"""The runtime: the model, tokenizer, backend and compute thread that every layer above shares.
+
+Tasks, inspection views, the UI, the CLI and MCP all take one ``Runtime``. It owns who does
+what, in the open:
+- the **tokenizer** is always local, so budgets and the tokenizer view work with any backend;
+- the **backend** turns prompts into token streams (the in-process engine, or a server);
+- **local weights** (when there are any) serve the views that look inside the model;
+- the **compute thread** runs that torch work: the engine's worker for the local backend,
+  a thread of its own otherwise (see ``lmdemo.threads`` for why one thread).
+Everything loads on first use, once, behind a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from .backends import Backend, LocalBackend
+from .config import AppConfig
+from .errors import UnavailableError
+from .models import LoadedModel, ModelManager
+from .models.forward import model_ids
+from .threads import ComputeThread
+
+T = TypeVar("T")
+
+
+class Runtime:
+    """What one lmdemo process runs on; built from the config, started lazily."""
+
+    def __init__(self, config: AppConfig, manager: ModelManager | None = None):
+        self.config = config
+        self._manager = manager
+        self._backend: Backend | None = None
+        self._compute: ComputeThread | None = None
+        self._memo: dict[str, object] = {}
+        self._lock = threading.RLock()
+
+    # ---- what is live -------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        """The live backend (started on first use; loads the local model it needs)."""
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    self._backend = self._start_backend()
+        return self._backend
+
+    def _start_backend(self) -> Backend:
+        if self.config.backend:
+            from .backends.openai import connect
+
+            backend, manager = connect(self.config)
+            self._manager = self._manager or manager
+            return backend
+        loaded = self.manager.get()
+        return LocalBackend(loaded, self.config.max_batch, self.config.max_queue)
+
+    @property
+    def manager(self) -> ModelManager:
+        """Chooses and loads the local model (weights and tokenizer)."""
+        if self._manager is None:
+            self._manager = ModelManager(self.config)
+        return self._manager
+
+    @property
+    def loaded(self) -> LoadedModel:
+        """The local model: weights, tokenizer and context window."""
+        self.backend  # noqa: B018 - a remote backend decides which local model to load
+        return self.manager.get()
+
+    @property
+    def tokenizer(self) -> object:
+        """The local tokenizer, used for budgets and the tokenizer view with every backend."""
+        return self.loaded.tokenizer
+
+    @property
+    def context_window(self) -> int:
+        """Tokens the prompt plus the answer may take."""
+        return self.loaded.context_window
+
+    @property
+    def model_name(self) -> str:
+        """The live model's short name."""
+        return self.loaded.name
+
+    @property
+    def remote(self) -> bool:
+        """True when a server, not this process, generates the text."""
+        return self.backend.kind != "local"
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` as the model sees it (with <bos> where the model uses one)."""
+        return model_ids(self.tokenizer, text)
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """Per-runtime state a task keeps across calls (sentiment's calibrations), made once."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = make()
+            return self._memo[key]  # type: ignore[return-value]
+
+    # ---- local torch work -----------------------------------------------------------------
+    def call(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        """Run torch work on the compute thread and return its value (or raise its error)."""
+        backend = self.backend
+        if isinstance(backend, LocalBackend):
+            return backend.call(fn, *args, **kwargs)
+        with self._lock:
+            if self._compute is None:
+                self._compute = ComputeThread()
+        return self._compute.call(fn, *args, **kwargs)
+
+    def weights(self, feature: str) -> LoadedModel:
+        """The local model for a view that reads its weights; says why when there are none."""
+        loaded = self.loaded
+        if getattr(loaded, "model", None) is None:
+            raise UnavailableError(feature, f"The {feature} view reads the model's weights, and "
+                                   "this server-backed app has no local copy of them. Start it "
+                                   "with --model FOLDER (the served model's folder) to turn it "
+                                   "on.")
+        return loaded
+
+    def require_logprobs(self, feature: str) -> None:
+        """Raise UnavailableError when the backend returns no log-probabilities."""
+        if not self.backend.capabilities.logprobs:
+            raise UnavailableError(feature, f"The {feature} needs next-token probabilities, and "
+                                   f"this backend ({self.describe()}) does not return them. "
+                                   "vLLM and the llama.cpp server do; so does the built-in "
+                                   "engine.")
+
+    def describe(self) -> str:
+        """The backend in a few words, e.g. ``in-process engine`` or the server's URL."""
+        backend = self.backend
+        if isinstance(backend, LocalBackend):
+            return "in-process engine"
+        return f"{backend.model_name} at {self.config.backend}"
+
+    def close(self) -> None:
+        """Stop the backend and the compute thread."""
+        with self._lock:
+            if self._backend is not None:
+                self._backend.close()
+            if self._compute is not None:
+                self._compute.close()

@@ -1,0 +1,1 @@
+"""One module per task. Each defines ``TASK``; ``lmdemo.tasks.registry`` finds them all."""

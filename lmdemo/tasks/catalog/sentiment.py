@@ -1,0 +1,136 @@
+"""Sentiment without generation: compare the probabilities of label words after a prompt.
+
+The model reads a few labelled examples, then the text, then "Sentiment:". We look at the
+next-token probabilities of " positive" and " negative" only. Small models favour one label
+whatever the text, so we calibrate (Zhao et al., 2021): the same prompt with content-free
+inputs ("N/A", "", "[MASK]") measures that bias, and we divide it out.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+
+from ...params import SamplingParams
+from ..contract import FLAG, Field, Prepared, Task
+from ..prompts import render
+
+if TYPE_CHECKING:
+    from ...runtime import Runtime
+
+LABELS = ("positive", "negative")
+CONTENT_FREE = ("N/A", "", "[MASK]")
+
+# Four balanced examples, written for lmdemo in SST's lower-cased, tokenised style (" , ",
+# "n't"); none is taken from an evaluation set. Tuned with `python -m lmdemo eval sst2` on the
+# first 200 SST-2 dev rows: 2 examples 79.5%, these 4 89.0%, 6 or 8 examples no better.
+EXAMPLES = (
+    ("a sweet , clever and beautifully acted film .", "positive"),
+    ("dull , clumsy and far too long .", "negative"),
+    ("the actors seem to be having fun , and so are we .", "positive"),
+    ("a tired retread that never finds its own voice .", "negative"),
+)
+TEMPLATE = "".join(f"Review: {text}\nSentiment: {label}\n\n" for text, label in EXAMPLES) + (
+    "Review: {text}\nSentiment:")
+
+
+@dataclass(frozen=True)
+class SentimentResult:
+    """Label probabilities before and after calibration, and the prompt sent."""
+
+    prompt: str
+    raw: dict[str, float]
+    calibrated: dict[str, float]
+
+    @property
+    def label(self) -> str:
+        """The winning label after calibration."""
+        return max(self.calibrated, key=self.calibrated.__getitem__)
+
+
+class SentimentScorer:
+    """Scores label words on one runtime's backend; caches each template's calibration."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self._calibration: dict[str, torch.Tensor] = {}
+        self._lock = threading.Lock()
+
+    def label_probs(self, prompt: str, ids: list[int] | None = None) -> torch.Tensor:
+        """Probabilities of the label words, renormalised over the labels only, ``(L,)``."""
+        self.runtime.require_logprobs("sentiment score")
+        ids = self.runtime.encode(prompt) if ids is None else ids
+        logprobs = self.runtime.backend.label_logprobs(ids, prompt, LABELS)
+        return torch.softmax(torch.tensor(logprobs, dtype=torch.float32), dim=-1)
+
+    def calibration(self, template: str) -> torch.Tensor:
+        """Mean label probabilities for content-free inputs under ``template``."""
+        with self._lock:
+            if template not in self._calibration:
+                probs = [self.label_probs(render(template, ("text",), text=cf))
+                         for cf in CONTENT_FREE]
+                self._calibration[template] = torch.stack(probs).mean(dim=0)
+            return self._calibration[template]
+
+    def score(self, prepared: Prepared, template: str, calibrate: bool = True
+              ) -> SentimentResult:
+        """Classify the text in a prepared prompt made from ``template``."""
+        raw = self.label_probs(prepared.prompt, prepared.ids)
+        adjusted = raw
+        if calibrate:
+            adjusted = raw / self.calibration(template)
+            adjusted = adjusted / adjusted.sum()
+        as_dict = lambda t: {lab: float(p) for lab, p in zip(LABELS, t, strict=True)}  # noqa: E731
+        return SentimentResult(prepared.prompt, as_dict(raw), as_dict(adjusted))
+
+
+class ScoreRun:
+    """A finished scoring: the prompt, any notice, and the result with both distributions."""
+
+    def __init__(self, prompt: str, notice: str, result: SentimentResult):
+        self.prompt = prompt
+        self.notice = notice
+        self.result = result
+
+    def stream(self) -> Iterator[dict[str, float]]:
+        """The answer at once: there is nothing to stream."""
+        yield self.answer()
+
+    def answer(self) -> dict[str, float]:
+        """Label probabilities after calibration (or raw, with calibration off)."""
+        return self.result.calibrated
+
+
+@dataclass
+class SentimentTask(Task):
+    """A task answered by scoring label words rather than by generating text."""
+
+    def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams) -> ScoreRun:
+        """One next-token pass (plus the calibration, once per template)."""
+        scorer = runtime.memo("sentiment-scorer", lambda: SentimentScorer(runtime))
+        result = scorer.score(prepared, prepared.template, bool(prepared.options["calibrate"]))
+        return ScoreRun(prepared.prompt, prepared.notice, result)
+
+
+TASK = SentimentTask(
+    name="sentiment",
+    doc="Rate a text as positive or negative from the probabilities of the two label words.",
+    title="tab_sentiment",
+    help="help_sentiment",
+    output="sentiment_label",
+    fields=(Field("text", "text", "The text to rate.", lines=4),
+            Field("calibrate", "calibrate", "Divide out the model's bias towards one label.",
+                  kind=FLAG, default=True)),
+    template=TEMPLATE,
+    required=("text",),
+    trim_slot="text",
+    examples=(("A warm, funny and beautifully acted film.",),
+              ("The plot is a mess and the jokes fall flat.",),
+              ("It was not as bad as I expected.",)),
+    order=50,
+    streams=False,
+)

@@ -1,0 +1,207 @@
+"""The task contract: one self-describing object per task, in the pipeline shape.
+
+A task declares its API name, its fields (label keys, limits, defaults), its prompt
+templates and default decoding, and runs as ``preprocess -> forward -> postprocess``:
+- ``preprocess`` checks the inputs and renders the prompt under one token-budget rule;
+- ``forward`` runs the prompt on the runtime's backend (a stream, or a score);
+- ``postprocess`` turns the raw continuation into the answer the API returns.
+
+``lmdemo.tasks.registry`` lists the tasks; the UI tabs, API endpoints, CLI subcommands and
+MCP tools are all generated from these objects, so a new task is one module plus its strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from ..engine import Request
+from ..errors import InputError
+from ..params import SamplingParams
+from .prompts import check_text, render
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+TEXT, CHOICE, FLAG = "text", "choice", "flag"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a task, named as in the API, the CLI and links (``?question=...``)."""
+
+    name: str
+    label: str  # key in lmdemo/ui/strings.py
+    help: str  # English, for the API docs, ``--help`` and MCP tool arguments
+    kind: str = TEXT  # text | choice | flag
+    slot: str = ""  # the template slot it fills; defaults to ``name``
+    lines: int = 3  # height of its text box in the UI
+    choices: tuple[str, ...] = ()  # for a choice, matched case-insensitively
+    default: str | bool | None = None  # None: the field is required
+    what: str = ""  # the noun in error messages ("question"); defaults to the name
+
+    @property
+    def noun(self) -> str:
+        """How messages name this field, e.g. "target language"."""
+        return self.what or self.name.replace("_", " ")
+
+    @property
+    def slot_name(self) -> str:
+        """The template slot this field fills."""
+        return self.slot or self.name
+
+    def check(self, value: object, max_chars: int) -> str | bool:
+        """Validate one raw value into what the prompt receives."""
+        if self.kind == FLAG:
+            return self.default if value is None else bool(value)  # type: ignore[return-value]
+        if self.kind == CHOICE:
+            if isinstance(value, str):
+                for choice in self.choices:
+                    if choice.lower() == value.strip().lower():
+                        return choice
+            raise InputError(f"Unknown {self.noun} {value!r}. Choose one of: "
+                             f"{', '.join(self.choices)}.")
+        return check_text(value, self.noun, max_chars)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A rendered prompt, ready for the backend: its text, its ids and any notice."""
+
+    prompt: str
+    ids: list[int]
+    notice: str
+    template: str  # the template it was rendered from
+    options: Mapping[str, object] = field(default_factory=dict)  # flag fields, e.g. calibrate
+
+
+class TaskRun:
+    """A started task: the exact prompt sent, any notice, and its output as it grows."""
+
+    def __init__(self, prompt: str, notice: str, request: Request,
+                 postprocess: Callable[[str], object]):
+        self.prompt = prompt
+        self.notice = notice
+        self.request = request
+        self.postprocess = postprocess
+
+    def stream(self) -> Iterator[object]:
+        """Yield the answer so far as tokens arrive; the last value is post-processed."""
+        text = ""
+        for chunk in self.request.chunks():
+            text += "".join(event.text for event in chunk)
+            yield text
+        yield self.postprocess(text)
+
+    def answer(self) -> object:
+        """Wait for the end and return the post-processed answer."""
+        return self.postprocess(self.request.result().text)
+
+
+@dataclass
+class Task:
+    """What makes one causal LM do one task through its prompt."""
+
+    name: str  # API name, CLI subcommand, MCP tool, ``?tab=``
+    doc: str  # one paragraph in English: API docs, ``--help``, MCP tool description
+    title: str  # string keys: tab title, help text, output label
+    help: str
+    output: str
+    fields: tuple[Field, ...]
+    template: str
+    required: tuple[str, ...]  # slots every template must contain
+    # the slot that may be shortened (from its end) when the prompt is too long
+    trim_slot: str | None = None
+    defaults: Mapping[str, object] = field(default_factory=dict)  # decoding settings
+    stop: tuple[str, ...] = ()  # always added to the user's stop sequences
+    presets: Mapping[str, str] = field(default_factory=dict)  # named alternative templates
+    examples: tuple[tuple[str, ...], ...] = ()  # rows of the text and choice fields
+    order: int = 100  # place among the tabs and subcommands
+    streams: bool = True  # False: the answer is a score, decoding controls do not apply
+    clean: Callable[[str], object] = str.strip  # raw continuation -> answer
+
+    # ---- fields -------------------------------------------------------------------------
+    @property
+    def inputs(self) -> tuple[Field, ...]:
+        """Text and choice fields, in API order (flags come after the template)."""
+        return tuple(f for f in self.fields if f.kind != FLAG)
+
+    @property
+    def flags(self) -> tuple[Field, ...]:
+        """On/off options such as sentiment's calibration."""
+        return tuple(f for f in self.fields if f.kind == FLAG)
+
+    def preset(self, name: str | None) -> str:
+        """The template of a named preset, or the default template for None."""
+        if name is None:
+            return self.template
+        if name not in self.presets:
+            choices = ", ".join(self.presets) or "none"
+            raise InputError(f"Task {self.name} has no prompt preset {name!r}; presets: {choices}.")
+        return self.presets[name]
+
+    def values(self, inputs: Mapping[str, object], max_chars: int) -> dict[str, object]:
+        """Check every field: returns template slot values, and flags by field name."""
+        unknown = sorted(set(inputs) - {f.name for f in self.fields})
+        if unknown:
+            names = ", ".join(f.name for f in self.fields)
+            raise InputError(f"Task {self.name} has no input {unknown[0]!r}; inputs: {names}.")
+        values: dict[str, object] = {}
+        for f in self.fields:
+            value = f.check(inputs.get(f.name, f.default), max_chars)
+            values[f.name if f.kind == FLAG else f.slot_name] = value
+        return values
+
+    # ---- the pipeline -------------------------------------------------------------------
+    def preprocess(self, runtime: Runtime, inputs: Mapping[str, object],
+                   max_new_tokens: int, template: str | None = None) -> Prepared:
+        """Check the inputs and render the prompt so it fits the context window."""
+        values = self.values(inputs, runtime.config.max_input_chars)
+        options = {f.name: values.pop(f.name) for f in self.flags}
+        slots = {k: str(v) for k, v in values.items()}
+        template = template if template is not None else self.template
+        prompt, notice = fit_prompt(runtime, self, slots, max_new_tokens, template)
+        return Prepared(prompt, runtime.encode(prompt), notice, template, options)
+
+    def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams) -> TaskRun:
+        """Send the prompt to the backend with the task's own stop sequences added."""
+        stop = tuple(dict.fromkeys(params.stop + self.stop))
+        request = runtime.backend.submit(prepared.ids, prepared.prompt,
+                                         replace(params, stop=stop))
+        notice = " ".join(n for n in (prepared.notice, request.notice) if n)
+        return TaskRun(prepared.prompt, notice, request, self.postprocess)
+
+    def postprocess(self, raw: object) -> object:
+        """The answer the API returns, from the raw continuation."""
+        return self.clean(raw)  # type: ignore[arg-type]
+
+    def run(self, runtime: Runtime, inputs: Mapping[str, object], params: SamplingParams,
+            template: str | None = None) -> TaskRun:
+        """``preprocess`` then ``forward``; iterate ``.stream()`` or call ``.answer()``."""
+        prepared = self.preprocess(runtime, inputs, params.max_new_tokens, template)
+        return self.forward(runtime, prepared, params)
+
+
+def fit_prompt(runtime: Runtime, task: Task, values: Mapping[str, str], max_new_tokens: int,
+               template: str) -> tuple[str, str]:
+    """Render the prompt; shorten ``task.trim_slot`` so it fits. Returns (prompt, notice)."""
+    values = dict(values)
+    prompt = render(template, task.required, **values)
+    slot = task.trim_slot
+    window = runtime.context_window
+    room = window - min(max_new_tokens, window // 2)
+    total = len(runtime.encode(prompt))
+    if slot is None or total <= room or slot not in values:
+        return prompt, ""
+    slot_ids = runtime.encode(values[slot])
+    keep = len(slot_ids) - (total - room) - 2
+    if keep < 1:
+        raise InputError(f"The prompt template alone takes about {total - len(slot_ids)} tokens, "
+                         f"which leaves no room for the {slot} in the model's {window}-token "
+                         f"window with {max_new_tokens} new tokens. Shorten the template or "
+                         "lower max new tokens.")
+    values[slot] = runtime.tokenizer.decode(slot_ids[:keep], skip_special_tokens=True)  # type: ignore
+    notice = (f"The {slot} was cut to its first {keep} of {len(slot_ids)} tokens so that the "
+              f"prompt and answer fit the model's {window}-token context window.")
+    return render(template, task.required, **values), notice
