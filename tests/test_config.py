@@ -45,3 +45,24 @@ def test_cache_dir_expands_user():
     config = load_config([], {"LMDEMO_CACHE_DIR": "~/x"})
     assert config.cache_dir == Path("~/x").expanduser()
     assert isinstance(AppConfig().cache_dir, Path)
+
+
+def test_backend_and_mcp_settings():
+    config = load_config(["--backend", "http://127.0.0.1:8000/v1", "--no-mcp"], {})
+    assert config.backend == "http://127.0.0.1:8000/v1" and config.mcp is False
+    env = {"LMDEMO_BACKEND": "https://example.invalid/v1", "LMDEMO_MCP": "0",
+           "LMDEMO_BACKEND_TIMEOUT": "5"}
+    config = load_config([], env)
+    assert (config.backend, config.mcp, config.backend_timeout) == (
+        "https://example.invalid/v1", False, 5.0)
+    assert load_config([], {}).mcp is True and load_config([], {}).backend is None
+
+
+@pytest.mark.parametrize(("argv", "env", "message"), [
+    (["--backend", "localhost:8000"], {}, "is not a URL"),
+    ([], {"LMDEMO_MCP": "maybe"}, "LMDEMO_MCP='maybe' must be 1 or 0"),
+    (["--backend-timeout", "0"], {}, "positive number of seconds"),
+])
+def test_bad_backend_settings_are_named(argv, env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(argv, env)
