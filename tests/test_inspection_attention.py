@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 import torch
@@ -17,13 +15,13 @@ TEXT = "The cat sat on the mat because it was warm"
 
 
 @pytest.fixture(scope="module")
-def full(tiny_loaded):
-    return attention_all(tiny_loaded, TEXT)
+def full(tiny_runtime):
+    return attention_all(tiny_runtime, TEXT)
 
 
-def test_shape_and_labels(tiny_loaded, full):
-    ids = tiny_loaded.tokenizer(TEXT)["input_ids"]
-    layers, heads = shape(tiny_loaded)
+def test_shape_and_labels(tiny_runtime, full):
+    ids = tiny_runtime.tokenizer(TEXT)["input_ids"]
+    layers, heads = shape(tiny_runtime)
     assert full["weights"].shape == (layers, heads, len(ids), len(ids)) == (2, 2, 10, 10)
     assert full["weights"].dtype == np.float32
     assert full["tokens"][:2] == ["The", "␣cat"]
@@ -37,16 +35,16 @@ def test_rows_sum_to_one_and_are_causal(full):
     assert np.all(weights >= 0)
 
 
-def test_mean_is_the_average_of_heads(tiny_loaded, full):
-    mean = np.array(attention(tiny_loaded, TEXT, 1, "mean")["weights"])
+def test_mean_is_the_average_of_heads(tiny_runtime, full):
+    mean = np.array(attention(tiny_runtime, TEXT, 1, "mean")["weights"])
     np.testing.assert_allclose(mean, full["weights"][1].mean(axis=0), atol=1e-6)
     one = select(full, 0, 1)
     np.testing.assert_allclose(np.array(one["weights"]), full["weights"][0, 1])
     assert (one["layer"], one["head"]) == (0, 1)
 
 
-def test_twin_shares_weights_and_leaves_the_live_model_alone(tiny_loaded):
-    model = tiny_loaded.model
+def test_twin_shares_weights_and_leaves_the_live_model_alone(tiny_runtime):
+    model = tiny_runtime.loaded.model
     before = model.config._attn_implementation
     twin = _eager_twin(model)
     assert twin is _eager_twin(model)
@@ -55,15 +53,15 @@ def test_twin_shares_weights_and_leaves_the_live_model_alone(tiny_loaded):
         assert twin is not model and twin.config._attn_implementation == "eager"
     for (name, p), q in zip(model.named_parameters(), twin.parameters(), strict=True):
         assert p is q, name
-    ids = torch.tensor([tiny_loaded.tokenizer(TEXT)["input_ids"]])
+    ids = torch.tensor([tiny_runtime.tokenizer(TEXT)["input_ids"]])
     with torch.inference_mode():
         a = model(input_ids=ids, use_cache=False).logits
         b = twin(input_ids=ids, use_cache=False).logits
     torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
 
 
-def test_split_characters_are_labelled(tiny_loaded):
-    assert attention_all(tiny_loaded, "你好")["tokens"][:2] == ["你 (1/2)", "你 (2/2)"]
+def test_split_characters_are_labelled(tiny_runtime):
+    assert attention_all(tiny_runtime, "你好")["tokens"][:2] == ["你 (1/2)", "你 (2/2)"]
 
 
 @pytest.mark.parametrize(
@@ -77,32 +75,29 @@ def test_split_characters_are_labelled(tiny_loaded):
         (True, 0, "Layer"),
     ],
 )
-def test_bad_layer_or_head(tiny_loaded, layer, head, match):
+def test_bad_layer_or_head(tiny_runtime, layer, head, match):
     with pytest.raises(InputError, match=match):
-        attention(tiny_loaded, TEXT, layer, head)
+        attention(tiny_runtime, TEXT, layer, head)
 
 
-def test_slider_values_are_accepted(tiny_loaded):
-    result = attention(tiny_loaded, "Hi there", 1.0, "1")
+def test_slider_values_are_accepted(tiny_runtime):
+    result = attention(tiny_runtime, "Hi there", 1.0, "1")
     assert (result["layer"], result["head"]) == (1, 1)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "word " * (MAX_TOKENS + 1)])
-def test_empty_or_long_text_is_refused(tiny_loaded, text):
+def test_empty_or_long_text_is_refused(tiny_runtime, text):
     with pytest.raises(InputError):
-        attention_all(tiny_loaded, text)
+        attention_all(tiny_runtime, text)
 
 
-def test_runs_while_the_engine_generates(tiny_loaded, tiny_engine):
+def test_runs_while_the_engine_generates(tiny_runtime):
     params = make_params(temperature=0, max_new_tokens=24)
-    alone = tiny_engine.generate("Once upon a time", params).token_ids
-    results = []
-    worker = threading.Thread(
-        target=lambda: results.append(tiny_engine.generate("Once upon a time", params))
-    )
-    worker.start()
+    ids = tiny_runtime.encode("Once upon a time")
+    backend = tiny_runtime.backend
+    alone = backend.submit(ids, "Once upon a time", params).result().token_ids
+    request = backend.submit(ids, "Once upon a time", params)
     for _ in range(5):
-        weights = attention_all(tiny_loaded, TEXT)["weights"]
+        weights = attention_all(tiny_runtime, TEXT)["weights"]
         np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-4)
-    worker.join(timeout=60)
-    assert results and results[0].token_ids == alone
+    assert request.result().token_ids == alone

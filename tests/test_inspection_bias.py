@@ -13,12 +13,12 @@ from lmdemo.errors import InputError
 from lmdemo.inspection import BIAS_NOTE, EXPLANATIONS, bias_probe, fill, next_token_logits_for
 
 
-def test_probe_swaps_the_filler(tiny_loaded):
-    rows = bias_probe(tiny_loaded, "The {} worked as a ", "man, woman", top_n=4)
+def test_probe_swaps_the_filler(tiny_runtime):
+    rows = bias_probe(tiny_runtime, "The {} worked as a ", "man, woman", top_n=4)
     assert [r["filler"] for r in rows] == ["man", "woman"]
     assert rows[0]["prompt"] == "The man worked as a"  # trailing space removed
     for row in rows:
-        probs = torch.softmax(next_token_logits_for(tiny_loaded, row["prompt"]), dim=-1)
+        probs = torch.softmax(next_token_logits_for(tiny_runtime, row["prompt"]), dim=-1)
         top = torch.topk(probs, 4)
         assert [t["probability"] for t in row["top"]] == pytest.approx(top.values.tolist())
         assert set(row["top"][0]) == {"token", "display", "probability"}
@@ -35,9 +35,9 @@ def test_probe_swaps_the_filler(tiny_loaded):
         ("The {} worked", ["a", "b" * 60], "at most"),
     ],
 )
-def test_bad_probe_input(tiny_loaded, template, fillers, match):
+def test_bad_probe_input(tiny_runtime, template, fillers, match):
     with pytest.raises(InputError, match=match):
-        bias_probe(tiny_loaded, template, fillers)
+        bias_probe(tiny_runtime, template, fillers)
 
 
 def test_fill_leaves_other_braces_alone():

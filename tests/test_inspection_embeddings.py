@@ -10,40 +10,40 @@ from lmdemo.errors import InputError
 from lmdemo.inspection import lookup, neighbors, parse_words, pca_2d, project_2d, word_vector
 
 
-def embedding(tiny_loaded) -> torch.Tensor:
-    return tiny_loaded.model.get_input_embeddings().weight.detach().float()
+def embedding(tiny_runtime) -> torch.Tensor:
+    return tiny_runtime.loaded.model.get_input_embeddings().weight.detach().float()
 
 
-def test_neighbors_are_sorted_cosines_without_the_word(tiny_loaded):
-    own = lookup(tiny_loaded, "king")
+def test_neighbors_are_sorted_cosines_without_the_word(tiny_runtime):
+    own = lookup(tiny_runtime, "king")
     assert own["ids"] == [5822] and own["tokens"] == ["␣king"] and not own["averaged"]
-    found = neighbors(tiny_loaded, "king", 10)
+    found = neighbors(tiny_runtime, "king", 10)
     assert len(found) == 10
     sims = [n["similarity"] for n in found]
     assert sims == sorted(sims, reverse=True)
     assert all(-1.0 <= s <= 1.0 for s in sims)
     assert 5822 not in [n["id"] for n in found]
-    weight = embedding(tiny_loaded)
+    weight = embedding(tiny_runtime)
     by_hand = torch.nn.functional.cosine_similarity(weight[5822], weight[found[0]["id"]], dim=0)
     assert found[0]["similarity"] == pytest.approx(float(by_hand), abs=1e-5)
-    eos = tiny_loaded.tokenizer.eos_token_id
+    eos = tiny_runtime.tokenizer.eos_token_id
     assert eos not in [n["id"] for n in found]
 
 
-def test_multi_token_word_is_averaged(tiny_loaded):
-    info = lookup(tiny_loaded, "Zyxwvutsrq")
+def test_multi_token_word_is_averaged(tiny_runtime):
+    info = lookup(tiny_runtime, "Zyxwvutsrq")
     assert info["averaged"] and len(info["ids"]) > 1
-    expected = embedding(tiny_loaded)[info["ids"]].mean(dim=0)
-    torch.testing.assert_close(word_vector(tiny_loaded, "Zyxwvutsrq"), expected)
-    found = {n["id"] for n in neighbors(tiny_loaded, "Zyxwvutsrq", 20)}
+    expected = embedding(tiny_runtime)[info["ids"]].mean(dim=0)
+    torch.testing.assert_close(word_vector(tiny_runtime, "Zyxwvutsrq"), expected)
+    found = {n["id"] for n in neighbors(tiny_runtime, "Zyxwvutsrq", 20)}
     assert not found & set(info["ids"])
 
 
 @pytest.mark.parametrize(("word", "k"), [("", 5), ("   ", 5), ("king", 0), ("king", 101),
                                           ("king", 2.5), ("king", True)])
-def test_bad_lookups_are_refused(tiny_loaded, word, k):
+def test_bad_lookups_are_refused(tiny_runtime, word, k):
     with pytest.raises(InputError):
-        neighbors(tiny_loaded, word, k)
+        neighbors(tiny_runtime, word, k)
 
 
 def test_pca_of_points_on_a_line():
@@ -64,17 +64,17 @@ def test_pca_keeps_a_planar_shape():
     assert np.ptp(coords[:, 0]) == pytest.approx(3.0)  # the long side is the first component
 
 
-def test_project_2d(tiny_loaded):
-    points = project_2d(tiny_loaded, "king, queen, man,, king, woman")
+def test_project_2d(tiny_runtime):
+    points = project_2d(tiny_runtime, "king, queen, man,, king, woman")
     assert [p["word"] for p in points] == ["king", "queen", "man", "woman"]
     assert set(points[0]) == {"word", "x", "y", "tokens"}
     assert sum(p["x"] for p in points) == pytest.approx(0.0, abs=1e-5)
 
 
 @pytest.mark.parametrize("words", ["", "king", "king, king", []])
-def test_project_2d_needs_two_words(tiny_loaded, words):
+def test_project_2d_needs_two_words(tiny_runtime, words):
     with pytest.raises(InputError, match="between 2"):
-        project_2d(tiny_loaded, words)
+        project_2d(tiny_runtime, words)
 
 
 def test_parse_words():

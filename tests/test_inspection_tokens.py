@@ -45,10 +45,10 @@ def check_tiling(tokens: list[dict], text: str) -> None:
 
 
 @pytest.mark.parametrize("text", TEXTS)
-def test_round_trip_live_model(tiny_loaded, text):
-    tokens = tokenize(tiny_loaded, text)
+def test_round_trip_live_model(tiny_runtime, text):
+    tokens = tokenize(tiny_runtime, text)
     check_tiling(tokens, text)
-    ids = tiny_loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = tiny_runtime.tokenizer(text, add_special_tokens=False)["input_ids"]
     assert [t["id"] for t in tokens] == list(ids)
 
 
@@ -110,5 +110,5 @@ def test_too_long_text_is_refused(bpe):
         tokenize_with(bpe, "a" * (MAX_CHARS + 1))
 
 
-def test_context_usage(tiny_loaded):
-    assert context_usage(tiny_loaded, 5) == (5, tiny_loaded.context_window)
+def test_context_usage(tiny_runtime):
+    assert context_usage(tiny_runtime, 5) == (5, tiny_runtime.context_window)

@@ -14,13 +14,18 @@ import copy
 import itertools
 import threading
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..errors import InputError
-from ..models.loader import LoadedModel, on_model_thread
-from .tokens import model_ids, token_text, tokenize_with
+from ..models.forward import model_ids
+from ..models.loader import LoadedModel
+from .tokens import token_text, tokenize_with
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 MAX_TOKENS = 128  # a T x T heatmap stops being readable well before this
 _TWINS: weakref.WeakKeyDictionary[torch.nn.Module, torch.nn.Module] = (
@@ -45,9 +50,9 @@ def _eager_twin(model: torch.nn.Module) -> torch.nn.Module:
     return twin
 
 
-def shape(loaded: LoadedModel) -> tuple[int, int]:
+def shape(runtime: Runtime) -> tuple[int, int]:
     """(number of layers, attention heads per layer) of the live model."""
-    config = loaded.model.config
+    config = runtime.weights("attention").model.config
     if hasattr(config, "get_text_config"):
         config = config.get_text_config()
     return int(config.num_hidden_layers), int(config.num_attention_heads)
@@ -63,20 +68,24 @@ def _labels(tokenizer: object, ids: list[int], text: str) -> list[str]:
     return [token_text(tokenizer, i)[1] for i in ids]
 
 
-def _ids(loaded: LoadedModel, text: str) -> list[int]:
+def _ids(tokenizer: object, text: str) -> list[int]:
     if not isinstance(text, str) or not text.strip():
         raise InputError("Type some text to see where the model's attention goes.")
-    ids = model_ids(loaded, text)
+    ids = model_ids(tokenizer, text)
     if len(ids) > MAX_TOKENS:
         raise InputError(f"The text is {len(ids)} tokens long; the attention view shows at "
                          f"most {MAX_TOKENS}. Use a shorter sentence.")
     return ids
 
 
-@on_model_thread
-def attention_all(loaded: LoadedModel, text: str) -> dict:
+def attention_all(runtime: Runtime, text: str) -> dict:
     """Every layer and head: {"tokens": [T labels], "weights": float32 array (L, H, T, T)}."""
-    ids = _ids(loaded, text)
+    loaded = runtime.weights("attention")
+    ids = _ids(loaded.tokenizer, text)  # fail before queueing on the compute thread
+    return runtime.call(_attention_all, loaded, ids, text)
+
+
+def _attention_all(loaded: LoadedModel, ids: list[int], text: str) -> dict:
     twin = _eager_twin(loaded.model)
     inputs = torch.tensor([ids], dtype=torch.long, device=loaded.device)
     with torch.inference_mode():
@@ -126,7 +135,7 @@ def select(result: dict, layer: int, head: int | str) -> dict:
             "layer": layer_i, "head": head_i}
 
 
-def attention(loaded: LoadedModel, text: str, layer: int, head: int | str) -> dict:
+def attention(runtime: Runtime, text: str, layer: int, head: int | str) -> dict:
     """{"tokens": [T labels], "weights": T x T lists (rows sum to 1), "layer", "head"}."""
-    _check(layer, head, *shape(loaded))  # fail before running the model
-    return select(attention_all(loaded, text), layer, head)
+    _check(layer, head, *shape(runtime))  # fail before running the model
+    return select(attention_all(runtime, text), layer, head)

@@ -1,16 +1,29 @@
-"""Bias probe: the same sentence with one word swapped, and how the next-token odds move."""
+"""Bias probe: the same sentence with one word swapped, and how the next-token odds move.
+
+``bias_probe`` gives each sentence's next-token odds; ``sample_continuations`` lets the
+backend write a few endings per sentence with the same seeds for every word, so a change in
+the endings comes from the word, not from the dice. ``probe_stream`` does both, in order.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
 from ..errors import InputError
-from ..models.loader import LoadedModel
+from ..params import make_params
 from .embeddings import parse_words
-from .next_token import distribution, next_token_logits_for
+from .next_token import top_probabilities
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 SLOT = "{}"
 MIN_FILLERS, MAX_FILLERS = 2, 8
 MAX_TEMPLATE_CHARS = 300
 MAX_FILLER_CHARS = 50
+SAMPLES = 3  # continuations per word; sample j uses seed + j for every word
+SAMPLE_TEMPERATURE = 0.8
 
 BIAS_NOTE = (
     "A language model learns which words tend to follow which from a large amount of text "
@@ -54,11 +67,12 @@ def _check_fillers(fillers: str | list[str]) -> list[str]:
 
 
 def bias_probe(
-    loaded: LoadedModel, template: str, fillers: str | list[str], top_n: int = 10
+    runtime: Runtime, template: str, fillers: str | list[str], top_n: int = 10
 ) -> list[dict]:
     """Per filler: {"filler", "prompt", "top": [{"token", "display", "probability"}]}.
 
-    Probabilities are the model's raw next-token distribution (temperature 1, no filter).
+    Probabilities are the model's raw next-token distribution (temperature 1, no filter),
+    from the local weights or, with a server, from the log-probabilities it returns.
     Trailing spaces are removed from the template; "prompt" is the exact text sent.
     """
     template = _check_template(template)
@@ -66,8 +80,32 @@ def bias_probe(
     out = []
     for filler in items:
         prompt = fill(template, filler)
-        dist = distribution(loaded, next_token_logits_for(loaded, prompt), 1.0, 0, 1.0, top_n)
-        top = [{"token": c["token"], "display": c["display"], "probability": c["probability"]}
-               for c in dist["candidates"]]
-        out.append({"filler": filler, "prompt": prompt, "top": top})
+        out.append({"filler": filler, "prompt": prompt,
+                    "top": top_probabilities(runtime, prompt, top_n)})
     return out
+
+
+def sample_continuations(runtime: Runtime, prompts: Sequence[str], seed: int,
+                         max_new_tokens: int) -> list[list[str]]:
+    """SAMPLES continuations per prompt from the backend; the same seeds for every prompt."""
+    requests = []
+    for prompt in prompts:
+        ids = runtime.encode(prompt)
+        row = []
+        for j in range(SAMPLES):
+            params = make_params(temperature=SAMPLE_TEMPERATURE, top_k=50, top_p=0.95,
+                                 max_new_tokens=max_new_tokens, seed=seed + j,
+                                 repetition_penalty=1.0, stop="\n")
+            row.append(runtime.backend.submit(ids, prompt, params))  # all run side by side
+        requests.append(row)
+    return [[r.result().text for r in row] for row in requests]
+
+
+def probe_stream(runtime: Runtime, template: str, fillers: str | list[str], seed: float,
+                 max_new_tokens: float) -> Iterator[tuple[list[dict], list[list[str]] | None]]:
+    """Yield (probe, None) at once, then (probe, continuations per filler) when sampled."""
+    params = make_params(seed=seed, max_new_tokens=max_new_tokens)  # named range errors
+    probe = bias_probe(runtime, template, fillers)
+    yield probe, None
+    yield probe, sample_continuations(runtime, [item["prompt"] for item in probe],
+                                      params.seed, params.max_new_tokens)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..errors import InputError
-from ..models.loader import LoadedModel, on_model_thread
+from ..models.loader import LoadedModel
 from .tokens import token_text
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 MAX_K = 100
 MAX_WORDS = 40
@@ -56,14 +60,17 @@ def _clean(word: object) -> str:
     return word.strip()
 
 
-def lookup(loaded: LoadedModel, word: str) -> dict:
+def lookup(runtime: Runtime, word: str) -> dict:
     """How ``word`` maps to tokens: {"word", "ids", "tokens", "averaged"}.
 
     A word inside a sentence follows a space, and byte-level vocabularies store that form
     (" king") as its own token; it is used unless the bare form needs fewer tokens.
     """
+    return _lookup(runtime.tokenizer, word)
+
+
+def _lookup(tokenizer: object, word: str) -> dict:
     word = _clean(word)
-    tokenizer = loaded.tokenizer
     forms = []
     for form in (" " + word, word):
         ids = list(tokenizer(form, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
@@ -78,19 +85,24 @@ def _vector(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
     return weight[torch.tensor(ids, device=weight.device)].float().mean(dim=0).cpu()
 
 
-def word_vector(loaded: LoadedModel, word: str) -> torch.Tensor:
+def word_vector(runtime: Runtime, word: str) -> torch.Tensor:
     """Float32 embedding ``(dim,)`` of ``word``: the mean of its tokens' rows."""
-    return _vector(loaded, lookup(loaded, word)["ids"])
+    loaded = runtime.weights("embeddings")
+    return runtime.call(_vector, loaded, lookup(runtime, word)["ids"])
 
 
-@on_model_thread
-def neighbors(loaded: LoadedModel, word: str, k: int = 10) -> list[dict]:
+def neighbors(runtime: Runtime, word: str, k: int = 10) -> list[dict]:
     """The ``k`` tokens closest to ``word`` by cosine: [{"token", "similarity"}], best first."""
     if isinstance(k, bool) or not isinstance(k, (int, float)) or k != int(k) \
             or not 1 <= k <= MAX_K:
         raise InputError(f"The number of neighbours must be a whole number between 1 and "
                          f"{MAX_K}; got {k!r}.")
-    info = lookup(loaded, word)
+    loaded = runtime.weights("embeddings")
+    info = _lookup(loaded.tokenizer, word)
+    return runtime.call(_neighbors, loaded, info, int(k))
+
+
+def _neighbors(loaded: LoadedModel, info: dict, k: int) -> list[dict]:
     inv_norms, skip = _index(loaded)
     weight = _matrix(loaded)
     query = _vector(loaded, info["ids"])
@@ -99,7 +111,7 @@ def neighbors(loaded: LoadedModel, word: str, k: int = 10) -> list[dict]:
     sims = sims.masked_fill(skip, float("-inf"))
     sims[info["ids"]] = float("-inf")  # the word's own tokens are trivially closest
     out: list[dict] = []
-    fetch = int(k) * 2 + 20  # room for byte fragments and blank tokens filtered below
+    fetch = k * 2 + 20  # room for byte fragments and blank tokens filtered below
     for i in torch.topk(sims, min(fetch, sims.numel())).indices.tolist():
         if not torch.isfinite(sims[i]):
             break
@@ -140,13 +152,18 @@ def parse_words(words: str | list[str]) -> list[str]:
     return out
 
 
-def project_2d(loaded: LoadedModel, words: str | list[str]) -> list[dict]:
+def project_2d(runtime: Runtime, words: str | list[str]) -> list[dict]:
     """A 2-D map of the words' embeddings by PCA: [{"word", "x", "y", "tokens"}]."""
     items = parse_words(words)
     if not 2 <= len(items) <= MAX_WORDS:
         raise InputError(f"Give between 2 and {MAX_WORDS} different words, separated by "
                          f"commas; got {len(items)}.")
-    infos = [lookup(loaded, w) for w in items]
-    coords = pca_2d(torch.stack([_vector(loaded, info["ids"]) for info in infos]))
+    loaded = runtime.weights("embeddings")
+    infos = [_lookup(loaded.tokenizer, w) for w in items]
+    coords = runtime.call(_pca_of_words, loaded, infos)
     return [{"word": info["word"], "x": float(x), "y": float(y), "tokens": info["tokens"]}
             for info, (x, y) in zip(infos, coords, strict=True)]
+
+
+def _pca_of_words(loaded: LoadedModel, infos: list[dict]) -> np.ndarray:
+    return pca_2d(torch.stack([_vector(loaded, info["ids"]) for info in infos]))  # (n, 2)

@@ -3,24 +3,33 @@
 ``next_token_logits_for`` runs the model once; ``distribution`` only reshapes those cached
 logits, so the UI can move sliders without calling the model again. The probabilities are
 the ones the engine samples from (same ``next_token_distribution`` and ``filter_logits``).
+Both run on the runtime's compute thread (``Runtime.call``): they are vocabulary-sized torch
+work, and lmdemo keeps all of that on one thread (see ``lmdemo.threads``).
+
+With a remote backend the served model, not a local copy, answers ``api_next_token`` and
+``top_probabilities``, from the log-probabilities the server returns.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 
 from ..engine.budget import fit_budget
-from ..engine.engine import next_token_logits
 from ..engine.sampling import filter_logits, next_token_distribution
 from ..errors import InputError
-from ..models.loader import LoadedModel, on_model_thread
-from ..params import make_params
-from .tokens import model_ids, token_text
+from ..models.forward import next_token_logits
+from ..params import SamplingParams, make_params
+from .tokens import token_text, visible
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 TOP_N_MAX = 100
 CUT_SHOWN = 5  # how many of the best filtered-out tokens to list after the kept ones
+FEATURE = "next-token view"  # how UnavailableError names this view
 
 
 def _check_top_n(top_n: object) -> int:
@@ -31,25 +40,26 @@ def _check_top_n(top_n: object) -> int:
     return int(top_n)
 
 
-def next_token_logits_for(loaded: LoadedModel, prompt: str) -> torch.Tensor:
+def next_token_logits_for(runtime: Runtime, prompt: str) -> torch.Tensor:
     """Float32 logits ``(vocab,)`` for the token after ``prompt`` (left-cut to the window)."""
-    return logits_after_ids(loaded, model_ids(loaded, prompt))
+    return logits_after_ids(runtime, runtime.encode(prompt))
 
 
-def logits_after_ids(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
+def logits_after_ids(runtime: Runtime, ids: list[int]) -> torch.Tensor:
     """Float32 logits ``(vocab,)`` after exact token ids (left-cut to the window).
 
     Stepping token by token keeps ids rather than re-tokenizing the text: a chosen token
     can be one byte of a character, and BPE may merge the re-typed text differently.
+    Needs the local weights (all logits, not a server's top few).
     """
+    loaded = runtime.weights("next-token")
     bos = getattr(loaded.tokenizer, "bos_token_id", None)
     ids = fit_budget(ids, 0, max(1, loaded.context_window), bos).prompt_ids
-    return next_token_logits(loaded, ids)
+    return runtime.call(next_token_logits, loaded, ids)
 
 
-@on_model_thread
 def distribution(
-    loaded: LoadedModel,
+    runtime: Runtime,
     logits: torch.Tensor,
     temperature: float = 1.0,
     top_k: int = 0,
@@ -64,6 +74,11 @@ def distribution(
     """
     params = make_params(temperature=temperature, top_k=top_k, top_p=top_p)
     top_n = _check_top_n(top_n)
+    return runtime.call(_reshape, runtime.tokenizer, logits, params, top_n)
+
+
+def _reshape(tokenizer: object, logits: torch.Tensor, params: SamplingParams,
+             top_n: int) -> dict:
     logits = logits.detach().float().reshape(-1).cpu()  # (vocab,)
     raw = torch.softmax(logits, dim=-1)  # temperature 1, no filter
     if params.greedy:
@@ -89,7 +104,7 @@ def distribution(
         ids += torch.topk(logits.masked_fill(kept, float("-inf")), n_cut).indices.tolist()
     candidates = []
     for i in ids:
-        text, display = token_text(loaded.tokenizer, i)
+        text, display = token_text(tokenizer, i)
         candidates.append({"token": text, "display": display, "id": int(i),
                            "probability": float(probs[i]), "raw_probability": float(raw[i]),
                            "kept": bool(kept[i])})
@@ -102,18 +117,49 @@ def distribution(
     }
 
 
+def _server_top(runtime: Runtime, prompt: str, n: int) -> list[tuple[str, float]]:
+    """The served model's ``n`` likeliest next tokens, or why this backend cannot say."""
+    runtime.require_logprobs(FEATURE)
+    pairs = runtime.backend.next_token_top(runtime.encode(prompt), prompt, n)
+    return sorted(pairs, key=lambda pair: -pair[1])[:n]  # best first, whatever the server sent
+
+
+def top_probabilities(runtime: Runtime, prompt: str, top_n: int = 10) -> list[dict]:
+    """The raw next-token odds (temperature 1, no filter): [{"token", "display",
+    "probability"}], best first, from the local model or the server's log-probabilities."""
+    top_n = _check_top_n(top_n)
+    if runtime.remote:
+        return [{"token": text, "display": visible(text), "probability": math.exp(logprob)}
+                for text, logprob in _server_top(runtime, prompt, top_n)]
+    dist = distribution(runtime, next_token_logits_for(runtime, prompt), 1.0, 0, 1.0, top_n)
+    return [{"token": c["token"], "display": c["display"], "probability": c["probability"]}
+            for c in dist["candidates"]]
+
+
 def api_next_token(
-    loaded: LoadedModel,
+    runtime: Runtime,
     prompt: str,
     temperature: float = 1.0,
     top_k: int = 0,
     top_p: float = 1.0,
     top_n: int = 20,
 ) -> list[dict]:
-    """Most likely next tokens [{"token", "probability"}], kept ones only, best first."""
+    """Most likely next tokens [{"token", "probability"}], kept ones only, best first.
+
+    A server lists only its ``top_n`` likeliest tokens, so there the settings re-shape that
+    list (probabilities add up to 1 over it); the local model re-shapes the whole vocabulary.
+    """
     params = make_params(temperature=temperature, top_k=top_k, top_p=top_p)
     top_n = _check_top_n(top_n)
-    result = distribution(loaded, next_token_logits_for(loaded, prompt), params.temperature,
+    if runtime.remote:
+        pairs = _server_top(runtime, prompt, top_n)
+        if not pairs:
+            return []
+        logprobs = torch.tensor([logprob for _, logprob in pairs], dtype=torch.float32)
+        probs = next_token_distribution(logprobs, params)  # (top_n,) over the listed tokens
+        return [{"token": text, "probability": float(p)}
+                for (text, _), p in zip(pairs, probs.tolist(), strict=True) if p > 0]
+    result = distribution(runtime, next_token_logits_for(runtime, prompt), params.temperature,
                           params.top_k, params.top_p, top_n)
     return [{"token": c["token"], "probability": c["probability"]}
             for c in result["candidates"] if c["kept"]]

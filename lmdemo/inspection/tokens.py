@@ -15,10 +15,13 @@ import tempfile
 import threading
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..engine.engine import model_ids  # noqa: F401 - re-exported for the views
 from ..errors import InputError
-from ..models.loader import LoadedModel
+from ..models.forward import model_ids  # noqa: F401 - re-exported for the views
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 MAX_CHARS = 20_000  # the tokenizer view is instant below this; beyond it the page is unreadable
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
@@ -147,14 +150,14 @@ def tokenize_with(tokenizer: object, text: str) -> list[dict]:
     return out
 
 
-def tokenize(loaded: LoadedModel, text: str) -> list[dict]:
+def tokenize(runtime: Runtime, text: str) -> list[dict]:
     """Tokens of ``text`` under the live model's tokenizer, without <bos>; see tokenize_with."""
-    return tokenize_with(loaded.tokenizer, text)
+    return tokenize_with(runtime.tokenizer, text)
 
 
-def context_usage(loaded: LoadedModel, n_tokens: int) -> tuple[int, int]:
+def context_usage(runtime: Runtime, n_tokens: int) -> tuple[int, int]:
     """(tokens used, context window of the live model)."""
-    return int(n_tokens), int(loaded.context_window)
+    return int(n_tokens), int(runtime.context_window)
 
 
 @functools.lru_cache(maxsize=4)
