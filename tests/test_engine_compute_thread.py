@@ -1,7 +1,7 @@
 """The engine's worker is the model's one compute thread (see lmdemo.threads).
 
-Inspection views, sentiment scores and the explorer's sampling run their forward passes
-there, between decoding steps, instead of on Gradio's request threads.
+Tasks and inspection views hand their torch work to ``Runtime.call``, which runs it there,
+between decoding steps, instead of on Gradio's request threads.
 """
 
 from __future__ import annotations
@@ -11,13 +11,23 @@ import threading
 import pytest
 
 from lmdemo.engine import Engine
-from lmdemo.engine.engine import next_token_logits
 from lmdemo.errors import InputError
-from lmdemo.inspection import attention, bias_probe, embeddings, neighbors, next_token
+from lmdemo.inspection import (
+    api_next_token,
+    attention,
+    bias_probe,
+    embeddings,
+    explorer,
+    neighbors,
+    next_token,
+    project_2d,
+    sample_step,
+    step,
+)
 from lmdemo.inspection.attention import _eager_twin
-from lmdemo.inspection.next_token import api_next_token
 from lmdemo.models import ModelManager
 from lmdemo.params import make_params
+from lmdemo.runtime import Runtime
 from lmdemo.tasks import TaskService
 
 WORKER = "lmdemo-engine"
@@ -62,18 +72,41 @@ def test_calls_interleave_with_decoding(engine, tiny_loaded):
     assert done.finish_reason == "length" and done.text == alone
 
 
-def test_the_engine_becomes_the_models_runner_until_closed(tiny_loaded):
-    engine = Engine(tiny_loaded, max_active=2, max_queue=2)
-    assert tiny_loaded.run(_thread_name) == WORKER
-    engine.close()
-    assert tiny_loaded.runner is None
-    assert tiny_loaded.run(_thread_name) == _thread_name()  # no engine: in place
-    assert engine.call(_thread_name) == _thread_name()  # closed: in place, not an error
+@pytest.fixture()
+def runtime(tiny_config):
+    """A runtime of its own: the tests below count every forward pass it makes."""
+    runtime = Runtime(tiny_config)
+    yield runtime
+    runtime.close()
 
 
-def test_torch_work_outside_generation_runs_on_the_worker(tiny_config, monkeypatch):
-    service = TaskService(tiny_config, ModelManager(tiny_config))
-    loaded = service.loaded
+def test_runtime_call_runs_on_the_engines_worker(runtime):
+    assert runtime.call(_thread_name) == WORKER
+    assert runtime.call(lambda a, b=1: a * b, 6, b=7) == 42
+
+
+def test_runtime_call_raises_the_jobs_error_in_the_caller(runtime):
+    def bad():
+        raise InputError("Type some text first.")
+
+    with pytest.raises(InputError, match="Type some text"):
+        runtime.call(bad)
+    assert runtime.call(_thread_name) == WORKER  # the worker survived it
+
+
+def test_a_closed_runtime_runs_calls_in_place(tiny_config):
+    runtime = Runtime(tiny_config)
+    assert runtime.call(_thread_name) == WORKER
+    runtime.close()
+    assert runtime.call(_thread_name) == _thread_name()  # closed: in place, not an error
+
+
+def test_the_model_has_no_hidden_runner(runtime):
+    assert not hasattr(runtime.loaded, "runner") and not hasattr(runtime.loaded, "run")
+
+
+def test_torch_work_outside_generation_runs_on_the_worker(runtime, monkeypatch):
+    loaded = runtime.loaded
     threads: dict[str, list[str]] = {}
 
     def record(kind: str):
@@ -89,23 +122,33 @@ def test_torch_work_outside_generation_runs_on_the_worker(tiny_config, monkeypat
         monkeypatch.setattr(module, name, wrapper)
 
     spy(embeddings, "_index")
+    spy(embeddings, "pca_2d")
     spy(next_token, "filter_logits")
+    spy(explorer, "next_token_distribution")
     hooks = [model.register_forward_pre_hook(lambda *_: record("forward"))
              for model in (loaded.model, _eager_twin(loaded.model))]
+    forwards = {}
     try:
-        service.engine  # noqa: B018 - start the engine, as the app does
-        next_token_logits(loaded, [1, 2, 3])
-        service.sentiment("A warm, funny and moving film.")
-        api_next_token(loaded, "The cat sat on the", 0.8, 40, 0.9)
-        attention(loaded, "The cat sat", 0, "mean")
-        bias_probe(loaded, "The {} worked as a", "man, woman")
-        neighbors(loaded, "king", 5)
+        def count(name, view):
+            before = len(threads.get("forward", []))
+            view()
+            forwards[name] = len(threads.get("forward", [])) - before
+
+        count("sentiment", lambda: TaskService(runtime).sentiment("A warm, funny film."))
+        count("next_token", lambda: api_next_token(runtime, "The cat sat on the", 0.8, 40, 0.9))
+        count("attention", lambda: attention(runtime, "The cat sat", 0, "mean"))
+        count("bias", lambda: bias_probe(runtime, "The {} worked as a", "man, woman"))
+        count("explorer", lambda: sample_step(runtime, step(runtime, "The cat"), 1.0, 0, 1.0, 3))
+        count("neighbors", lambda: neighbors(runtime, "king", 5))
+        count("map", lambda: project_2d(runtime, "king, queen, man"))
     finally:
         for hook in hooks:
             hook.remove()
-        service.close()
-    assert set(threads) == {"forward", "_index", "filter_logits"}
-    assert len(threads["forward"]) >= 6  # logits, sentiment (+ calibration), explorer, ...
+    assert set(threads) == {"forward", "_index", "pca_2d", "filter_logits",
+                            "next_token_distribution"}
+    # every view that runs the model did run it (sentiment also calibrates)
+    assert forwards["sentiment"] >= 1 and forwards["next_token"] == forwards["attention"] == 1
+    assert forwards["bias"] == 2 and forwards["explorer"] == 2
     assert {name for names in threads.values() for name in names} == {WORKER}
 
 

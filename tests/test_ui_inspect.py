@@ -2,15 +2,19 @@
 
 from types import SimpleNamespace
 
+import gradio as gr
 import pytest
 
-from lmdemo.params import make_params
-from lmdemo.ui.tabs import inspect_next_token
+from lmdemo.inspection import attention_all, sample_continuations, step
+from lmdemo.inspection.bias import SAMPLES
+from lmdemo.runtime import Runtime
+from lmdemo.ui.tabs import inspect_html as H
 from lmdemo.ui.tabs.inspect_attention import draw
-from lmdemo.ui.tabs.inspect_bias import SAMPLES, probe_view
+from lmdemo.ui.tabs.inspect_bias import probe_view
 from lmdemo.ui.tabs.inspect_embeddings import neighbour_view, word_map
-from lmdemo.ui.tabs.inspect_generation import alternatives, branch_ids, stream_steps
-from lmdemo.ui.tabs.inspect_prompting import WITH_CUE, WITHOUT_CUE, compare_stream
+from lmdemo.ui.tabs.inspect_next_token import chart
+from lmdemo.ui.tabs.inspect_prompting import build_tldr_compare
+from lmdemo.ui.tabs.inspect_tab import build_inspect_tab
 from lmdemo.ui.tabs.inspect_tokens import tokenizer_view
 from tests.conftest import TINY_CONTEXT
 from tests.ui_server import running_app
@@ -28,12 +32,6 @@ ENDPOINTS = {
 def client(tiny_config):
     with running_app(tiny_config) as (client, _):
         yield client
-
-
-@pytest.fixture(scope="module")
-def service(tiny_loaded, tiny_engine, tiny_config):
-    """What the tab callbacks use of a TaskService, on the tiny model."""
-    return SimpleNamespace(loaded=tiny_loaded, engine=tiny_engine, config=tiny_config)
 
 
 def test_endpoints_and_parameter_names(client):
@@ -115,106 +113,97 @@ def test_bad_input_gets_a_message(client, args, api_name, message):
 # ---- callbacks behind the widgets (no browser) ------------------------------------------
 
 
-def test_tokenizer_view_counts_both_tokenizers(service):
-    live, gpt2, n_live, n_gpt2, n_chars, window, meter = tokenizer_view(service, "Hello world")
+def test_tokenizer_view_counts_both_tokenizers(tiny_runtime):
+    live, gpt2, n_live, n_gpt2, n_chars, window, meter = tokenizer_view(tiny_runtime,
+                                                                        "Hello world")
     assert (n_live, n_gpt2, n_chars, window) == (2, 2, 11, TINY_CONTEXT)
     assert live.count('class="lm-chip"') == 2 and "␣world" in gpt2
     assert f"{100 * 2 / TINY_CONTEXT:.1f}%" in meter
 
 
-def test_sliders_reshape_cached_logits_without_the_model(service, monkeypatch):
-    state = inspect_next_token.step(service, "The cat")
+def test_sliders_reshape_cached_logits_without_the_model(tiny_runtime, monkeypatch):
+    state = step(tiny_runtime, "The cat")
 
     def no_model(*_):
         raise AssertionError("the sliders must not run the model")
 
-    monkeypatch.setattr(service.loaded.model, "forward", no_model)
-    _, hot, kept_all, _ = inspect_next_token.chart(service, state, 2.0, 0, 1.0)
-    _, cold, _, _ = inspect_next_token.chart(service, state, 0.3, 0, 1.0)
-    html, _, kept, shown = inspect_next_token.chart(service, state, 1.0, 3, 1.0)
+    monkeypatch.setattr(tiny_runtime.loaded.model, "forward", no_model)
+    _, hot, kept_all, _ = chart(tiny_runtime, state, 2.0, 0, 1.0)
+    _, cold, _, _ = chart(tiny_runtime, state, 0.3, 0, 1.0)
+    html, _, kept, shown = chart(tiny_runtime, state, 1.0, 3, 1.0)
     assert hot > cold and kept_all == 50257 and kept == 3
     assert [c["kept"] for c in shown] == [True] * 3 + [False] * 5
     assert html.count('class="lm-cut"') == 2 * 5  # token and percentage of each cut row
+    assert chart(tiny_runtime, None, 1.0, 3, 1.0) == ("", 0.0, 0, [])
 
 
-def test_adding_byte_tokens_builds_the_character(service):
-    state = inspect_next_token.step(service, "I like")
-    pieces = service.loaded.tokenizer(" 好", add_special_tokens=False)["input_ids"]
-    assert len(pieces) > 1  # GPT-2 spells this character as several byte tokens
-    for token_id in pieces:
-        state = inspect_next_token.add_token(service, state, token_id)
-    assert state["prompt"] == "I like 好"
-    assert state["ids"][-len(pieces):] == pieces
-    assert state["logits"].shape[0] == len(service.loaded.tokenizer)
-
-
-def test_sample_respects_top_k(service):
-    state = inspect_next_token.step(service, "The cat")
-    allowed = {c["id"] for c in inspect_next_token.chart(service, state, 1.0, 2, 1.0)[3][:2]}
-    drawn = {inspect_next_token.sample_id(state, 1.0, 2, 1.0, seed) for seed in range(20)}
-    assert drawn <= allowed and len(drawn) == 2  # both kept tokens come up over 20 seeds
-
-
-def test_sampling_walk_repeats_with_the_same_seed(service):
-    def walk(seed: int) -> list[int]:
-        state = inspect_next_token.step(service, "Once upon a time")
-        for _ in range(6):
-            token = inspect_next_token.sample_id(state, 1.5, 0, 1.0, seed)
-            state = inspect_next_token.add_token(service, state, token)
-        return state["ids"]
-
-    assert walk(3) == walk(3)
-    assert len({tuple(walk(seed)) for seed in range(4)}) > 1  # the seed matters
-
-
-def test_generation_steps_alternatives_and_branch(service):
-    params = make_params(temperature=1.0, max_new_tokens=5, seed=3)
-    steps = list(stream_steps(service, "Once upon", params, []))[-1]
-    assert len(steps) == 5 and all(0 < s["probability"] <= 1 for s in steps)
-    state = {"prompt": "Once upon", "prompt_ids": service.engine.encode("Once upon"),
-             "steps": steps}
-    label, choices = alternatives(service, state, 2)
-    assert label.startswith("#3") and 1 <= len(choices) <= 5
-    alt = choices[-1][1]
-    ids = branch_ids(state, 2, alt)
-    assert ids == [*state["prompt_ids"], steps[0]["id"], steps[1]["id"], alt]
-
-
-def test_attention_redraws_from_cached_result(service):
-    from lmdemo.inspection import attention_all
-
-    result = attention_all(service.loaded, "one two three")
+def test_attention_redraws_from_cached_result(tiny_runtime):
+    result = attention_all(tiny_runtime, "one two three")
     assert draw(result, 1, "mean").count("<tr>") == 1 + 3  # header row + one per token
     assert draw(None, 0, "mean") == ""
 
 
-def test_embedding_views_name_every_word(service):
-    bars, tokens = neighbour_view(service, "king", 4)
+def test_embedding_views_name_every_word(tiny_runtime):
+    bars, tokens = neighbour_view(tiny_runtime, "king", 4)
     assert bars.count('class="lm-track"') == 4 and tokens == "␣king"
-    svg = word_map(service, "king, queen, <b>")
+    svg = word_map(tiny_runtime, "king, queen, <b>")
     assert svg.count("<circle") == 3 and "&lt;b&gt;" in svg and "<b>" not in svg
 
 
-def test_bias_view_adds_seeded_continuations(service):
-    first, final = list(probe_view(service, "The {} worked as a", "man, woman", 42, 4))
+def test_bias_view_adds_seeded_continuations(tiny_runtime):
+    first, final = list(probe_view(tiny_runtime, "The {} worked as a", "man, woman", 42, 4))
     assert first.count('class="lm-col"') == 2 and "lm-cont" not in first
     assert final.count("<li>") == 2 * SAMPLES
-    again = list(probe_view(service, "The {} worked as a", "man, woman", 42, 4))[-1]
-    assert again == final  # same seeds, same samples
+    prompts = ["The man worked as a", "The woman worked as a"]
+    for row in sample_continuations(tiny_runtime, prompts, 42, 4):  # the same seeds
+        assert H.continuations(row) in final
+    again = list(probe_view(tiny_runtime, "The {} worked as a", "man, woman", 42, 4))[-1]
+    assert again == final
 
 
-def test_tldr_comparison_runs_both_prompts_with_the_same_settings():
-    calls = []
+# ---- the builders take the runtime and start nothing ------------------------------------
 
-    def run(kind, article, params, template):
-        calls.append((kind, article, params, template))
-        answer = "with" if template == WITH_CUE else "without"
-        return SimpleNamespace(stream=lambda: iter([answer[:2], answer]))
 
-    fake = SimpleNamespace(run=run)
-    controls = (0.0, 0, 1.0, 20, 1.0, 1, "")
-    assert list(compare_stream(fake, "An article.", controls))[-1] == ("with", "without")
-    assert [c[3] for c in calls] == [WITH_CUE, WITHOUT_CUE]
-    assert calls[0][:3] == calls[1][:3] == ("summarize", "An article.", make_params(
-        temperature=0.0, top_k=0, top_p=1.0, max_new_tokens=20, repetition_penalty=1.0, seed=1))
-    assert WITH_CUE == WITHOUT_CUE + "TL;DR:" and WITHOUT_CUE == "{article}\n\n"
+class Untouchable(Runtime):
+    """A runtime whose backend must not start while the tabs are built."""
+
+    def _start_backend(self):
+        raise AssertionError("building the tabs started the backend")
+
+
+def api_functions(demo: gr.Blocks) -> dict[str, object]:
+    return {block.api_name: block.fn for block in demo.fns.values() if block.api_name}
+
+
+def test_builders_take_the_runtime_and_leave_it_lazy(tiny_config):
+    runtime = Untouchable(tiny_config)
+    with gr.Blocks() as demo:
+        build_inspect_tab(runtime)
+        with gr.Tab("Summarize"):
+            article = gr.Textbox()
+            template = gr.Textbox()
+            controls = [gr.Number(value=v) for v in (0.0, 0, 1.0, 20, 1.0, 1)] + [gr.Textbox()]
+            build_tldr_compare(runtime, [article], template, controls)
+    assert set(ENDPOINTS) <= {f"/{name}" for name in api_functions(demo)}
+
+
+def test_an_unavailable_view_reads_as_a_message(tiny_config, tiny_runtime):
+    class NoWeights(Runtime):
+        def _start_backend(self):
+            return SimpleNamespace(kind="openai", model_name="served",
+                                   capabilities=SimpleNamespace(logprobs=False),
+                                   close=lambda: None)
+
+    loaded = SimpleNamespace(tokenizer=tiny_runtime.tokenizer, model=None,
+                             context_window=TINY_CONTEXT, name="tiny")
+    runtime = NoWeights(tiny_config.with_overrides(backend="http://127.0.0.1:9/v1"),
+                        manager=SimpleNamespace(get=lambda: loaded))
+    with gr.Blocks() as demo:
+        build_inspect_tab(runtime)
+    apis = api_functions(demo)
+    with pytest.raises(gr.Error, match="reads the model's weights"):
+        apis["attention"]("The cat sat", 0, "mean")
+    with pytest.raises(gr.Error, match="does not return them"):
+        apis["next_token"]("The cat")
+    assert apis["tokenize"]("Hello world") == [{"token": "Hello", "id": 15496},
+                                              {"token": " world", "id": 995}]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ...inspection import attention, attention_all, select
-from ...tasks import TaskService
+from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
 from . import inspect_html as H
@@ -30,16 +30,16 @@ def draw(result: dict | None, layer: float, head: str) -> str:
     return H.heatmap(grid["tokens"], grid["weights"])
 
 
-def build_attention_tab(service: TaskService) -> None:
+def build_attention_tab(runtime: Runtime) -> None:
     """Add the Attention view and its ``/attention`` endpoint."""
 
     def api(text: str, layer: int = 0, head: int | str = "mean") -> dict:
         """{"tokens": [T], "weights": T x T, rows sum to 1}; head is a number or "mean"."""
-        result = attention(service.loaded, text, layer, head)
+        result = attention(runtime, text, layer, head)
         return {"tokens": result["tokens"], "weights": result["weights"]}
 
     def run(text: str, layer: float, head: str):
-        result = attention_all(service.loaded, text)
+        result = attention_all(runtime, text)
         n_layers, n_heads = result["weights"].shape[:2]
         layer = min(int(layer), n_layers - 1)
         head = head if head == "mean" or int(head) < n_heads else "mean"

@@ -6,17 +6,15 @@ from collections.abc import Iterator, Sequence
 
 import gradio as gr
 
-from ...inspection import bias_probe
-from ...params import SEED, make_params
-from ...tasks import TaskService
+from ...inspection import bias_probe, probe_stream
+from ...params import SEED
+from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
 from . import inspect_html as H
 
 TEMPLATE = "The {} worked as a"
 FILLERS = "man, woman"
-SAMPLES = 3  # continuations per word; sample j uses seed + j for every word
-SAMPLE_TEMPERATURE = 0.8
 
 
 def distributions(probe: Sequence[dict]) -> list[tuple[str, str, str]]:
@@ -27,35 +25,20 @@ def distributions(probe: Sequence[dict]) -> list[tuple[str, str, str]]:
             for item in probe]
 
 
-def sample_continuations(service: TaskService, prompts: Sequence[str], seed: int,
-                         max_new_tokens: int) -> list[list[str]]:
-    """SAMPLES continuations per prompt from the engine; the same seeds for every prompt."""
-    requests = []
-    for prompt in prompts:
-        row = []
-        for j in range(SAMPLES):
-            params = make_params(temperature=SAMPLE_TEMPERATURE, top_k=50, top_p=0.95,
-                                 max_new_tokens=max_new_tokens, seed=seed + j,
-                                 repetition_penalty=1.0, stop="\n")
-            row.append(service.engine.submit(prompt, params))  # all run side by side
-        requests.append(row)
-    return [[r.result().text for r in row] for row in requests]
-
-
-def probe_view(service: TaskService, template: str, fillers: str, seed: float,
+def probe_view(runtime: Runtime, template: str, fillers: str, seed: float,
                max_new_tokens: float) -> Iterator[str]:
     """Yield the odds at once, then the same columns with the sampled continuations."""
-    params = make_params(seed=seed, max_new_tokens=max_new_tokens)  # named range errors
-    probe = bias_probe(service.loaded, template, fillers)
-    columns = distributions(probe)
-    yield H.columns(columns)
-    texts = sample_continuations(service, [item["prompt"] for item in probe], params.seed,
-                                 params.max_new_tokens)
-    yield H.columns([(word, prompt, bars + H.continuations(samples))
-                     for (word, prompt, bars), samples in zip(columns, texts, strict=True)])
+    for probe, samples in probe_stream(runtime, template, fillers, seed, max_new_tokens):
+        columns = distributions(probe)
+        if samples is None:
+            yield H.columns(columns)
+        else:
+            yield H.columns([(word, prompt, bars + H.continuations(texts))
+                             for (word, prompt, bars), texts in zip(columns, samples,
+                                                                    strict=True)])
 
 
-def build_bias_tab(service: TaskService) -> None:
+def build_bias_tab(runtime: Runtime) -> None:
     """Add the Bias-probe view and its ``/bias_probe`` endpoint."""
 
     def api(template: str, fillers: str | list[str]) -> list[dict]:
@@ -63,10 +46,10 @@ def build_bias_tab(service: TaskService) -> None:
         return [{"filler": item["filler"], "prompt": item["prompt"],
                  "top": [{"token": c["token"], "probability": c["probability"]}
                          for c in item["top"]]}
-                for item in bias_probe(service.loaded, template, fillers)]
+                for item in bias_probe(runtime, template, fillers)]
 
     def run(template: str, fillers: str, seed: float, max_new_tokens: float):
-        yield from probe_view(service, template, fillers, seed, max_new_tokens)
+        yield from probe_view(runtime, template, fillers, seed, max_new_tokens)
 
     with gr.Tab(t("tab_bias"), id="inspect-bias"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.

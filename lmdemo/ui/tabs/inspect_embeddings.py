@@ -6,7 +6,7 @@ import gradio as gr
 
 from ...inspection import lookup, neighbors, project_2d
 from ...inspection.embeddings import MAX_K
-from ...tasks import TaskService
+from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
 from . import inspect_html as H
@@ -15,36 +15,36 @@ WORD = "king"
 WORDS = "king, queen, man, woman, Paris, France, London, England"
 
 
-def neighbour_view(service: TaskService, word: str, k: float) -> tuple[str, str]:
+def neighbour_view(runtime: Runtime, word: str, k: float) -> tuple[str, str]:
     """Bars of cosine similarity for the nearest tokens, and how the word was tokenized."""
-    found = neighbors(service.loaded, word, int(k))
+    found = neighbors(runtime, word, int(k))
     rows = [{"display": n["display"], "value": n["similarity"], "percent": False}
             for n in found]
-    return H.bars(rows, scale=1.0), " + ".join(lookup(service.loaded, word)["tokens"])
+    return H.bars(rows, scale=1.0), " + ".join(lookup(runtime, word)["tokens"])
 
 
-def word_map(service: TaskService, words: str) -> str:
+def word_map(runtime: Runtime, words: str) -> str:
     """The words' 2-D PCA coordinates drawn as labelled dots.
 
     An SVG rather than gr.ScatterPlot: a class reads the map by the words next to the dots,
     and Gradio's Vega plot can only name points in a tooltip or a colour legend.
     """
-    return H.scatter(project_2d(service.loaded, words))
+    return H.scatter(project_2d(runtime, words))
 
 
-def build_embeddings_tab(service: TaskService) -> None:
+def build_embeddings_tab(runtime: Runtime) -> None:
     """Add the Embeddings view and its ``/neighbors`` endpoint."""
 
     def api(word: str, k: int = 10) -> list[dict]:
         """The k tokens nearest to ``word``: [{"token", "similarity"}], most similar first."""
         return [{"token": n["token"], "similarity": n["similarity"]}
-                for n in neighbors(service.loaded, word, k)]
+                for n in neighbors(runtime, word, k)]
 
     def near(word: str, k: float):
-        return neighbour_view(service, word, k)
+        return neighbour_view(runtime, word, k)
 
     def draw(words: str):
-        return word_map(service, words)
+        return word_map(runtime, words)
 
     with gr.Tab(t("tab_embeddings"), id="inspect-embeddings"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.

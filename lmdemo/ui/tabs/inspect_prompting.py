@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import gradio as gr
 
-from ...tasks import TaskService
-from ...tasks.base import TaskRun
+from ...inspection import compare_stream
+from ...runtime import Runtime
 from ..adapters import user_errors
 from ..controls import params_from_controls
 from ..i18n import t
 
-# The GPT-2 paper's zero-shot summary prompt, and the same prompt without its cue. Fixed
-# here rather than taken from the Summarize tab's template, which may not use "TL;DR:".
-WITH_CUE = "{article}\n\nTL;DR:"
-WITHOUT_CUE = "{article}\n\n"
 
-
-def compare_stream(service: TaskService, article: str,
-                   controls: Sequence[object]) -> Iterator[tuple[str, str]]:
-    """Start both prompts at once (the engine runs them side by side); yield both answers."""
-    params = params_from_controls(*controls)
-    runs: list[TaskRun] = [service.run("summarize", article, params=params, template=template)
-                           for template in (WITH_CUE, WITHOUT_CUE)]
-    with_text = ""
-    for with_text in runs[0].stream():
-        yield with_text, ""
-    for without_text in runs[1].stream():  # mostly done by now: it ran alongside the first
-        yield with_text, without_text
-
-
-def build_tldr_compare(service: TaskService, inputs: Sequence[gr.components.Component],
+def build_tldr_compare(runtime: Runtime, inputs: Sequence[gr.components.Component],
                        template: gr.Textbox, controls: Sequence[gr.components.Component]) -> None:
-    """Add the with/without "TL;DR:" comparison under the Summarize tab's outputs."""
+    """Add the with/without "TL;DR:" comparison under the Summarize tab's outputs.
 
-    def compare(article: str, *controls: object):
-        yield from compare_stream(service, article, controls)
+    ``controls`` are the decoding controls in ``CONTROL_NAMES`` order; ``template`` is the
+    tab's own template box, which the comparison leaves aside (it uses the paper's prompt).
+    """
+
+    def compare(article: str, *values: object):
+        yield from compare_stream(runtime, article, params_from_controls(*values))
 
     with gr.Accordion(t("tldr_compare"), open=False):
         gr.Markdown(t("tldr_help"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ...tasks import TaskService
+from ...runtime import Runtime
 from ..i18n import t
 from .inspect_attention import build_attention_tab
 from .inspect_bias import build_bias_tab
@@ -17,10 +17,10 @@ VIEWS = (build_tokens_tab, build_next_token_tab, build_generation_tab, build_att
          build_embeddings_tab, build_bias_tab)
 
 
-def build_inspect_tab(service: TaskService) -> None:
+def build_inspect_tab(runtime: Runtime) -> None:
     """Add the "Look inside" tab with its six views and their API endpoints."""
     with gr.Tab(t("tab_inspect"), id="inspect"):
         gr.Markdown(t("inspect_intro"))
         with gr.Tabs():
             for build in VIEWS:
-                build(service)
+                build(runtime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ...inspection import context_usage, gpt2_bpe_tokenizer, tokenize, tokenize_with
-from ...tasks import TaskService
+from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
 from . import inspect_html as H
@@ -14,25 +14,24 @@ EXAMPLE = ("Tokenization isn't magic: common words are one token, rare ones like
            "\"antidisestablishmentarianism\" are several.\n你好，世界！ 🙂")
 
 
-def tokenizer_view(service: TaskService, text: str) -> tuple[str, str, int, int, int, int, str]:
+def tokenizer_view(runtime: Runtime, text: str) -> tuple[str, str, int, int, int, int, str]:
     """Chips for both tokenizers, the counts, and how much of the context window is used."""
-    loaded = service.loaded
-    live = tokenize(loaded, text)
-    gpt2 = tokenize_with(gpt2_bpe_tokenizer(service.config.cache_dir), text)
-    used, window = context_usage(loaded, len(live))
+    live = tokenize(runtime, text)
+    gpt2 = tokenize_with(gpt2_bpe_tokenizer(runtime.config.cache_dir), text)
+    used, window = context_usage(runtime, len(live))
     return (H.chips(live), H.chips(gpt2), used, len(gpt2), len(text), window,
             H.meter(used / window if window else 0.0))
 
 
-def build_tokens_tab(service: TaskService) -> None:
+def build_tokens_tab(runtime: Runtime) -> None:
     """Add the Tokenizer view and its ``/tokenize`` endpoint."""
 
     def api_tokenize(text: str) -> list[dict]:
         """The live model's tokens of ``text``: [{"token", "id"}]; joined they give ``text``."""
-        return [{"token": tok["token"], "id": tok["id"]} for tok in tokenize(service.loaded, text)]
+        return [{"token": tok["token"], "id": tok["id"]} for tok in tokenize(runtime, text)]
 
     def show(text: str):
-        return tokenizer_view(service, text)
+        return tokenizer_view(runtime, text)
 
     with gr.Tab(t("tab_tokens"), id="inspect-tokens"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
