@@ -25,7 +25,7 @@ class Reason:
     """Why a model is live: a key the UI words in each language, the English sentence (for
     logs) and a technical detail that stays as it is (an error message, say)."""
 
-    key: str  # cached | downloaded | offline | explicit | fallback
+    key: str  # cached | downloaded | offline | explicit | fallback | backend
     text: str
     detail: str = ""
 
@@ -35,7 +35,7 @@ class LoadedModel:
     """A model ready for inference, with what the UI needs to describe it."""
 
     spec: ModelSpec
-    model: torch.nn.Module
+    model: torch.nn.Module | None  # None: tokenizer only (a server runs the model)
     tokenizer: object
     device: torch.device
     dtype: torch.dtype
@@ -54,6 +54,8 @@ class LoadedModel:
     @property
     def num_parameters(self) -> int:
         """Parameter count (tied weights counted once)."""
+        if self.model is None:
+            return self.parameter_count
         return self.parameter_count or sum(p.numel() for p in self.model.parameters())
 
     @property
@@ -206,3 +208,41 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) 
     log.info("Model %s live on %s (%s) in %.1fs: %s", spec.name, device, loaded.precision,
              seconds, loaded.reason.text)
     return loaded
+
+
+def load_tokenizer(spec: ModelSpec, config: AppConfig, reason: Reason | None = None
+                   ) -> LoadedModel:
+    """Load only the tokenizer and context window of ``spec`` (a server runs the weights).
+
+    Never downloads: a hub id must already be in the local cache.
+    """
+    from transformers import AutoConfig, AutoTokenizer
+
+    start = time.perf_counter()
+    try:
+        source, local_only, fresh = _local_source(spec, config)
+        if spec.kind == HUB and not local_only:
+            raise ModelLoadError(f"{spec.source} is not in the local Hugging Face cache.")
+        if spec.kind in (GGUF, BUNDLED):
+            tokenizer = converted_tokenizer(Path(source))
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+        model_config = AutoConfig.from_pretrained(source, local_files_only=True)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # transformers raises many types; the user needs one message
+        raise ModelLoadError(f"Could not load the tokenizer of {spec.name!r} from {spec.source}:"
+                             f" {exc.__class__.__name__}: {exc}".strip()) from exc
+    if getattr(tokenizer, "pad_token_id", None) is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return LoadedModel(
+        spec=spec,
+        model=None,
+        tokenizer=tokenizer,
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+        context_window=_context_window(model_config, config.max_context_tokens),
+        reason=reason or Reason("", ""),
+        load_seconds=time.perf_counter() - start,
+        converted_now=fresh,
+    )

@@ -1,0 +1,515 @@
+"""A backend that streams from an OpenAI-compatible server (vLLM, TGI, llama.cpp, transformers).
+
+Only ``/models`` and the legacy ``/completions`` endpoint are used: they take raw prompt
+text, so the prompts are exactly the ones the local engine would see. The tokenizer stays
+local; the budget is fitted here, and every stop sequence is enforced here on the received
+text, so stops behave as with the local engine whatever the server does with them.
+
+Servers differ in what they accept beyond the OpenAI fields. ``top_k`` and
+``repetition_penalty`` go as top-level fields first (vLLM, llama.cpp); a server that rejects
+them by name gets them inside a ``generation_config`` JSON string next (``transformers
+serve``, which also needs it to sample at all when the model's own config says greedy); a
+server that rejects both gets plain OpenAI fields. The first rejection costs one extra
+request; the choice is remembered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+
+from ..config import AppConfig
+from ..engine.budget import fit_budget
+from ..engine.requests import Completion, Request, TokenEvent
+from ..engine.text import TextTracker
+from ..errors import (
+    BackendError,
+    BusyError,
+    ConfigError,
+    LMDemoError,
+    ModelError,
+    UnavailableError,
+)
+from ..models import ModelManager
+from ..models.loader import LoadedModel, Reason, load_spec, load_tokenizer
+from ..params import SamplingParams
+from .base import Capabilities
+from .local import label_token_ids
+
+log = logging.getLogger(__name__)
+
+# The OpenAI API takes at most 4 stop sequences; the rest are enforced only here.
+MAX_SERVER_STOPS = 4
+# vLLM's default --max-logprobs; OpenAI's own API allowed 5.
+MAX_LOGPROBS = 20
+# A label word missing from the top MAX_LOGPROBS is less likely than the last one listed; we
+# score it as that one minus ln 2 (half its probability), a guess, not a measurement.
+FLOOR_MARGIN = math.log(2.0)
+# dialects, in the order tried (see the module docstring)
+EXTRAS, GENERATION_CONFIG, PLAIN = "extras", "generation_config", "plain"
+
+
+def _server_error(url: str, exc: httpx.HTTPError, timeout: float) -> BackendError:
+    """A plain sentence for a transport failure; the technical detail goes to the log."""
+    log.warning("Model server %s: %s: %s", url, exc.__class__.__name__, exc)
+    if isinstance(exc, httpx.TimeoutException):
+        return BackendError(f"The model server at {url} did not answer within {timeout:g} s. "
+                            "Check that it is running and not overloaded, or allow more time "
+                            "with --backend-timeout.")
+    if isinstance(exc, httpx.ConnectError):
+        return BackendError(f"Could not reach the model server at {url}: nothing answered "
+                            "there. Start the server, or check the address and port given to "
+                            "--backend.")
+    return BackendError(f"The connection to the model server at {url} failed. Check that the "
+                        "server is running; its log may say more.")
+
+
+def _refused(url: str, status: int, body: str) -> LMDemoError:
+    """A plain sentence for an HTTP error status; a 4xx message from the server is kept."""
+    log.warning("Model server %s answered HTTP %d: %s", url, status, body[:500])
+    if status in (429, 503):
+        return BusyError(f"The model server at {url} is busy (HTTP {status}). Try again in a "
+                         "moment.")
+    if 400 <= status < 500:
+        detail = _error_text(body)
+        return BackendError(f"The model server at {url} refused the request (HTTP {status})"
+                            + (f": {detail}" if detail else "."))
+    return BackendError(f"The model server at {url} failed (HTTP {status}). Its log has the "
+                        "details; try again, or restart the server.")
+
+
+def _error_text(body: str) -> str:
+    """The human part of an error body ({"error": {"message": ...}} or {"detail": ...})."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if isinstance(data, dict):
+        error = data.get("error", data.get("detail", data.get("message", "")))
+        if isinstance(error, dict):
+            error = error.get("message", "")
+        return str(error)[:200]
+    return ""
+
+
+def _json(response: httpx.Response, url: str, what: str) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        log.warning("Model server %s: %s gave non-JSON: %r", url, what, response.text[:300])
+        raise BackendError(f"The server at {url} did not answer {what} like an "
+                           "OpenAI-compatible API. Give the base URL of one, usually ending "
+                           "in /v1, e.g. http://127.0.0.1:8000/v1.")
+    return data
+
+
+def _top_of(choice: dict) -> dict[str, float]:
+    """The first position's top log-probabilities, in the legacy or the chat-style layout."""
+    logprobs = choice.get("logprobs") or {}
+    top = logprobs.get("top_logprobs")
+    if top and isinstance(top[0], dict):  # legacy: [{token: logprob, ...}, ...]
+        return {str(k): float(v) for k, v in top[0].items()}
+    content = logprobs.get("content")  # chat-style (newer llama.cpp): [{top_logprobs: [...]}]
+    if content and isinstance(content[0], dict):
+        return {str(t["token"]): float(t["logprob"])
+                for t in content[0].get("top_logprobs") or []}
+    return {}
+
+
+class _Pieces:
+    """Lets TextTracker (stop sequences, held-back tails) run on received text pieces: the
+    "ids" it tracks are indices into the pieces, and decoding joins them."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def decode(self, ids: list[int], skip_special_tokens: bool = True) -> str:
+        return "".join(self.texts[i] for i in ids)
+
+
+@dataclass
+class _Progress:
+    """What one stream has shown so far."""
+
+    first: float | None = None  # perf_counter of the first visible text
+    events: list[TokenEvent] = field(default_factory=list)
+
+
+class _StreamRequest(Request):
+    """A Request whose ``cancel`` also shuts its HTTP stream, so the server stops at once."""
+
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._response: httpx.Response | None = None
+        self._response_lock = threading.Lock()
+        self.streaming = False
+
+    def attach(self, response: httpx.Response | None) -> None:
+        with self._response_lock:
+            self._response = response
+            self.streaming = response is not None
+        if response is not None and self.cancelled:
+            _shut(response)
+
+    def cancel(self) -> None:
+        super().cancel()
+        with self._response_lock:
+            response = self._response
+        if response is not None:
+            _shut(response)
+
+
+def _shut(response: httpx.Response) -> None:
+    # Closing a socket does not wake a thread blocked reading it; shutdown does.
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+
+class OpenAIBackend:
+    """Streams completions from one model on an OpenAI-compatible server."""
+
+    kind = "openai"
+
+    def __init__(self, config: AppConfig, model_name: str, manager: ModelManager,
+                 server_context: int | None = None, transport: httpx.BaseTransport | None = None):
+        self.url = config.backend.rstrip("/")  # type: ignore[union-attr]
+        self.model_name = model_name
+        self.timeout = config.backend_timeout
+        self._manager = manager
+        self._server_context = server_context  # vLLM lists its --max-model-len
+        self._client = httpx.Client(timeout=httpx.Timeout(self.timeout), transport=transport,
+                                    limits=httpx.Limits(max_connections=None))
+        self._lock = threading.Lock()
+        self._dialect = EXTRAS
+        self._logprobs: bool | None = None  # unknown until first needed
+        self._inflight: set[_StreamRequest] = set()
+
+    # ---- what this server can do --------------------------------------------------------
+    @property
+    def capabilities(self) -> Capabilities:
+        """Logprobs are probed with one 1-token request the first time this is read."""
+        return Capabilities(logprobs=self._has_logprobs(), token_probs=False,
+                            top_k=self._dialect != PLAIN)
+
+    def _has_logprobs(self) -> bool:
+        with self._lock:
+            if self._logprobs is None:
+                body = {"model": self.model_name, "prompt": "Hello", "max_tokens": 1,
+                        "temperature": 0, "logprobs": 1}
+                try:
+                    response = self._client.post(f"{self.url}/completions", json=body)
+                except httpx.HTTPError as exc:
+                    raise _server_error(self.url, exc, self.timeout) from exc
+                if response.status_code != 200:  # some servers fail on the field itself
+                    log.info("Logprobs probe: HTTP %d %s", response.status_code,
+                             response.text[:300])
+                    self._logprobs = False
+                else:
+                    choices = _json(response, self.url, "POST /completions").get("choices")
+                    self._logprobs = bool(choices and _top_of(choices[0]))
+                log.info("Model server %s returns logprobs: %s", self.url, self._logprobs)
+            return self._logprobs
+
+    @property
+    def loaded(self) -> LoadedModel:
+        """The local tokenizer (and weights, when given) that go with the served model."""
+        return self._manager.get()
+
+    @property
+    def context_window(self) -> int:
+        """The local model's window, or the server's when it says its own is smaller."""
+        window = self.loaded.context_window
+        return min(window, self._server_context) if self._server_context else window
+
+    # ---- generation ---------------------------------------------------------------------
+    def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams) -> Request:
+        """Fit the budget, then stream the completion on a thread of its own."""
+        tokenizer = self.loaded.tokenizer
+        bos = getattr(tokenizer, "bos_token_id", None)
+        budget = fit_budget(list(prompt_ids), params.max_new_tokens, self.context_window, bos)
+        if budget.cut_tokens:
+            prompt = tokenizer.decode(budget.prompt_ids, skip_special_tokens=True)  # type: ignore
+        notice = budget.notice
+        if self._dialect == PLAIN and (params.top_k or params.repetition_penalty != 1.0):
+            notice = " ".join(n for n in (notice, "This server does not accept top-k or "
+                                          "repetition penalty; they were not applied.") if n)
+        request = _StreamRequest(budget.prompt_ids, params, budget.max_new_tokens, notice)
+        with self._lock:
+            self._inflight.add(request)
+        threading.Thread(target=self._run, args=(request, prompt), daemon=True,
+                         name="lmdemo-openai-stream").start()
+        return request
+
+    def _body(self, prompt: str, request: Request, dialect: str) -> dict:
+        params = request.params
+        body: dict[str, object] = {"model": self.model_name, "prompt": prompt, "stream": True,
+                                   "max_tokens": request.max_new_tokens,
+                                   "temperature": params.temperature, "seed": params.seed}
+        if not params.greedy:
+            body["top_p"] = params.top_p
+        if params.stop:
+            body["stop"] = list(params.stop[:MAX_SERVER_STOPS])
+        if dialect == EXTRAS:
+            if params.top_k and not params.greedy:
+                body["top_k"] = params.top_k
+            if params.repetition_penalty != 1.0:
+                body["repetition_penalty"] = params.repetition_penalty
+        elif dialect == GENERATION_CONFIG:
+            eos = getattr(self.loaded.tokenizer, "eos_token_id", None)
+            config = {"do_sample": not params.greedy, "max_new_tokens": request.max_new_tokens,
+                      "repetition_penalty": params.repetition_penalty, "eos_token_id": eos,
+                      "pad_token_id": eos}
+            if not params.greedy:
+                config.update(temperature=params.temperature, top_p=params.top_p,
+                              top_k=params.top_k)
+            body["generation_config"] = json.dumps(config)
+        return body
+
+    def _run(self, request: _StreamRequest, prompt: str) -> None:
+        pieces = _Pieces()
+        tracker = TextTracker(pieces, request.params.stop)
+        progress = _Progress()
+        error: LMDemoError | None = None
+        try:
+            reason = self._stream(request, prompt, pieces, tracker, progress)
+        except httpx.HTTPError as exc:
+            reason = "error"  # after a cancel, the shut stream's read error is expected
+            error = None if request.cancelled else _server_error(self.url, exc, self.timeout)
+        except LMDemoError as exc:
+            reason, error = "error", exc
+        except Exception:  # a bug: log it with its traceback, show a plain message
+            log.exception("Reading the stream from %s failed", self.url)
+            reason, error = "error", BackendError(
+                f"Reading the answer of the model server at {self.url} failed; the app's log "
+                "has the details.")
+        finally:
+            request.attach(None)
+        if request.cancelled and reason not in ("stop", "length", "eos"):
+            reason, error = "cancelled", None
+        if reason in ("eos", "length"):
+            self._emit(request, tracker.finish(), math.nan, progress)
+        text = tracker.emitted
+        ids = self.loaded.tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
+        completion = Completion(
+            text=text, token_ids=list(ids), finish_reason=reason,
+            prompt_tokens=len(request.prompt_ids), notice=request.notice,
+            seconds=time.perf_counter() - request.submitted,
+            first_token_seconds=(progress.first - request.submitted) if progress.first else None,
+            events=progress.events)
+        with self._lock:
+            self._inflight.discard(request)
+        request._finish(completion, error)
+
+    def _emit(self, request: Request, text: str, probability: float, progress: _Progress
+              ) -> None:
+        if not text:
+            return
+        progress.first = progress.first or time.perf_counter()
+        event = TokenEvent(-1, text, probability)
+        progress.events.append(event)
+        request._emit(event)
+
+    def _stream(self, request: _StreamRequest, prompt: str, pieces: _Pieces,
+                tracker: TextTracker, progress: _Progress) -> str:
+        """POST the request and read its events; returns the finish reason."""
+        while True:
+            dialect = self._dialect
+            body = self._body(prompt, request, dialect)
+            with self._client.stream("POST", f"{self.url}/completions", json=body) as response:
+                if response.status_code != 200:
+                    text = response.read().decode("utf-8", "replace")
+                    if self._downgrade(dialect, response.status_code, text):
+                        continue
+                    raise _refused(self.url, response.status_code, text)
+                request.attach(response)
+                if request.cancelled:
+                    return "cancelled"
+                for data in self._events(response):
+                    if "error" in data:
+                        log.warning("Model server %s stopped mid-stream: %r", self.url, data)
+                        raise BackendError(f"The model server at {self.url} stopped with an "
+                                           "error while generating. Its log has the details; "
+                                           "try again.")
+                    choices = data.get("choices") or [{}]
+                    choice = choices[0] if isinstance(choices[0], dict) else {}
+                    text = choice.get("text") or ""
+                    if text:
+                        pieces.texts.append(str(text))
+                        delta = tracker.add(len(pieces.texts) - 1)
+                        lps = (choice.get("logprobs") or {}).get("token_logprobs") or []
+                        prob = math.exp(lps[0]) if len(lps) == 1 and lps[0] is not None \
+                            else math.nan
+                        self._emit(request, delta, prob, progress)
+                        if tracker.stopped:
+                            return "stop"
+                    reason = choice.get("finish_reason")
+                    if reason:
+                        return "length" if reason == "length" else (
+                            "stop" if request.params.stop and reason == "stop" else "eos")
+                    if request.cancelled:
+                        return "cancelled"
+                return "cancelled" if request.cancelled else "eos"
+
+    def _events(self, response: httpx.Response) -> Iterator[dict]:
+        """The JSON objects of a server-sent event stream, up to ``[DONE]``."""
+        for line in response.iter_lines():
+            if not line.startswith("data:"):
+                continue  # blank lines, ": keep-alive" comments, "event:" names
+            payload = line[5:].strip()
+            if payload == "[DONE]":
+                return
+            try:
+                data = json.loads(payload)
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                log.warning("Model server %s sent a malformed event: %r", self.url,
+                            payload[:300])
+                raise BackendError(f"The model server at {self.url} sent an answer that is not "
+                                   "an OpenAI-style completion stream. Check that --backend "
+                                   "points at an OpenAI-compatible API.")
+            yield data
+
+    def _downgrade(self, dialect: str, status: int, text: str) -> bool:
+        """Step to the next dialect when the server rejects the fields this one adds."""
+        fields = {EXTRAS: ("top_k", "repetition_penalty"),
+                  GENERATION_CONFIG: ("generation_config",)}.get(dialect, ())
+        if status not in (400, 422) or not any(f in text for f in fields):
+            return False
+        with self._lock:
+            if self._dialect == dialect:
+                self._dialect = GENERATION_CONFIG if dialect == EXTRAS else PLAIN
+                log.info("Model server %s rejects %s; sending %s from now on", self.url,
+                         "/".join(fields), self._dialect)
+        return True
+
+    # ---- next-token probabilities -------------------------------------------------------
+    def _top_logprobs(self, prompt: str, n: int, feature: str) -> dict[str, float]:
+        if not self.capabilities.logprobs:
+            raise UnavailableError(feature, f"The {feature} needs next-token probabilities, "
+                                   f"and the model server at {self.url} does not return them.")
+        body = {"model": self.model_name, "prompt": prompt, "max_tokens": 1, "temperature": 0,
+                "logprobs": max(1, min(n, MAX_LOGPROBS))}
+        try:
+            response = self._client.post(f"{self.url}/completions", json=body)
+        except httpx.HTTPError as exc:
+            raise _server_error(self.url, exc, self.timeout) from exc
+        if response.status_code != 200:
+            raise _refused(self.url, response.status_code, response.text)
+        choices = _json(response, self.url, "POST /completions").get("choices") or [{}]
+        top = _top_of(choices[0]) if isinstance(choices[0], dict) else {}
+        if not top:
+            raise UnavailableError(feature, f"The model server at {self.url} returned no "
+                                   f"next-token probabilities for the {feature}.")
+        return top
+
+    def label_logprobs(self, prompt_ids: list[int], prompt: str,
+                       labels: tuple[str, ...]) -> list[float]:
+        """Log-probability of each label's first token; see FLOOR_MARGIN for unlisted ones."""
+        top = self._top_logprobs(prompt, MAX_LOGPROBS, "sentiment score")
+        tokenizer = self.loaded.tokenizer
+        floor = min(top.values()) - FLOOR_MARGIN
+        out = []
+        for label, token_id in zip(labels, label_token_ids(tokenizer, labels), strict=True):
+            piece = tokenizer.decode([token_id])  # type: ignore[attr-defined]
+            out.append(top.get(piece, top.get(" " + label, floor)))
+        return out
+
+    def next_token_top(self, prompt_ids: list[int], prompt: str, n: int
+                       ) -> list[tuple[str, float]]:
+        """The server's ``n`` (at most 20) likeliest next tokens, best first."""
+        top = self._top_logprobs(prompt, n, "next-token view")
+        return sorted(top.items(), key=lambda item: -item[1])[:n]
+
+    # ---- housekeeping -------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        """This client's requests: waiting for the server's first byte, and streaming."""
+        with self._lock:
+            running = sum(1 for r in self._inflight if r.streaming)
+            return {"waiting": len(self._inflight) - running, "running": running}
+
+    def close(self) -> None:
+        """Cancel what is in flight and close the connections."""
+        with self._lock:
+            inflight = list(self._inflight)
+        for request in inflight:
+            request.cancel()
+        self._client.close()
+
+
+def connect(config: AppConfig, transport: httpx.BaseTransport | None = None
+            ) -> tuple[OpenAIBackend, ModelManager]:
+    """Ask the server which model it serves; pair it with a local tokenizer (and weights)."""
+    url = (config.backend or "").rstrip("/")
+    try:
+        with httpx.Client(timeout=config.backend_timeout, transport=transport) as client:
+            response = client.get(f"{url}/models")
+    except httpx.HTTPError as exc:
+        raise _server_error(url, exc, config.backend_timeout) from exc
+    if response.status_code != 200:
+        log.warning("GET %s/models: HTTP %d %s", url, response.status_code, response.text[:300])
+        raise BackendError(f"The server at {url} answered GET /models with HTTP "
+                           f"{response.status_code}. Give the base URL of an OpenAI-compatible "
+                           "API, usually ending in /v1, e.g. http://127.0.0.1:8000/v1.")
+    data = _json(response, url, "GET /models").get("data")
+    entries = [m for m in data if isinstance(m, dict) and m.get("id")] \
+        if isinstance(data, list) else []
+    name, entry = _pick_model(url, entries, config.model)
+    server_context = entry.get("max_model_len")
+    manager = _local_manager(config, url, name)
+    backend = OpenAIBackend(config, name, manager,
+                            server_context if isinstance(server_context, int) else None,
+                            transport)
+    log.info("Model server %s serves %s", url, name)
+    return backend, manager
+
+
+def _pick_model(url: str, entries: list[dict], wanted: str | None) -> tuple[str, dict]:
+    if not entries:
+        raise BackendError(f"The server at {url} lists no model under GET /models. Start it "
+                           "with a model, or check the URL.")
+    if len(entries) == 1:
+        return str(entries[0]["id"]), entries[0]
+    for entry in entries:
+        if wanted and entry["id"] == wanted:
+            return str(entry["id"]), entry
+    names = ", ".join(str(e["id"]) for e in entries)
+    raise BackendError(f"The server at {url} serves several models ({names}). Choose one with "
+                       "--model, giving its name exactly as listed.")
+
+
+def _local_manager(config: AppConfig, url: str, served: str) -> ModelManager:
+    """The full local model when --model names one; else the served model's tokenizer only."""
+    if config.model:
+        reason = Reason("backend", f"{served} is served by the model server at {url}; "
+                        f"{config.model} (--model) gives the tokenizer and the weights for "
+                        "the views that look inside.", url)
+        return ModelManager(config, loader=lambda spec, cfg, _: load_spec(spec, cfg, reason))
+    reason = Reason("backend", f"{served} is served by the model server at {url}; only its "
+                    "tokenizer is loaded here.", url)
+    manager = ModelManager(config.with_overrides(model=served),
+                           loader=lambda spec, cfg, _: load_tokenizer(spec, cfg, reason))
+    try:
+        manager.get()
+    except ModelError as exc:
+        log.warning("No local tokenizer for %s: %s", served, exc)
+        raise ConfigError(f"lmdemo needs the served model's tokenizer on this machine. The "
+                          f"server at {url} serves {served!r}, which is neither a local folder "
+                          "nor a model in the local Hugging Face cache. Start lmdemo with "
+                          "--model FOLDER (the served model's folder or hub id).") from exc
+    return manager
