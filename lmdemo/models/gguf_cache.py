@@ -11,12 +11,40 @@ import hashlib
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 
 log = logging.getLogger(__name__)
 _DONE = "lmdemo-converted.ok"
+
+# (what is being done, steps done, steps in all): how a command line draws a conversion bar
+Progress = Callable[[str, int, int], None]
+_watchers: list[Progress] = []
+CONVERSION_STEPS = ("reading the GGUF tokenizer", "de-quantizing the GGUF weights",
+                    "saving the converted weights")
+
+
+@contextmanager
+def conversion_progress(report: Progress) -> Iterator[None]:
+    """Call ``report(step, done, total)`` as GGUF files are converted inside this block.
+
+    The model loads deep below the caller (runtime -> manager -> loader), so the CLI watches
+    from here rather than threading a callback through every layer.
+    """
+    _watchers.append(report)
+    try:
+        yield
+    finally:
+        _watchers.remove(report)
+
+
+def _report(done: int, progress: Progress | None) -> None:
+    step = CONVERSION_STEPS[done] if done < len(CONVERSION_STEPS) else "converted"
+    for report in (*_watchers, *([progress] if progress else [])):
+        report(step, done, len(CONVERSION_STEPS))
 
 
 def bundled_gguf(cache_dir: Path) -> tuple[Path, str]:
@@ -43,8 +71,12 @@ def converted_dir(cache_dir: Path, gguf_path: Path, key: str) -> Path:
     return cache_dir / "converted" / f"{gguf_path.stem}-{key}"
 
 
-def ensure_converted(gguf_path: Path, cache_dir: Path, key: str) -> tuple[Path, bool]:
-    """Return (folder with converted weights, whether it was converted just now)."""
+def ensure_converted(gguf_path: Path, cache_dir: Path, key: str,
+                     progress: Progress | None = None) -> tuple[Path, bool]:
+    """Return (folder with converted weights, whether it was converted just now).
+
+    ``progress`` (and any ``conversion_progress`` watcher) hears of each step of a conversion.
+    """
     out = converted_dir(cache_dir, gguf_path, key)
     if (out / _DONE).exists():
         return out, False
@@ -52,8 +84,11 @@ def ensure_converted(gguf_path: Path, cache_dir: Path, key: str) -> tuple[Path, 
 
     log.info("Converting %s once; later starts load the cached weights from %s", gguf_path, out)
     folder, name = str(gguf_path.parent), gguf_path.name
+    _report(0, progress)
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    _report(1, progress)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    _report(2, progress)
     # The de-quantized weights are plain tensors; drop the GGUF marker so they can be saved.
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
@@ -69,4 +104,5 @@ def ensure_converted(gguf_path: Path, cache_dir: Path, key: str) -> tuple[Path, 
         tmp.rename(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _report(3, progress)
     return out, True
