@@ -18,11 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-import socket
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import httpx
 
@@ -32,7 +29,6 @@ from ..engine.requests import Completion, Request, TokenEvent
 from ..engine.text import TextTracker
 from ..errors import (
     BackendError,
-    BusyError,
     ConfigError,
     LMDemoError,
     ModelError,
@@ -43,6 +39,16 @@ from ..models.loader import LoadedModel, Reason, load_spec, load_tokenizer
 from ..params import SamplingParams
 from .base import Capabilities
 from .local import label_token_ids
+from .openai_wire import (
+    Pieces,
+    Progress,
+    StreamRequest,
+    read_json,
+    refused,
+    server_error,
+    sse_events,
+    top_logprobs_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,129 +61,6 @@ MAX_LOGPROBS = 20
 FLOOR_MARGIN = math.log(2.0)
 # dialects, in the order tried (see the module docstring)
 EXTRAS, GENERATION_CONFIG, PLAIN = "extras", "generation_config", "plain"
-
-
-def _server_error(url: str, exc: httpx.HTTPError, timeout: float) -> BackendError:
-    """A plain sentence for a transport failure; the technical detail goes to the log."""
-    log.warning("Model server %s: %s: %s", url, exc.__class__.__name__, exc)
-    if isinstance(exc, httpx.TimeoutException):
-        return BackendError(f"The model server at {url} did not answer within {timeout:g} s. "
-                            "Check that it is running and not overloaded, or allow more time "
-                            "with --backend-timeout.")
-    if isinstance(exc, httpx.ConnectError):
-        return BackendError(f"Could not reach the model server at {url}: nothing answered "
-                            "there. Start the server, or check the address and port given to "
-                            "--backend.")
-    return BackendError(f"The connection to the model server at {url} failed. Check that the "
-                        "server is running; its log may say more.")
-
-
-def _refused(url: str, status: int, body: str) -> LMDemoError:
-    """A plain sentence for an HTTP error status; a 4xx message from the server is kept."""
-    log.warning("Model server %s answered HTTP %d: %s", url, status, body[:500])
-    if status in (429, 503):
-        return BusyError(f"The model server at {url} is busy (HTTP {status}). Try again in a "
-                         "moment.")
-    if 400 <= status < 500:
-        detail = _error_text(body)
-        return BackendError(f"The model server at {url} refused the request (HTTP {status})"
-                            + (f": {detail}" if detail else "."))
-    return BackendError(f"The model server at {url} failed (HTTP {status}). Its log has the "
-                        "details; try again, or restart the server.")
-
-
-def _error_text(body: str) -> str:
-    """The human part of an error body ({"error": {"message": ...}} or {"detail": ...})."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    if isinstance(data, dict):
-        error = data.get("error", data.get("detail", data.get("message", "")))
-        if isinstance(error, dict):
-            error = error.get("message", "")
-        return str(error)[:200]
-    return ""
-
-
-def _json(response: httpx.Response, url: str, what: str) -> dict:
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        log.warning("Model server %s: %s gave non-JSON: %r", url, what, response.text[:300])
-        raise BackendError(f"The server at {url} did not answer {what} like an "
-                           "OpenAI-compatible API. Give the base URL of one, usually ending "
-                           "in /v1, e.g. http://127.0.0.1:8000/v1.")
-    return data
-
-
-def _top_of(choice: dict) -> dict[str, float]:
-    """The first position's top log-probabilities, in the legacy or the chat-style layout."""
-    logprobs = choice.get("logprobs") or {}
-    top = logprobs.get("top_logprobs")
-    if top and isinstance(top[0], dict):  # legacy: [{token: logprob, ...}, ...]
-        return {str(k): float(v) for k, v in top[0].items()}
-    content = logprobs.get("content")  # chat-style (newer llama.cpp): [{top_logprobs: [...]}]
-    if content and isinstance(content[0], dict):
-        return {str(t["token"]): float(t["logprob"])
-                for t in content[0].get("top_logprobs") or []}
-    return {}
-
-
-class _Pieces:
-    """Lets TextTracker (stop sequences, held-back tails) run on received text pieces: the
-    "ids" it tracks are indices into the pieces, and decoding joins them."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def decode(self, ids: list[int], skip_special_tokens: bool = True) -> str:
-        return "".join(self.texts[i] for i in ids)
-
-
-@dataclass
-class _Progress:
-    """What one stream has shown so far."""
-
-    first: float | None = None  # perf_counter of the first visible text
-    events: list[TokenEvent] = field(default_factory=list)
-
-
-class _StreamRequest(Request):
-    """A Request whose ``cancel`` also shuts its HTTP stream, so the server stops at once."""
-
-    def __init__(self, *args: object, **kwargs: object):
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._response: httpx.Response | None = None
-        self._response_lock = threading.Lock()
-        self.streaming = False
-
-    def attach(self, response: httpx.Response | None) -> None:
-        with self._response_lock:
-            self._response = response
-            self.streaming = response is not None
-        if response is not None and self.cancelled:
-            _shut(response)
-
-    def cancel(self) -> None:
-        super().cancel()
-        with self._response_lock:
-            response = self._response
-        if response is not None:
-            _shut(response)
-
-
-def _shut(response: httpx.Response) -> None:
-    # Closing a socket does not wake a thread blocked reading it; shutdown does.
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if isinstance(sock, socket.socket):
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already closed
 
 
 class OpenAIBackend:
@@ -194,10 +77,13 @@ class OpenAIBackend:
         self._server_context = server_context  # vLLM lists its --max-model-len
         self._client = httpx.Client(timeout=httpx.Timeout(self.timeout), transport=transport,
                                     limits=httpx.Limits(max_connections=None))
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the dialect and the in-flight set
+        # The probe can wait for a server that loads its model on first use (transformers
+        # serve: 30-40 s); it has a lock of its own so streams start and end meanwhile.
+        self._probe_lock = threading.Lock()
         self._dialect = EXTRAS
         self._logprobs: bool | None = None  # unknown until first needed
-        self._inflight: set[_StreamRequest] = set()
+        self._inflight: set[StreamRequest] = set()
 
     # ---- what this server can do --------------------------------------------------------
     @property
@@ -207,21 +93,21 @@ class OpenAIBackend:
                             top_k=self._dialect != PLAIN)
 
     def _has_logprobs(self) -> bool:
-        with self._lock:
+        with self._probe_lock:
             if self._logprobs is None:
                 body = {"model": self.model_name, "prompt": "Hello", "max_tokens": 1,
                         "temperature": 0, "logprobs": 1}
                 try:
                     response = self._client.post(f"{self.url}/completions", json=body)
                 except httpx.HTTPError as exc:
-                    raise _server_error(self.url, exc, self.timeout) from exc
+                    raise server_error(self.url, exc, self.timeout) from exc
                 if response.status_code != 200:  # some servers fail on the field itself
                     log.info("Logprobs probe: HTTP %d %s", response.status_code,
                              response.text[:300])
                     self._logprobs = False
                 else:
-                    choices = _json(response, self.url, "POST /completions").get("choices")
-                    self._logprobs = bool(choices and _top_of(choices[0]))
+                    choices = read_json(response, self.url, "POST /completions").get("choices")
+                    self._logprobs = bool(choices and top_logprobs_of(choices[0]))
                 log.info("Model server %s returns logprobs: %s", self.url, self._logprobs)
             return self._logprobs
 
@@ -248,7 +134,7 @@ class OpenAIBackend:
         if self._dialect == PLAIN and (params.top_k or params.repetition_penalty != 1.0):
             notice = " ".join(n for n in (notice, "This server does not accept top-k or "
                                           "repetition penalty; they were not applied.") if n)
-        request = _StreamRequest(budget.prompt_ids, params, budget.max_new_tokens, notice)
+        request = StreamRequest(budget.prompt_ids, params, budget.max_new_tokens, notice)
         with self._lock:
             self._inflight.add(request)
         threading.Thread(target=self._run, args=(request, prompt), daemon=True,
@@ -280,16 +166,16 @@ class OpenAIBackend:
             body["generation_config"] = json.dumps(config)
         return body
 
-    def _run(self, request: _StreamRequest, prompt: str) -> None:
-        pieces = _Pieces()
+    def _run(self, request: StreamRequest, prompt: str) -> None:
+        pieces = Pieces()
         tracker = TextTracker(pieces, request.params.stop)
-        progress = _Progress()
+        progress = Progress()
         error: LMDemoError | None = None
         try:
             reason = self._stream(request, prompt, pieces, tracker, progress)
         except httpx.HTTPError as exc:
             reason = "error"  # after a cancel, the shut stream's read error is expected
-            error = None if request.cancelled else _server_error(self.url, exc, self.timeout)
+            error = None if request.cancelled else server_error(self.url, exc, self.timeout)
         except LMDemoError as exc:
             reason, error = "error", exc
         except Exception:  # a bug: log it with its traceback, show a plain message
@@ -301,7 +187,7 @@ class OpenAIBackend:
             request.attach(None)
         if request.cancelled and reason not in ("stop", "length", "eos"):
             reason, error = "cancelled", None
-        if reason in ("eos", "length"):
+        if reason in ("eos", "length", "stop"):  # a tail held back as a possible stop start
             self._emit(request, tracker.finish(), math.nan, progress)
         text = tracker.emitted
         ids = self.loaded.tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
@@ -315,7 +201,7 @@ class OpenAIBackend:
             self._inflight.discard(request)
         request._finish(completion, error)
 
-    def _emit(self, request: Request, text: str, probability: float, progress: _Progress
+    def _emit(self, request: Request, text: str, probability: float, progress: Progress
               ) -> None:
         if not text:
             return
@@ -324,22 +210,22 @@ class OpenAIBackend:
         progress.events.append(event)
         request._emit(event)
 
-    def _stream(self, request: _StreamRequest, prompt: str, pieces: _Pieces,
-                tracker: TextTracker, progress: _Progress) -> str:
+    def _stream(self, request: StreamRequest, prompt: str, pieces: Pieces,
+                tracker: TextTracker, progress: Progress) -> str:
         """POST the request and read its events; returns the finish reason."""
         while True:
             dialect = self._dialect
             body = self._body(prompt, request, dialect)
             with self._client.stream("POST", f"{self.url}/completions", json=body) as response:
                 if response.status_code != 200:
-                    text = response.read().decode("utf-8", "replace")
-                    if self._downgrade(dialect, response.status_code, text):
+                    answer = response.read().decode("utf-8", "replace")
+                    if self._downgrade(dialect, response.status_code, answer):
                         continue
-                    raise _refused(self.url, response.status_code, text)
+                    raise refused(self.url, response.status_code, answer)
                 request.attach(response)
                 if request.cancelled:
                     return "cancelled"
-                for data in self._events(response):
+                for data in sse_events(response, self.url):
                     if "error" in data:
                         log.warning("Model server %s stopped mid-stream: %r", self.url, data)
                         raise BackendError(f"The model server at {self.url} stopped with an "
@@ -358,32 +244,13 @@ class OpenAIBackend:
                         if tracker.stopped:
                             return "stop"
                     reason = choice.get("finish_reason")
-                    if reason:
-                        return "length" if reason == "length" else (
-                            "stop" if request.params.stop and reason == "stop" else "eos")
+                    if reason == "length":
+                        return "length"
+                    if reason:  # the end of the text, or a stop sequence the server found
+                        return "stop" if request.params.stop else "eos"
                     if request.cancelled:
                         return "cancelled"
                 return "cancelled" if request.cancelled else "eos"
-
-    def _events(self, response: httpx.Response) -> Iterator[dict]:
-        """The JSON objects of a server-sent event stream, up to ``[DONE]``."""
-        for line in response.iter_lines():
-            if not line.startswith("data:"):
-                continue  # blank lines, ": keep-alive" comments, "event:" names
-            payload = line[5:].strip()
-            if payload == "[DONE]":
-                return
-            try:
-                data = json.loads(payload)
-            except ValueError:
-                data = None
-            if not isinstance(data, dict):
-                log.warning("Model server %s sent a malformed event: %r", self.url,
-                            payload[:300])
-                raise BackendError(f"The model server at {self.url} sent an answer that is not "
-                                   "an OpenAI-style completion stream. Check that --backend "
-                                   "points at an OpenAI-compatible API.")
-            yield data
 
     def _downgrade(self, dialect: str, status: int, text: str) -> bool:
         """Step to the next dialect when the server rejects the fields this one adds."""
@@ -408,11 +275,11 @@ class OpenAIBackend:
         try:
             response = self._client.post(f"{self.url}/completions", json=body)
         except httpx.HTTPError as exc:
-            raise _server_error(self.url, exc, self.timeout) from exc
+            raise server_error(self.url, exc, self.timeout) from exc
         if response.status_code != 200:
-            raise _refused(self.url, response.status_code, response.text)
-        choices = _json(response, self.url, "POST /completions").get("choices") or [{}]
-        top = _top_of(choices[0]) if isinstance(choices[0], dict) else {}
+            raise refused(self.url, response.status_code, response.text)
+        choices = read_json(response, self.url, "POST /completions").get("choices") or [{}]
+        top = top_logprobs_of(choices[0]) if isinstance(choices[0], dict) else {}
         if not top:
             raise UnavailableError(feature, f"The model server at {self.url} returned no "
                                    f"next-token probabilities for the {feature}.")
@@ -460,13 +327,13 @@ def connect(config: AppConfig, transport: httpx.BaseTransport | None = None
         with httpx.Client(timeout=config.backend_timeout, transport=transport) as client:
             response = client.get(f"{url}/models")
     except httpx.HTTPError as exc:
-        raise _server_error(url, exc, config.backend_timeout) from exc
+        raise server_error(url, exc, config.backend_timeout) from exc
     if response.status_code != 200:
         log.warning("GET %s/models: HTTP %d %s", url, response.status_code, response.text[:300])
         raise BackendError(f"The server at {url} answered GET /models with HTTP "
                            f"{response.status_code}. Give the base URL of an OpenAI-compatible "
                            "API, usually ending in /v1, e.g. http://127.0.0.1:8000/v1.")
-    data = _json(response, url, "GET /models").get("data")
+    data = read_json(response, url, "GET /models").get("data")
     entries = [m for m in data if isinstance(m, dict) and m.get("id")] \
         if isinstance(data, list) else []
     name, entry = _pick_model(url, entries, config.model)
