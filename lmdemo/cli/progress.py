@@ -83,7 +83,7 @@ class LoadProgress:
                 self.stream.write("\r\033[K")
                 self._bar = tqdm(total=100, file=self.stream, desc="Converting the model "
                                  "once", leave=False, bar_format="{desc}: {percentage:3.0f}%"
-                                 "|{bar}| {elapsed}, {postfix}")
+                                 "|{bar}| {elapsed}{postfix}")
             weights = STEP_WEIGHTS if len(STEP_WEIGHTS) == total else (100 / total,) * total
             self._bar.set_postfix_str(step, refresh=False)
             self._bar.update(round(sum(weights[:done])) - self._bar.n)
