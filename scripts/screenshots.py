@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from lmdemo.bench.startup import free_port  # noqa: E402
 from lmdemo.config import AppConfig, default_cache_dir  # noqa: E402
-from lmdemo.ui.tabs.examples import ARTICLE, GENERATE  # noqa: E402
+from lmdemo.tasks import get_task  # noqa: E402
 
 OUT = ROOT / "assets" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -61,12 +61,12 @@ def fill(page, label: str, text: str) -> None:
 def task_tabs(page) -> None:
     """The Generate tab after one run, and Summarize with the TL;DR comparison."""
     open_tab(page, "Generate")
-    fill(page, "Prompt", GENERATE[1][0])
+    fill(page, "Prompt", get_task("generate").examples[1][0])
     click(page, "Run")
     idle(page)
     shot(page, "01-generate")
     open_tab(page, "Summarize")
-    fill(page, "Article", ARTICLE)
+    fill(page, "Article", get_task("summarize").examples[0][0])
     page.get_by_text("Compare with and without “TL;DR:”").locator("visible=true").first.click()
     page.wait_for_timeout(300)
     click(page, "Run both")

@@ -19,14 +19,14 @@ ARTICLE = ("The town of Millbrook opened its first public library on Saturday. T
 @pytest.fixture(scope="module")
 def app():
     # No --model: gpt2 is not cached and the hub is offline, so the app must fall back.
-    with running_app(AppConfig(cache_dir=default_cache_dir())) as (client, service):
-        yield client, service
+    with running_app(AppConfig(cache_dir=default_cache_dir())) as (client, runtime):
+        yield client, runtime
 
 
 def test_offline_default_falls_back_to_bundled_and_says_why(app):
-    _, service = app
-    assert service.loaded.name == "gemma-3-270m"
-    assert "gpt2 is not in the local cache" in service.loaded.reason.text
+    _, runtime = app
+    assert runtime.loaded.name == "gemma-3-270m"
+    assert "gpt2 is not in the local cache" in runtime.loaded.reason.text
 
 
 def test_answer(app):

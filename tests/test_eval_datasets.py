@@ -82,8 +82,8 @@ def test_shipped_qa_tuning_set_loads():
 
 def test_few_shot_examples_are_not_taken_from_the_dev_sets():
     """Prompts were tuned on dev rows; their examples must not come from those rows."""
-    from lmdemo.tasks.catalog import QA_EXAMPLES
-    from lmdemo.tasks.sentiment import EXAMPLES
+    from lmdemo.tasks.catalog.answer import QA_EXAMPLES
+    from lmdemo.tasks.catalog.sentiment import EXAMPLES
 
     if not (DEFAULT_DATA["sst2"].is_file() and DEFAULT_DATA["qa"].is_file()):
         pytest.skip("the shared dev sets are not next to this checkout")

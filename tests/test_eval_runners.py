@@ -9,12 +9,13 @@ import pytest
 from lmdemo.__main__ import build_parser, main
 from lmdemo.eval import run_qa, run_sst2, run_summarize
 from lmdemo.eval.datasets import Article, QAExample, SentimentExample
+from lmdemo.runtime import Runtime
 from lmdemo.tasks import TaskService
 
 
 @pytest.fixture(scope="module")
 def service(tiny_config):
-    service = TaskService(tiny_config)
+    service = TaskService(Runtime(tiny_config))
     yield service
     service.close()
 

@@ -8,7 +8,7 @@ import pytest
 
 from lmdemo.models import BUNDLED_MODEL
 from lmdemo.models.loader import Reason
-from lmdemo.ui.app import model_banner
+from lmdemo.ui.app import local_banner
 from lmdemo.ui.i18n import pick_language, say
 from lmdemo.ui.strings import EN, ZH
 from tests.ui_server import running_app
@@ -18,8 +18,8 @@ ENDPOINTS = ("/generate", "/summarize", "/answer", "/sentiment", "/translate")
 
 @pytest.fixture(scope="module")
 def app(tiny_config):
-    with running_app(tiny_config) as (client, service):
-        yield client, service
+    with running_app(tiny_config) as (client, runtime):
+        yield client, runtime
 
 
 @pytest.fixture(scope="module")
@@ -107,18 +107,18 @@ def test_cancelling_a_stream_frees_its_engine_slot(app, monkeypatch):
         return decode(self, tokens)
 
     monkeypatch.setattr(KVBatch, "decode", slow_decode)
-    client, service = app
+    client, runtime = app
     job = client.submit("Once", api_name="/generate", max_new_tokens=256, stop="",
                         temperature=1.0)
     deadline = time.time() + 30
-    while service.engine.stats()["running"] == 0 and time.time() < deadline:
+    while runtime.backend.stats()["running"] == 0 and time.time() < deadline:
         time.sleep(0.05)
-    assert service.engine.stats()["running"] == 1
+    assert runtime.backend.stats()["running"] == 1
     cancelled = time.time()
     job.cancel()
-    while service.engine.stats()["running"] and time.time() < deadline:
+    while runtime.backend.stats()["running"] and time.time() < deadline:
         time.sleep(0.05)
-    assert service.engine.stats() == {"waiting": 0, "running": 0, "batched": 1}
+    assert runtime.backend.stats() == {"waiting": 0, "running": 0, "batched": 1}
     assert time.time() - cancelled < 3.0
 
 
@@ -127,8 +127,9 @@ def _fields(text: str) -> set[str]:
 
 
 def test_server_filled_strings_have_the_same_fields_in_both_languages():
-    keys = ["banner", "precision_fp16", *(k for k in EN if k.startswith("reason_"))]
-    assert len(keys) == 7
+    keys = ["banner", "banner_remote", "precision_fp16",
+            *(k for k in EN if k.startswith("reason_"))]
+    assert len(keys) == 9
     assert all(_fields(EN[k]) == _fields(ZH[k]) for k in keys)
 
 
@@ -144,7 +145,7 @@ def test_banner_language_follows_accept_language(header, language):
 @pytest.mark.parametrize("key", ["cached", "downloaded", "offline", "explicit", "fallback"])
 def test_banner_says_why_in_both_languages(tiny_loaded, key):
     loaded = dataclasses.replace(tiny_loaded, reason=Reason(key, "English text", "timed out"))
-    english, chinese = model_banner(loaded, "en"), model_banner(loaded, "zh-CN")
+    english, chinese = local_banner(loaded, "en"), local_banner(loaded, "zh-CN")
     for banner in (english, chinese):
         assert tiny_loaded.name in banner and "English text" not in banner
     assert "parameters" in english and "参数" in chinese and "parameters" not in chinese

@@ -10,15 +10,15 @@ from lmdemo.config import AppConfig
 
 @contextmanager
 def running_app(config: AppConfig):
-    """Serve the app with ``config``; yield (gradio_client.Client, TaskService)."""
+    """Serve the app with ``config``; yield (gradio_client.Client, Runtime)."""
     from gradio_client import Client
 
     from lmdemo.ui.launch import serve
 
     config = config.with_overrides(port=free_port(), host="127.0.0.1")
-    demo, service = serve(config, block=False)
+    demo, runtime = serve(config, block=False)
     try:
-        yield Client(f"http://127.0.0.1:{config.port}/", verbose=False), service
+        yield Client(f"http://127.0.0.1:{config.port}/", verbose=False), runtime
     finally:
         demo.close()
-        service.close()
+        runtime.close()

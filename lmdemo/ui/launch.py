@@ -9,32 +9,34 @@ from collections.abc import Sequence
 
 from ..config import AppConfig, load_config
 from ..errors import LMDemoError
-from ..tasks import TaskService
+from ..runtime import Runtime
 
 log = logging.getLogger("lmdemo")
 
 
 def serve(config: AppConfig, block: bool = True):
-    """Load the model (so the first visitor does not wait), then launch the server."""
+    """Load the model or connect to the server (so the first visitor does not wait), then
+    launch the app; returns (demo, runtime)."""
     # Loading the model in a thread while gradio imports was measured slower (17 s against
     # 15 s warm): both hold the GIL most of the time on this 2-core machine.
     started = time.perf_counter()
-    service = TaskService(config)
-    service.engine  # noqa: B018 - loads the model, then starts the worker
+    runtime = Runtime(config)
+    runtime.backend  # noqa: B018 - loads the model and starts the engine (or connects)
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
 
-    demo = build_demo(service)
+    demo = build_demo(runtime)
     # Generation events are not limited to one at a time: the engine schedules them. The
     # queue is capped so an overload answers "queue full" instead of hanging.
     demo.queue(default_concurrency_limit=4, max_size=config.max_queue)
+    # MCP: every task (and teaching view) is a tool at /gradio_api/mcp/, described by its
+    # endpoint's docstring; --no-mcp turns it off.
     demo.launch(server_name=config.host, server_port=config.port, prevent_thread_lock=True,
-                **launch_kwargs())
-    loaded = service.loaded
-    log.info("Ready in %.1fs with %s (%s)", time.perf_counter() - started, loaded.name,
-             loaded.reason.text)
+                mcp_server=config.mcp, **launch_kwargs())
+    log.info("Ready in %.1fs with %s via %s (%s)", time.perf_counter() - started,
+             runtime.model_name, runtime.describe(), runtime.loaded.reason.text)
     if block:
         demo.block_thread()
-    return demo, service
+    return demo, runtime
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -148,6 +148,13 @@ EN: dict[str, str] = {
                       "so the bundled {bundled} is live.",
     "reason_explicit": "{name} was chosen explicitly (--model or LMDEMO_MODEL).",
     "reason_fallback": "gpt2 could not be loaded ({detail}), so the bundled {bundled} is live.",
+    "banner_remote": "**{name}** · served by the OpenAI-compatible server at {url} · context "
+                     "{context} tokens",
+    "reason_remote": "Text comes from that server (--backend); the tokenizer of {tokenizer} "
+                     "runs here for budgets and the tokenizer view. {weights}",
+    "remote_weights": "The views that read weights use the local copy.",
+    "remote_no_weights": "The views that read weights are off: there is no local copy of the "
+                         "model (start with --model FOLDER).",
 }
 
 ZH: dict[str, str] = {
@@ -298,6 +305,11 @@ ZH: dict[str, str] = {
                       "因此使用内置的 {bundled}。",
     "reason_explicit": "{name} 是明确指定的模型（--model 或 LMDEMO_MODEL）。",
     "reason_fallback": "gpt2 无法加载（{detail}），因此使用内置的 {bundled}。",
+    "banner_remote": "**{name}** · 由 {url} 上的 OpenAI 兼容服务器提供 · 上下文 {context} 个词元",
+    "reason_remote": "文本由该服务器生成（--backend）；{tokenizer} 的分词器在本机运行，用于词元预算"
+                     "和分词器视图。{weights}",
+    "remote_weights": "需要读取权重的视图使用本地副本。",
+    "remote_no_weights": "需要读取权重的视图已关闭：本机没有模型副本（请用 --model FOLDER 启动）。",
 }
 
 LANGUAGES = {"en": EN, "zh-CN": ZH}
