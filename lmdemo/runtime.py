@@ -51,8 +51,9 @@ class Runtime:
         if self.config.backend:
             from .backends.openai import connect
 
-            backend, manager = connect(self.config)
-            self._manager = self._manager or manager
+            # The server decides which local model pairs with it (its tokenizer, and weights
+            # with --model); the backend and the views must share that one manager.
+            backend, self._manager = connect(self.config)
             return backend
         loaded = self.manager.get()
         return LocalBackend(loaded, self.config.max_batch, self.config.max_queue)
