@@ -120,23 +120,28 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, object]:
 def build_parser() -> argparse.ArgumentParser:
     """The command-line flags of ``python app.py``."""
     parser = argparse.ArgumentParser(description="lmdemo: explore a language model in the browser")
-    parser.add_argument("--model", help="catalog name, hub id or local folder (default: gpt2, "
-                        "falling back to the bundled gemma-3-270m)")
     parser.add_argument("--port", type=int, help="port to serve on (or GRADIO_SERVER_PORT)")
     parser.add_argument("--host", help="address to bind (or GRADIO_SERVER_NAME)")
-    parser.add_argument("--device", choices=_CHOICES["device"])
-    parser.add_argument("--dtype", choices=_CHOICES["dtype"])
-    parser.add_argument("--quantize", choices=_CHOICES["quantize"],
-                        help="store linear weights as float16 (x86 CPUs; auto: on for a "
-                        "CPU in float32)")
-    parser.add_argument("--cache-dir", type=Path, dest="cache_dir")
+    add_model_arguments(parser)
     add_backend_arguments(parser)
     parser.add_argument("--no-mcp", dest="mcp", action="store_false", default=None,
                         help="do not serve the tasks as MCP tools (LMDEMO_MCP=0)")
     return parser
 
 
-def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+def add_model_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The flags that choose and place the local model (shared by the app and the CLI)."""
+    parser.add_argument("--model", help="catalog name, hub id or local folder (default: gpt2, "
+                        "falling back to the bundled gemma-3-270m)")
+    parser.add_argument("--device", choices=_CHOICES["device"])
+    parser.add_argument("--dtype", choices=_CHOICES["dtype"])
+    parser.add_argument("--quantize", choices=_CHOICES["quantize"],
+                        help="store linear weights as float16 (x86 CPUs; auto: on for a "
+                        "CPU in float32)")
+    parser.add_argument("--cache-dir", type=Path, dest="cache_dir")
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """The flags that choose a model server (shared by the app and the CLI)."""
     parser.add_argument("--backend", metavar="URL",
                         help="an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 "

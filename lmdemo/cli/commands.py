@@ -16,7 +16,13 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from ..config import AppConfig, add_backend_arguments, build_parser, check_config, load_config
+from ..config import (
+    AppConfig,
+    add_backend_arguments,
+    add_model_arguments,
+    check_config,
+    load_config,
+)
 from ..errors import InputError
 from ..params import (
     MAX_NEW_TOKENS,
@@ -101,9 +107,7 @@ def add_task_arguments(parser: argparse.ArgumentParser, task: Task) -> None:
     output.add_argument("--progress", action=argparse.BooleanOptionalAction,
                         help="show load progress on stderr (default: when stderr is a terminal)")
     model = parser.add_argument_group("model and backend (also LMDEMO_* variables)")
-    for action in build_parser()._actions:  # noqa: SLF001 - what ``parents=`` does inside
-        if action.dest in MODEL_FLAGS:
-            model._add_action(action)  # noqa: SLF001
+    add_model_arguments(model)
     add_backend_arguments(model)
 
 
