@@ -35,7 +35,6 @@ from ..params import (
     SamplingParams,
     make_params,
 )
-from ..runtime import Runtime
 from ..tasks import Task, all_tasks
 from ..tasks.contract import FLAG, TEXT
 from .progress import LoadProgress
@@ -169,6 +168,8 @@ def run_task(args: argparse.Namespace, environ: Mapping[str, str] | None = None,
     config = task_config(args, environ)
     task.values(inputs, config.max_input_chars)  # run() checks again; this needs no model
     show = args.progress if args.progress is not None else sys.stderr.isatty()
+    from ..runtime import Runtime  # torch and transformers: not needed for --help
+
     runtime = Runtime(config)
     try:
         what = f"Connecting to {config.backend}" if config.backend else (

@@ -12,8 +12,6 @@ import threading
 import time
 from typing import TextIO
 
-from ..models.gguf_cache import conversion_progress
-
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 # Share of a conversion's time each step takes (bundled gemma-3-270m on 2 cores: tokenizer
 # 32 s, weights 56 s, saving 2 s), so the bar's steps are as wide as the time they take.
@@ -33,6 +31,8 @@ class LoadProgress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start = 0.0
+        from ..models.gguf_cache import conversion_progress  # loads torch: only when running
+
         self._watch = conversion_progress(self._converting)
 
     def __enter__(self) -> LoadProgress:

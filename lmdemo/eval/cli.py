@@ -10,8 +10,7 @@ from pathlib import Path
 
 from ..config import load_config
 from ..errors import InputError
-from ..runtime import Runtime
-from ..tasks import TaskService, get_task
+from ..tasks import get_task
 from .datasets import DEFAULT_DATA, LOADERS
 from .runners import PRESET_TASKS, RUNNERS, EvalResult
 
@@ -56,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config([])
     if args.model:
         config = config.with_overrides(model=args.model)
+    from ..runtime import Runtime  # torch and transformers: not needed for --help
+    from ..tasks import TaskService
+
     service = TaskService(Runtime(config))
     try:
         result = RUNNERS[args.task](service, rows, progress=_progress(args, args.task),

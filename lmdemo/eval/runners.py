@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..params import make_params
-from ..tasks import TaskService, get_task
+from ..tasks import get_task
 from . import metrics
 from .baselines import first_sentence, majority_label
 from .datasets import Article, QAExample, SentimentExample
+
+if TYPE_CHECKING:
+    from ..tasks import TaskService
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T]], Iterable[T]]

@@ -3,7 +3,16 @@
 from .catalog.translate import LANGUAGES
 from .contract import Field, Prepared, Task, TaskRun
 from .registry import all_tasks, get_task
-from .service import TaskService
+
+
+def __getattr__(name: str):
+    # TaskService pulls in the runtime (torch, transformers); listing tasks must not.
+    if name == "TaskService":
+        from .service import TaskService
+
+        return TaskService
+    raise AttributeError(name)
+
 
 __all__ = ["LANGUAGES", "Field", "Prepared", "Task", "TaskRun", "TaskService", "all_tasks",
            "get_task"]

@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..engine import Request
 from ..errors import InputError
 from ..params import SamplingParams
 from .prompts import check_text, render
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # kept out of the import: `python -m lmdemo --help` lists tasks quickly
+    from ..engine import Request
     from ..runtime import Runtime
 
 TEXT, CHOICE, FLAG = "text", "choice", "flag"
