@@ -49,7 +49,7 @@ def shared_model(request, monkeypatch, tiny_runtime) -> list[object]:
         configs.append(config)
         return Runtime(config, manager=tiny_runtime.manager)
 
-    monkeypatch.setattr("lmdemo.cli.commands.Runtime", runtime)
+    monkeypatch.setattr("lmdemo.runtime.Runtime", runtime)
     return configs
 
 
