@@ -312,4 +312,23 @@ ZH: dict[str, str] = {
     "remote_no_weights": "需要读取权重的视图已关闭：本机没有模型副本（请用 --model FOLDER 启动）。",
 }
 
+
+
+def _merge_feature_tables() -> None:
+    """Add the tables of ``lmdemo/ui/strings_*.py`` (one per feature, each with EN and ZH)."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name.startswith("strings_"):
+            module = importlib.import_module(f"{__package__}.{info.name}")
+            clash = (set(module.EN) | set(module.ZH)) & (set(EN) | set(ZH))
+            if clash:
+                raise RuntimeError(f"{info.name} redefines UI strings {sorted(clash)}")
+            EN.update(module.EN)
+            ZH.update(module.ZH)
+
+
+_merge_feature_tables()
 LANGUAGES = {"en": EN, "zh-CN": ZH}
