@@ -30,7 +30,7 @@ from ..threads import Job
 from .batch import KVBatch, can_batch
 from .budget import fit_budget
 from .requests import Completion, Request, TokenEvent
-from .sampling import Draw, sample_rows
+from .sampling import Draw, banned_ids, sample_rows
 from .text import TextTracker
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,14 @@ def eos_ids(loaded: LoadedModel) -> set[int]:
     return ids
 
 
+def vocab_size(loaded: LoadedModel) -> int:
+    """Width of the model's next-token logits."""
+    config = loaded.model.config
+    if hasattr(config, "get_text_config"):
+        config = config.get_text_config()
+    return int(config.vocab_size)
+
+
 class Engine:
     """Schedules generation requests over one loaded model."""
 
@@ -78,6 +86,8 @@ class Engine:
         self.max_active = max_active
         self.max_queue = max_queue
         self._eos = eos_ids(loaded)
+        # Control tokens (<pad>, <start_of_image>…) are never sampled; EOS stays, as the end.
+        self._banned = banned_ids(loaded.tokenizer, vocab_size(loaded), keep=self._eos)
         # None: this model's cache cannot be padded into one batch; step requests one by one
         self._batch = KVBatch(loaded.model, loaded.device) if can_batch(loaded.model) else None
         self._rows: list[_Active] = []  # active requests in the order of the batch's rows
@@ -282,7 +292,7 @@ class Engine:
             return []
         logits = torch.stack([state.logits for state in states])  # type: ignore[misc]
         return sample_rows(logits, [s.request.params for s in states], [s.seen for s in states],
-                           [s.generator for s in states], ALTERNATIVES)
+                           [s.generator for s in states], ALTERNATIVES, self._banned)
 
     def _accept(self, state: _Active, draw: Draw) -> str:
         """Stream the drawn token and return a finish reason or ''."""

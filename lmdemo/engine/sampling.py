@@ -5,15 +5,80 @@ depend on the model's dtype or on which other requests share a batch. ``sample_r
 the same for every row of a decoding step at once: row by row it gives the same
 distributions, but it touches the whole vocabulary only in a few batched operations (on a
 busy 2-core CPU each vocabulary-wide op costs milliseconds, per row that adds up).
+
+Control tokens (``<bos>``, ``<pad>``, ``<start_of_image>``, ``<unused12>``…) are never text:
+``banned_ids`` finds them in the tokenizer, and their logits become -inf before anything
+else, so they are never drawn and never listed as alternatives.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
 
 from ..params import SamplingParams
+
+# Names a tokenizer gives its control tokens: <|endoftext|>, <start_of_image>, <unused12>,
+# <pad>. Narrow on purpose: Gemma keeps <table>, <h1> and <s> as ordinary (HTML) tokens.
+_CONTROL_NAME = re.compile(r"<\|[^|<>\s]+\|>|<(?:unused\d+|pad|mask|unk|[a-z]+(?:_[a-z]+)+)>",
+                           re.IGNORECASE)
+# Added tokens only: bracketed markers such as [multimodal] or BERT's [PAD]. A plain
+# vocabulary may hold "[edit]" as text, so this is not applied to it.
+_ADDED_MARKER = re.compile(r"\[[a-z_]+\]", re.IGNORECASE)
+_CONTROL_CACHE: weakref.WeakKeyDictionary[object, frozenset[int]] = weakref.WeakKeyDictionary()
+_CONTROL_LOCK = threading.Lock()
+
+
+def control_token_ids(tokenizer: object) -> frozenset[int]:
+    """Ids the tokenizer uses for control rather than text (end-of-text included).
+
+    Special ids, added tokens flagged special, and added or vocabulary tokens whose text
+    looks like a control name. Derived from the tokenizer, never a fixed list of ids: a
+    GGUF-converted Gemma, for one, no longer flags <start_of_image> as special. Cached per
+    tokenizer (scanning a 262k vocabulary takes about a second).
+    """
+    with _CONTROL_LOCK:
+        cached = _CONTROL_CACHE.get(tokenizer)
+    if cached is not None:
+        return cached
+    ids = {int(i) for i in getattr(tokenizer, "all_special_ids", None) or []}
+    added = getattr(tokenizer, "added_tokens_decoder", None) or {}
+    for i, token in added.items():
+        text = str(getattr(token, "content", token))
+        if getattr(token, "special", False) or _CONTROL_NAME.fullmatch(text) \
+                or _ADDED_MARKER.fullmatch(text):
+            ids.add(int(i))
+    vocab = tokenizer.get_vocab() if hasattr(tokenizer, "get_vocab") else {}
+    ids.update(int(i) for text, i in vocab.items()
+               if text[:1] == "<" and _CONTROL_NAME.fullmatch(text))
+    found = frozenset(ids)
+    with _CONTROL_LOCK:
+        _CONTROL_CACHE[tokenizer] = found
+    return found
+
+
+def banned_ids(tokenizer: object, vocab_size: int, keep: Iterable[int] = ()) -> torch.Tensor:
+    """Sorted ids ``(n,)`` sampling must never pick from a ``vocab_size`` row of logits.
+
+    The control tokens minus ``keep`` (the end-of-text ids, which end a text rather than
+    appear in it), plus rows past the tokenizer's last id (padding of the weight matrix).
+    """
+    kept = {int(i) for i in keep}
+    ids = {i for i in control_token_ids(tokenizer) if i < vocab_size and i not in kept}
+    ids.update(range(min(len(tokenizer), vocab_size), vocab_size))  # type: ignore[arg-type]
+    return torch.tensor(sorted(ids), dtype=torch.long)
+
+
+def mask_banned(logits: torch.Tensor, banned: torch.Tensor | None) -> torch.Tensor:
+    """``logits`` (..., vocab) with the banned ids at -inf; a copy, or the input if none."""
+    if banned is None or banned.numel() == 0:
+        return logits
+    return logits.index_fill(-1, banned, float("-inf"))
 
 
 def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> None:
@@ -46,10 +111,11 @@ def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tenso
 
 
 def next_token_distribution(
-    logits: torch.Tensor, params: SamplingParams, seen: torch.Tensor | None = None
+    logits: torch.Tensor, params: SamplingParams, seen: torch.Tensor | None = None,
+    banned: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Probabilities ``(vocab,)`` that sampling draws from; one-hot for greedy."""
-    logits = logits.float().clone()
+    logits = mask_banned(logits.float(), banned).clone()
     if seen is not None:
         apply_repetition_penalty(logits, seen, params.repetition_penalty)
     if params.greedy:
@@ -84,9 +150,11 @@ class Draw:
 
 
 def sample_rows(logits: torch.Tensor, params: list[SamplingParams], seen: list[torch.Tensor],
-                generators: list[torch.Generator | None], alternatives: int = 5) -> list[Draw]:
-    """Sample one token for each row of ``logits`` (rows, vocab) under that row's own rules."""
-    logits = _penalised(logits, params, seen)
+                generators: list[torch.Generator | None], alternatives: int = 5,
+                banned: torch.Tensor | None = None) -> list[Draw]:
+    """Sample one token for each row of ``logits`` (rows, vocab) under that row's own rules;
+    ``banned`` ids (control tokens) are never drawn nor listed."""
+    logits = _penalised(logits, params, seen, banned)
     draws: list[Draw | None] = [None] * len(params)
     greedy = [i for i, p in enumerate(params) if p.greedy]
     sampled = [i for i, p in enumerate(params) if not p.greedy]
@@ -111,9 +179,10 @@ def sample_rows(logits: torch.Tensor, params: list[SamplingParams], seen: list[t
 
 
 def row_distributions(logits: torch.Tensor, params: list[SamplingParams],
-                      seen: list[torch.Tensor]) -> torch.Tensor:
+                      seen: list[torch.Tensor], banned: torch.Tensor | None = None
+                      ) -> torch.Tensor:
     """``next_token_distribution`` for every row of ``logits`` (rows, vocab) at once."""
-    logits = _penalised(logits, params, seen)
+    logits = _penalised(logits, params, seen, banned)
     probs = torch.zeros_like(logits)
     greedy = [i for i, p in enumerate(params) if p.greedy]
     sampled = [i for i, p in enumerate(params) if not p.greedy]
@@ -127,13 +196,16 @@ def row_distributions(logits: torch.Tensor, params: list[SamplingParams],
 
 
 def _penalised(logits: torch.Tensor, params: list[SamplingParams],
-               seen: list[torch.Tensor]) -> torch.Tensor:
-    """Float32 logits with each row's repetition penalty applied (a copy only if needed)."""
+               seen: list[torch.Tensor], banned: torch.Tensor | None = None) -> torch.Tensor:
+    """Float32 logits with banned ids at -inf and each row's repetition penalty applied
+    (a copy only if needed)."""
     logits = logits.float()
+    masked = mask_banned(logits, banned)
     rows = [i for i, (p, s) in enumerate(zip(params, seen, strict=True))
             if p.repetition_penalty != 1.0 and s.numel()]
-    if rows:
-        logits = logits.clone()
+    if rows and masked is logits:
+        masked = logits.clone()
+    logits = masked
     for i in rows:
         penalty, ids = params[i].repetition_penalty, torch.unique(seen[i])
         picked = logits[i, ids]

@@ -8,6 +8,9 @@ work, and lmdemo keeps all of that on one thread (see ``lmdemo.threads``).
 
 With a remote backend the served model, not a local copy, answers ``api_next_token`` and
 ``top_probabilities``, from the log-probabilities the server returns.
+
+Control tokens (``<pad>``, ``<start_of_image>``…) get no probability here, as in the engine:
+the view shows what sampling can actually pick.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..engine.budget import fit_budget
-from ..engine.sampling import filter_logits, next_token_distribution
+from ..engine.engine import eos_ids
+from ..engine.sampling import (
+    banned_ids,
+    control_token_ids,
+    filter_logits,
+    mask_banned,
+    next_token_distribution,
+)
 from ..errors import InputError
 from ..models.forward import next_token_logits
 from ..params import SamplingParams, make_params
@@ -55,7 +65,15 @@ def logits_after_ids(runtime: Runtime, ids: list[int]) -> torch.Tensor:
     loaded = runtime.weights("next-token")
     bos = getattr(loaded.tokenizer, "bos_token_id", None)
     ids = fit_budget(ids, 0, max(1, loaded.context_window), bos).prompt_ids
-    return runtime.call(next_token_logits, loaded, ids)
+    logits = runtime.call(next_token_logits, loaded, ids)
+    return mask_banned(logits, _banned(runtime, logits.numel()))
+
+
+def _banned(runtime: Runtime, vocab_size: int) -> torch.Tensor:
+    """The ids the engine never samples for the live model (control tokens, EOS kept)."""
+    loaded = runtime.loaded
+    keep = eos_ids(loaded) if getattr(loaded, "model", None) is not None else ()
+    return banned_ids(loaded.tokenizer, vocab_size, keep)
 
 
 def distribution(
@@ -74,12 +92,13 @@ def distribution(
     """
     params = make_params(temperature=temperature, top_k=top_k, top_p=top_p)
     top_n = _check_top_n(top_n)
-    return runtime.call(_reshape, runtime.tokenizer, logits, params, top_n)
+    banned = _banned(runtime, logits.numel())
+    return runtime.call(_reshape, runtime.tokenizer, logits, params, top_n, banned)
 
 
 def _reshape(tokenizer: object, logits: torch.Tensor, params: SamplingParams,
-             top_n: int) -> dict:
-    logits = logits.detach().float().reshape(-1).cpu()  # (vocab,)
+             top_n: int, banned: torch.Tensor | None = None) -> dict:
+    logits = mask_banned(logits.detach().float().reshape(-1).cpu(), banned)  # (vocab,)
     raw = torch.softmax(logits, dim=-1)  # temperature 1, no filter
     if params.greedy:
         probs = next_token_distribution(logits, params)  # one-hot on the argmax
@@ -99,7 +118,7 @@ def _reshape(tokenizer: object, logits: torch.Tensor, params: SamplingParams,
     ranked = logits.masked_fill(~kept, float("-inf"))
     n_kept = min(top_n, kept_count)
     ids = torch.topk(ranked, n_kept).indices.tolist()
-    n_cut = min(CUT_SHOWN, logits.numel() - kept_count)
+    n_cut = min(CUT_SHOWN, int(torch.isfinite(logits).sum()) - kept_count)  # never banned
     if n_cut:
         ids += torch.topk(logits.masked_fill(kept, float("-inf")), n_cut).indices.tolist()
     candidates = []
@@ -121,7 +140,16 @@ def _server_top(runtime: Runtime, prompt: str, n: int) -> list[tuple[str, float]
     """The served model's ``n`` likeliest next tokens, or why this backend cannot say."""
     runtime.require_logprobs(FEATURE)
     pairs = runtime.backend.next_token_top(runtime.encode(prompt), prompt, n)
+    control = _control_texts(runtime.tokenizer)  # the server sends text, not ids
+    pairs = [(text, logprob) for text, logprob in pairs if text not in control]
     return sorted(pairs, key=lambda pair: -pair[1])[:n]  # best first, whatever the server sent
+
+
+def _control_texts(tokenizer: object) -> set[str]:
+    """The text of each control token (<pad>, <start_of_image>…) of this tokenizer, EOS
+    aside: the end of the text is a real choice, as in the engine."""
+    ids = sorted(control_token_ids(tokenizer) - {getattr(tokenizer, "eos_token_id", None)})
+    return {str(t) for t in tokenizer.convert_ids_to_tokens(ids)}  # type: ignore[attr-defined]
 
 
 def top_probabilities(runtime: Runtime, prompt: str, top_n: int = 10) -> list[dict]:
