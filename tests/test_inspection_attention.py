@@ -24,7 +24,9 @@ def test_shape_and_labels(tiny_runtime, full):
     layers, heads = shape(tiny_runtime)
     assert full["weights"].shape == (layers, heads, len(ids), len(ids)) == (2, 2, 10, 10)
     assert full["weights"].dtype == np.float32
-    assert full["tokens"][:2] == ["The", "␣cat"]
+    assert full["labels"][:2] == ["The", "␣cat"]
+    assert full["tokens"][:2] == ["The", " cat"]  # raw text, as /tokenize gives it
+    assert "".join(full["tokens"]) == TEXT
 
 
 def test_rows_sum_to_one_and_are_causal(full):
@@ -61,7 +63,14 @@ def test_twin_shares_weights_and_leaves_the_live_model_alone(tiny_runtime):
 
 
 def test_split_characters_are_labelled(tiny_runtime):
-    assert attention_all(tiny_runtime, "你好")["tokens"][:2] == ["你 (1/2)", "你 (2/2)"]
+    result = attention_all(tiny_runtime, "你好")
+    assert result["labels"][:2] == ["你 (1/2)", "你 (2/2)"]
+    assert result["tokens"][:2] == ["", "你"]  # the character belongs to its last token
+
+
+def test_select_keeps_raw_tokens_and_labels(full):
+    one = select(full, 0, "mean")
+    assert (one["tokens"], one["labels"]) == (full["tokens"], full["labels"])
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,8 @@ def test_the_tokenizer_views_work_with_any_backend(make_runtime, tiny_runtime):
     runtime = make_runtime(logprobs=False, weights=False)
     assert tokenize(runtime, "Hello world") == tokenize(tiny_runtime, "Hello world")
     assert context_usage(runtime, 3) == (3, tiny_runtime.context_window)
-    assert lookup(runtime, "king")["tokens"] == ["␣king"]
+    assert lookup(runtime, "king")["tokens"] == [" king"]
+    assert lookup(runtime, "king")["labels"] == ["␣king"]
 
 
 @pytest.mark.parametrize(

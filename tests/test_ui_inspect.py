@@ -89,6 +89,23 @@ def test_bias_probe_one_entry_per_filler(client):
         assert probs and probs == sorted(probs, reverse=True) and all(p <= 1 for p in probs)
 
 
+def test_every_endpoint_gives_raw_token_text(client):
+    """Display marks (␣ ↵) belong to the UI; the API gives the text /tokenize gives."""
+    text = "The cat sat on\nthe mat"
+    attention = client.predict(text, 0, "mean", api_name="/attention")
+    assert attention["tokens"] == [t["token"] for t in client.predict(text,
+                                                                       api_name="/tokenize")]
+    assert "".join(attention["tokens"]) == text
+    texts = [n["token"] for n in client.predict("king", 20, api_name="/neighbors")]
+    texts += [c["token"] for c in client.predict("The cat", 1.0, 0, 1.0,
+                                                 api_name="/next_token")]
+    texts += [c["token"] for entry in client.predict("The {} sat", "cat, dog",
+                                                     api_name="/bias_probe")
+              for c in entry["top"]]
+    assert any(t.startswith(" ") for t in texts)
+    assert not any(mark in t for t in texts for mark in "␣↵⇥")
+
+
 @pytest.mark.parametrize(
     ("args", "api_name", "message"),
     [

@@ -58,14 +58,21 @@ def shape(runtime: Runtime) -> tuple[int, int]:
     return int(config.num_hidden_layers), int(config.num_attention_heads)
 
 
-def _labels(tokenizer: object, ids: list[int], text: str) -> list[str]:
-    """One readable label per id; split characters read "你 (1/2)" rather than bytes."""
+def _tokens(tokenizer: object, ids: list[int], text: str) -> tuple[list[str], list[str]]:
+    """Per id: its raw text, as /tokenize gives it, and a readable label ("␣cat", "你 (1/2)").
+
+    Joined, the raw texts of the text's own tokens give back ``text``; a token holding only
+    part of a character has "" there, and its label says which part it is.
+    """
     pieces = tokenize_with(tokenizer, text)
     plain = [p["id"] for p in pieces]
     extra = len(ids) - len(plain)
     if extra >= 0 and ids[extra:] == plain:  # the model's ids = specials (<bos>) + text
-        return [token_text(tokenizer, i)[1] for i in ids[:extra]] + [p["display"] for p in pieces]
-    return [token_text(tokenizer, i)[1] for i in ids]
+        specials = [token_text(tokenizer, i) for i in ids[:extra]]
+        return ([raw for raw, _ in specials] + [p["token"] for p in pieces],
+                [label for _, label in specials] + [p["display"] for p in pieces])
+    both = [token_text(tokenizer, i) for i in ids]
+    return [raw for raw, _ in both], [label for _, label in both]
 
 
 def _ids(tokenizer: object, text: str) -> list[int]:
@@ -79,7 +86,8 @@ def _ids(tokenizer: object, text: str) -> list[int]:
 
 
 def attention_all(runtime: Runtime, text: str) -> dict:
-    """Every layer and head: {"tokens": [T labels], "weights": float32 array (L, H, T, T)}."""
+    """Every layer and head: {"tokens": [T raw texts], "labels": [T readable labels],
+    "weights": float32 array (L, H, T, T)}."""
     loaded = runtime.weights("attention")
     ids = _ids(loaded.tokenizer, text)  # fail before queueing on the compute thread
     return runtime.call(_attention_all, loaded, ids, text)
@@ -95,7 +103,8 @@ def _attention_all(loaded: LoadedModel, ids: list[int], text: str) -> dict:
     weights = torch.stack([a[0].float() for a in out.attentions])  # (L, H, T, T)
     # Rows are softmaxes; renormalise to absorb bf16 rounding (sum 1 +- 1e-2 otherwise).
     weights = weights / weights.sum(dim=-1, keepdim=True).clamp_min(1e-12)
-    return {"tokens": _labels(loaded.tokenizer, ids, text), "weights": weights.cpu().numpy()}
+    tokens, labels = _tokens(loaded.tokenizer, ids, text)
+    return {"tokens": tokens, "labels": labels, "weights": weights.cpu().numpy()}
 
 
 def _as_index(value: object) -> int | None:
@@ -131,11 +140,12 @@ def select(result: dict, layer: int, head: int | str) -> dict:
     weights = result["weights"]
     layer_i, head_i = _check(layer, head, weights.shape[0], weights.shape[1])
     grid = weights[layer_i].mean(axis=0) if head_i == "mean" else weights[layer_i, head_i]
-    return {"tokens": list(result["tokens"]), "weights": np.asarray(grid).tolist(),
-            "layer": layer_i, "head": head_i}
+    return {"tokens": list(result["tokens"]), "labels": list(result["labels"]),
+            "weights": np.asarray(grid).tolist(), "layer": layer_i, "head": head_i}
 
 
 def attention(runtime: Runtime, text: str, layer: int, head: int | str) -> dict:
-    """{"tokens": [T labels], "weights": T x T lists (rows sum to 1), "layer", "head"}."""
+    """{"tokens": [T raw texts], "labels": [T readable labels], "weights": T x T lists (rows
+    sum to 1), "layer", "head"}."""
     _check(layer, head, *shape(runtime))  # fail before running the model
     return select(attention_all(runtime, text), layer, head)

@@ -61,7 +61,8 @@ def _clean(word: object) -> str:
 
 
 def lookup(runtime: Runtime, word: str) -> dict:
-    """How ``word`` maps to tokens: {"word", "ids", "tokens", "averaged"}.
+    """How ``word`` maps to tokens: {"word", "ids", "tokens" (raw text), "labels" (readable,
+    "␣king"), "averaged"}.
 
     A word inside a sentence follows a space, and byte-level vocabularies store that form
     (" king") as its own token; it is used unless the bare form needs fewer tokens.
@@ -76,8 +77,9 @@ def _lookup(tokenizer: object, word: str) -> dict:
         ids = list(tokenizer(form, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
         forms.append(ids)
     ids = min(forms, key=len)  # min keeps the first (spaced) form on ties
-    return {"word": word, "ids": ids, "tokens": [token_text(tokenizer, i)[1] for i in ids],
-            "averaged": len(ids) > 1}
+    both = [token_text(tokenizer, i) for i in ids]
+    return {"word": word, "ids": ids, "tokens": [raw for raw, _ in both],
+            "labels": [label for _, label in both], "averaged": len(ids) > 1}
 
 
 def _vector(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
@@ -153,7 +155,7 @@ def parse_words(words: str | list[str]) -> list[str]:
 
 
 def project_2d(runtime: Runtime, words: str | list[str]) -> list[dict]:
-    """A 2-D map of the words' embeddings by PCA: [{"word", "x", "y", "tokens"}]."""
+    """A 2-D map of the words' embeddings by PCA: [{"word", "x", "y", "tokens" (raw)}]."""
     items = parse_words(words)
     if not 2 <= len(items) <= MAX_WORDS:
         raise InputError(f"Give between 2 and {MAX_WORDS} different words, separated by "

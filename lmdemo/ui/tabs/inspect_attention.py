@@ -27,14 +27,15 @@ def draw(result: dict | None, layer: float, head: str) -> str:
     if not result:
         return ""
     grid = select(result, int(layer), head)
-    return H.heatmap(grid["tokens"], grid["weights"])
+    return H.heatmap(grid["labels"], grid["weights"])
 
 
 def build_attention_tab(runtime: Runtime) -> None:
     """Add the Attention view and its ``/attention`` endpoint."""
 
     def api(text: str, layer: int = 0, head: int | str = "mean") -> dict:
-        """{"tokens": [T], "weights": T x T, rows sum to 1}; head is a number or "mean"."""
+        """{"tokens": [T raw token texts], "weights": T x T, rows sum to 1}; head is a number
+        or "mean"."""
         result = attention(runtime, text, layer, head)
         return {"tokens": result["tokens"], "weights": result["weights"]}
 

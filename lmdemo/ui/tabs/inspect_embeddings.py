@@ -20,7 +20,7 @@ def neighbour_view(runtime: Runtime, word: str, k: float) -> tuple[str, str]:
     found = neighbors(runtime, word, int(k))
     rows = [{"display": n["display"], "value": n["similarity"], "percent": False}
             for n in found]
-    return H.bars(rows, scale=1.0), " + ".join(lookup(runtime, word)["tokens"])
+    return H.bars(rows, scale=1.0), " + ".join(lookup(runtime, word)["labels"])
 
 
 def word_map(runtime: Runtime, words: str) -> str:
