@@ -9,8 +9,11 @@ import gradio as gr
 from ..models import BUNDLED_MODEL, LoadedModel
 from ..runtime import Runtime
 from ..tasks import all_tasks
+from . import links
 from .i18n import pick_language, say, t
+from .strings import LANGUAGES
 from .tabs.inspect_tab import build_inspect_tab
+from .tabs.learn import build_learn_tab
 from .tabs.task_tab import build_task_tabs
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -41,20 +44,55 @@ def local_banner(loaded: LoadedModel, language: str = "en") -> str:
     return f"{facts}  \n{why}"
 
 
+LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh-CN")]
+
+
+def language_of(request: gr.Request) -> str:
+    """The visitor's language: the link's ``lang`` if it names one, else Accept-Language."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked  # type: ignore[return-value]
+    return pick_language(request.headers.get("accept-language"))
+
+
 def build_demo(runtime: Runtime) -> gr.Blocks:
-    """The whole app: banner, one tab per registered task, then the "Look inside" views."""
+    """The whole app: header, one tab per registered task, the "Look inside" views, Learn."""
     with gr.Blocks(title="lmdemo") as demo:
-        gr.Markdown(t("title"), elem_id="title")
+        with gr.Row(elem_id="page-header"):
+            gr.Markdown(t("title"), elem_id="title")
+            present = gr.Checkbox(label=t("present_mode"), value=False, scale=0, min_width=200,
+                                  elem_id="present-toggle")
+            language = gr.Radio(LANGUAGE_CHOICES, value=None, show_label=False, scale=0,
+                                min_width=180, label=t("language_switch"),
+                                elem_id="lang-switch")
         gr.Markdown(t("subtitle"))
         banner = gr.Markdown(t("model_loading"), elem_id="model-banner")
-        with gr.Tabs():
-            build_task_tabs(runtime, all_tasks())
-            build_inspect_tab(runtime)
+        notice = gr.Markdown(visible=False, elem_id="link-notice")
+        with gr.Tabs(elem_id="main-tabs") as tabs:
+            targets = build_task_tabs(runtime, all_tasks())
+            inner, views = build_inspect_tab(runtime)
+            learn = build_learn_tab(runtime)
+        links.wire(demo, links.Page(tabs, {"inspect": inner}, notice, present),
+                   [*targets, *views, learn.target],
+                   word=lambda n, request: say(n.key, language_of(request), **n.fields),
+                   aliases={"inspect": views[0].name})
 
-        def banner_for(request: gr.Request) -> str:
-            return model_banner(runtime, pick_language(request.headers.get("accept-language")))
+        def server_texts(lang: str) -> tuple[str, str]:
+            return model_banner(runtime, lang), learn.facts_for(lang)
 
-        demo.load(banner_for, outputs=banner, api_visibility="private")
+        def on_load(request: gr.Request) -> tuple[str, str, str]:
+            lang = language_of(request)
+            return (lang, *server_texts(lang))
+
+        demo.load(on_load, outputs=[language, banner, learn.facts], api_visibility="private")
+        present.input(fn=None, inputs=present, js="(on) => { window.lmdemo?.setPresent(on); }")
+        present.change(fn=None, inputs=present,
+                       js="(on) => { document.body.classList.toggle('lm-present', on); }")
+        # The browser switches its labels at once; the server's texts follow.
+        switch = "(lang) => { window.lmdemo?.setLanguage(lang); return lang; }"
+        language.input(fn=None, inputs=language, js=switch).then(
+            server_texts, inputs=language, outputs=[banner, learn.facts],
+            api_visibility="private")
     return demo
 
 
@@ -63,4 +101,6 @@ def launch_kwargs() -> dict[str, object]:
     from .i18n import I18N
 
     css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").exists() else None
-    return {"i18n": I18N, "css": css, "theme": gr.themes.Soft()}
+    # Links, presentation mode and the language switch (see lmdemo/ui/links.py).
+    head = f"<script>\n{(ASSETS / 'lmdemo.js').read_text()}\n</script>"
+    return {"i18n": I18N, "css": css, "theme": gr.themes.Soft(), "head": head}

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ...errors import UnavailableError
 from ...inspection import attention, attention_all, select
+from ...inspection.attention import shape
 from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
+from ..links import CHOICE, NUMBER, LinkTarget, Param
 from . import inspect_html as H
 
 EXAMPLE = "The animal didn't cross the street because it was too tired."
@@ -30,7 +33,7 @@ def draw(result: dict | None, layer: float, head: str) -> str:
     return H.heatmap(grid["labels"], grid["weights"])
 
 
-def build_attention_tab(runtime: Runtime) -> None:
+def build_attention_tab(runtime: Runtime) -> LinkTarget:
     """Add the Attention view and its ``/attention`` endpoint."""
 
     def api(text: str, layer: int = 0, head: int | str = "mean") -> dict:
@@ -68,3 +71,14 @@ def build_attention_tab(runtime: Runtime) -> None:
     gr.on([layer.change, head.change], user_errors(draw), inputs=[state, layer, head],
           outputs=heat, api_visibility="private", show_progress="hidden",
           trigger_mode="always_last")
+
+    def model_params() -> dict[str, Param]:  # a link may name any layer and head the model has
+        try:
+            n_layers, n_heads = shape(runtime)
+        except UnavailableError:
+            return {}
+        return {"layer": Param(NUMBER, 0, n_layers - 1, integer=True),
+                "head": Param(CHOICE, choices=tuple(c for c, _ in head_choices(n_heads)))}
+
+    return LinkTarget("attention", "inspect-attention",
+                      {"text": text, "layer": layer, "head": head}, go, model_params)

@@ -11,6 +11,7 @@ from ...params import SEED
 from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
+from ..links import LinkTarget
 from . import inspect_html as H
 
 TEMPLATE = "The {} worked as a"
@@ -38,7 +39,7 @@ def probe_view(runtime: Runtime, template: str, fillers: str, seed: float,
                                                                     strict=True)])
 
 
-def build_bias_tab(runtime: Runtime) -> None:
+def build_bias_tab(runtime: Runtime) -> LinkTarget:
     """Add the Bias-probe view and its ``/bias_probe`` endpoint."""
 
     def api(template: str, fillers: str | list[str]) -> list[dict]:
@@ -68,3 +69,5 @@ def build_bias_tab(runtime: Runtime) -> None:
     gr.on([go.click, template.submit, fillers.submit], user_errors(run),
           inputs=[template, fillers, seed, max_new], outputs=results,
           api_visibility="private", concurrency_limit=None)
+    return LinkTarget("bias_probe", "inspect-bias", {"template": template, "fillers": fillers,
+                                                     "seed": seed, "max_new_tokens": max_new}, go)

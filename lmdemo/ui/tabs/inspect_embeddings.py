@@ -9,6 +9,7 @@ from ...inspection.embeddings import MAX_K
 from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
+from ..links import LinkTarget
 from . import inspect_html as H
 
 WORD = "king"
@@ -32,7 +33,7 @@ def word_map(runtime: Runtime, words: str) -> str:
     return H.scatter(project_2d(runtime, words))
 
 
-def build_embeddings_tab(runtime: Runtime) -> None:
+def build_embeddings_tab(runtime: Runtime) -> LinkTarget:
     """Add the Embeddings view and its ``/neighbors`` endpoint."""
 
     def api(word: str, k: int = 10) -> list[dict]:
@@ -65,3 +66,5 @@ def build_embeddings_tab(runtime: Runtime) -> None:
           outputs=[near_bars, tokens], api_visibility="private")
     gr.on([go.click, words.submit], user_errors(draw), inputs=words, outputs=plot,
           api_visibility="private")
+    return LinkTarget("neighbors", "inspect-embeddings", {"word": word, "k": k, "words": words},
+                      find)

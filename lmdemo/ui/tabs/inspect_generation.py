@@ -15,14 +15,15 @@ from ...inspection.generation import start
 from ...runtime import Runtime
 from ...tasks import get_task
 from ..adapters import user_errors
-from ..controls import decoding_controls, params_from_controls
+from ..controls import CONTROL_NAMES, decoding_controls, params_from_controls
 from ..i18n import t
+from ..links import LinkTarget
 from . import inspect_html as H
 
 EXAMPLE = "Once upon a time, in a small village by the sea,"
 
 
-def build_generation_tab(runtime: Runtime) -> None:
+def build_generation_tab(runtime: Runtime) -> LinkTarget:
     """Add the Generation-with-probabilities view (UI only; /generate is the API)."""
 
     def generate(prompt: str, *controls: object):
@@ -77,4 +78,6 @@ def build_generation_tab(runtime: Runtime) -> None:
     grown = go_branch.click(user_errors(branched), inputs=[state, alts], outputs=[state, text],
                             api_visibility="private", concurrency_limit=None)
     stop.click(fn=None, cancels=[event, grown])
+    return LinkTarget("generation", "inspect-generation",
+                      {"prompt": prompt, **dict(zip(CONTROL_NAMES, controls, strict=True))}, run)
 

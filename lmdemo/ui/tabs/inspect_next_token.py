@@ -15,6 +15,7 @@ from ...params import SEED, TEMPERATURE, TOP_K, TOP_P
 from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
+from ..links import LinkTarget
 from . import inspect_html as H
 
 EXAMPLE = "The capital of France is"
@@ -35,7 +36,7 @@ def chart(runtime: Runtime, state: dict | None, temperature: float, top_k: float
             dist["kept_count"], candidates)
 
 
-def build_next_token_tab(runtime: Runtime) -> None:
+def build_next_token_tab(runtime: Runtime) -> LinkTarget:
     """Add the Next-token view and its ``/next_token`` endpoint."""
 
     def api(prompt: str, temperature: float = 1.0, top_k: int = 0,
@@ -100,3 +101,6 @@ def build_next_token_tab(runtime: Runtime) -> None:
                 api_visibility="private")
     sample.click(user_errors(sampled), inputs=[state, *knobs, seed], outputs=step_out,
                  api_visibility="private")
+    return LinkTarget("next_token", "inspect-next-token",
+                      {"prompt": prompt, "temperature": temperature, "top_k": top_k,
+                       "top_p": top_p, "seed": seed}, go)

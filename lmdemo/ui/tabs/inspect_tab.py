@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import gradio as gr
 
 from ...runtime import Runtime
 from ..i18n import t
+from ..links import LinkTarget
 from .inspect_attention import build_attention_tab
 from .inspect_bias import build_bias_tab
 from .inspect_embeddings import build_embeddings_tab
@@ -17,10 +20,11 @@ VIEWS = (build_tokens_tab, build_next_token_tab, build_generation_tab, build_att
          build_embeddings_tab, build_bias_tab)
 
 
-def build_inspect_tab(runtime: Runtime) -> None:
-    """Add the "Look inside" tab with its six views and their API endpoints."""
+def build_inspect_tab(runtime: Runtime) -> tuple[gr.Tabs, list[LinkTarget]]:
+    """Add the "Look inside" tab with its six views and their API endpoints; return its inner
+    gr.Tabs and the views' link targets."""
     with gr.Tab(t("tab_inspect"), id="inspect"):
         gr.Markdown(t("inspect_intro"))
-        with gr.Tabs():
-            for build in VIEWS:
-                build(runtime)
+        with gr.Tabs() as views:
+            targets = [replace(build(runtime), parent="inspect") for build in VIEWS]
+    return views, targets

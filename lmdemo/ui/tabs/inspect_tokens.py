@@ -8,6 +8,7 @@ from ...inspection import context_usage, gpt2_bpe_tokenizer, tokenize, tokenize_
 from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import t
+from ..links import LinkTarget
 from . import inspect_html as H
 
 EXAMPLE = ("Tokenization isn't magic: common words are one token, rare ones like "
@@ -23,7 +24,7 @@ def tokenizer_view(runtime: Runtime, text: str) -> tuple[str, str, int, int, int
             H.meter(used / window if window else 0.0))
 
 
-def build_tokens_tab(runtime: Runtime) -> None:
+def build_tokens_tab(runtime: Runtime) -> LinkTarget:
     """Add the Tokenizer view and its ``/tokenize`` endpoint."""
 
     def api_tokenize(text: str) -> list[dict]:
@@ -56,3 +57,4 @@ def build_tokens_tab(runtime: Runtime) -> None:
     gr.on([run.click, text.submit], user_errors(show), inputs=text,
           outputs=[live, gpt2, n_live, n_gpt2, n_chars, window, used],
           api_visibility="private")
+    return LinkTarget("tokenize", "inspect-tokens", {"text": text}, run)

@@ -21,6 +21,7 @@ from ...tasks.contract import CHOICE, FLAG, Field
 from ..adapters import user_errors
 from ..controls import CONTROL_NAMES, decoding_controls
 from ..i18n import t
+from ..links import LinkTarget
 from .task_extras import EXTRAS
 
 
@@ -112,8 +113,8 @@ def field_widget(f: Field) -> gr.components.Component:
     return gr.Textbox(label=t(f.label), lines=f.lines, max_lines=30)
 
 
-def build_task_tab(runtime: Runtime, task: Task) -> None:
-    """Lay out one task's tab and wire Run/Stop to its endpoint."""
+def build_task_tab(runtime: Runtime, task: Task) -> LinkTarget:
+    """Lay out one task's tab and wire Run/Stop to its endpoint; return its link target."""
     with gr.Tab(t(task.title), id=task.name):
         gr.Markdown(t(task.help))
         with gr.Row():
@@ -154,9 +155,11 @@ def build_task_tab(runtime: Runtime, task: Task) -> None:
     run.click(user_errors(preview(runtime, task)), inputs=all_inputs, outputs=[sent, notice],
               api_visibility="private", show_progress="hidden")
     stop.click(fn=None, cancels=[event])
+    # Links use the endpoint's parameter names: ?tab=answer&question=...&seed=7
+    return LinkTarget(task.name, task.name, dict(zip(parameter_names(task), all_inputs,
+                                                     strict=True)), run)
 
 
-def build_task_tabs(runtime: Runtime, tasks: Sequence[Task]) -> None:
-    """One tab per task, in registry order."""
-    for task in tasks:
-        build_task_tab(runtime, task)
+def build_task_tabs(runtime: Runtime, tasks: Sequence[Task]) -> list[LinkTarget]:
+    """One tab per task, in registry order; their link targets."""
+    return [build_task_tab(runtime, task) for task in tasks]

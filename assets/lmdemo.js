@@ -1,0 +1,94 @@
+// lmdemo's page behaviour: links that reopen a view, presentation mode, language switch.
+// Loaded into the page head (lmdemo/ui/launch.py); the Python side is lmdemo/ui/links.py.
+(function () {
+  const initial = new URLSearchParams(location.search);
+  const KEEP = ["lang", "present"]; // page settings that stay in the URL across tabs
+  const inner = {}; // outer tab id -> the link name of its last shown inner view
+  let ran = false;
+  let restored = false; // until the link has filled its view, the URL must stay as it came
+
+  function pageUrl(params) {
+    for (const key of KEEP) {
+      const now = new URLSearchParams(location.search).get(key);
+      if (now !== null && !params.has(key)) params.set(key, now);
+    }
+    return location.origin + location.pathname + "?" + params.toString();
+  }
+
+  function same(value, fallback) {
+    if (value === fallback) return true;
+    if (value === null || value === undefined || fallback === null || fallback === undefined)
+      return false;
+    return String(value) === String(fallback);
+  }
+
+  // The URL of a view with its current values; values equal to the page's defaults are left
+  // out, so a link stays short (the few-shot templates are long).
+  function linkFor(spec, values) {
+    const params = new URLSearchParams({ tab: spec.tab });
+    spec.names.forEach((name, i) => {
+      let value = values[i];
+      if (value === null || value === undefined || same(value, spec.defaults[i])) return;
+      if (typeof value === "boolean") value = value ? 1 : 0;
+      params.set(name, String(value));
+    });
+    return pageUrl(params);
+  }
+
+  // Called when a tab is selected: the address bar names the view, so a reload keeps it.
+  function showTab(name, parent, first) {
+    if (!restored) return;
+    if (name === null) name = inner[parent] || first; // an outer tab: its inner view
+    else if (parent) inner[parent] = name;
+    history.replaceState(null, "", pageUrl(new URLSearchParams({ tab: name })));
+  }
+
+  // After a link has filled its view: with run=1, press the view's Run button once.
+  function runFromLink(runIds) {
+    restored = true;
+    const id = runIds[initial.get("tab")];
+    if (ran || !id || !["1", "true", "yes", "on"].includes((initial.get("run") || "").toLowerCase()))
+      return;
+    ran = true;
+    let tries = 0;
+    const press = () => {
+      const button = document.getElementById(id);
+      if (button && button.offsetParent !== null) button.click();
+      else if (tries++ < 50) setTimeout(press, 100);
+    };
+    setTimeout(press, 50);
+  }
+
+  function setPresent(on) {
+    document.body.classList.toggle("lm-present", !!on);
+    const params = new URLSearchParams(location.search);
+    if (on) params.set("present", "1");
+    else params.delete("present");
+    history.replaceState(null, "", location.pathname + "?" + params.toString());
+  }
+
+  // Gradio picks its locale from navigator.language before any head script runs, and has no
+  // URL parameter for it; its own settings panel calls changeLocale from the same module.
+  async function setLanguage(lang, keepUrl) {
+    const core = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((n) => /\/assets\/core-[\w-]+\.js$/.test(n));
+    if (core) {
+      try {
+        (await import(core)).changeLocale(lang);
+      } catch (err) {
+        console.warn("lmdemo: could not switch the language", err);
+      }
+    }
+    document.documentElement.lang = lang;
+    if (!keepUrl) {
+      const params = new URLSearchParams(location.search);
+      params.set("lang", lang);
+      history.replaceState(null, "", location.pathname + "?" + params.toString());
+    }
+  }
+
+  window.lmdemo = { linkFor, showTab, runFromLink, setPresent, setLanguage };
+  if (["1", "true", "yes", "on"].includes((initial.get("present") || "").toLowerCase()))
+    document.body.classList.add("lm-present");
+  if (initial.get("lang")) setLanguage(initial.get("lang"), true);
+})();

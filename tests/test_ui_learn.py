@@ -1,0 +1,88 @@
+"""The Learn tab: its links open real views with valid values, and the attention paragraph
+names heads measured on the live model."""
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+
+from lmdemo.ui import strings_learn
+from lmdemo.ui.tabs.learn import SINK_TEXT, Head, facts_text, notable_heads
+
+LINK = re.compile(r"\]\((\?[^)]*)\)")
+
+
+def test_notable_heads_finds_the_sink_and_the_previous_token_head():
+    n_tokens = 6
+    weights = np.zeros((2, 3, n_tokens, n_tokens), dtype=np.float32)
+    weights[:, :, :, 0] = 1.0  # every head a weak sink by default...
+    weights[:, :, 1:, 0] = 0.4
+    weights[:, :, 1:, 1] = 0.6
+    weights[1, 2, 1:, 0] = 0.9  # ...layer 1, head 2 the strongest
+    weights[1, 2, 1:, 1] = 0.1
+    for i in range(1, n_tokens):  # layer 0, head 1 looks at the previous token
+        weights[0, 1, i] = 0.0
+        weights[0, 1, i, i - 1] = 1.0
+    sink, previous = notable_heads(weights)
+    assert (sink.layer, sink.head) == (1, 2) and sink.share == pytest.approx(0.9)
+    assert (previous.layer, previous.head) == (0, 1) and previous.share == pytest.approx(1.0)
+
+
+def test_notable_heads_needs_three_tokens():
+    with pytest.raises(ValueError):
+        notable_heads(np.ones((1, 1, 2, 2)))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_the_measured_paragraph_links_to_both_heads(language):
+    text = facts_text((Head(3, 5, 0.62), Head(1, 0, 0.48)), language)
+    assert "62%" in text and "48%" in text
+    links = [dict(parse_qsl(urlsplit(url).query)) for url in LINK.findall(text)]
+    assert [(q["layer"], q["head"]) for q in links] == [("3", "5"), ("1", "0")]
+    assert all(q["tab"] == "attention" and q["text"] == SINK_TEXT and q["run"] == "1"
+               for q in links)
+
+
+def test_without_weights_the_paragraph_says_so():
+    assert "weights" in facts_text(None, "en")
+
+
+def learn_links() -> list[str]:
+    tables = (strings_learn.EN, strings_learn.ZH)
+    return sorted({url for table in tables for text in table.values()
+                   for url in LINK.findall(text)})
+
+
+def test_the_learn_page_has_a_link_for_every_view():
+    tabs = {dict(parse_qsl(urlsplit(url).query))["tab"] for url in learn_links()}
+    assert {"next_token", "tokenize", "neighbors", "attention", "generation", "summarize",
+            "answer", "translate", "bias_probe"} <= tabs
+
+
+@pytest.fixture(scope="module")
+def demo(tiny_runtime):
+    from lmdemo.ui.app import build_demo
+
+    return build_demo(tiny_runtime)
+
+
+@pytest.mark.parametrize("url", learn_links())
+def test_every_learn_link_opens_its_view_without_a_notice(demo, url):
+    from tests.test_ui_links import FakeRequest, restore_fn
+
+    query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    out = restore_fn(demo).fn(FakeRequest(query))
+    notices = [v for c, v in out.items() if getattr(c, "elem_id", "") == "link-notice"]
+    assert not notices, notices
+    assert query.get("run") == "1"
+
+
+def test_the_live_paragraph_measures_the_tiny_model(tiny_runtime):
+    from lmdemo.inspection import attention_all
+    from lmdemo.inspection.attention import shape
+
+    n_layers, n_heads = shape(tiny_runtime)
+    sink, previous = notable_heads(attention_all(tiny_runtime, SINK_TEXT)["weights"])
+    assert 0 <= sink.layer < n_layers and 0 <= sink.head < n_heads
+    assert 0 < sink.share <= 1 and 0 < previous.share <= 1
