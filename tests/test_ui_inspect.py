@@ -135,7 +135,7 @@ def test_tokenizer_view_counts_both_tokenizers(tiny_runtime):
                                                                         "Hello world")
     assert (n_live, n_gpt2, n_chars, window) == (2, 2, 11, TINY_CONTEXT)
     assert live.count('class="lm-chip"') == 2 and "␣world" in gpt2
-    assert f"{100 * 2 / TINY_CONTEXT:.1f}%" in meter
+    assert H.percent(2 / TINY_CONTEXT) in meter
 
 
 def test_sliders_reshape_cached_logits_without_the_model(tiny_runtime, monkeypatch):

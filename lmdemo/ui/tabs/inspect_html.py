@@ -96,7 +96,7 @@ def meter(fraction: float) -> str:
     pct = max(0.0, min(1.0, fraction)) * 100
     return (f'<div class="lm-bars" style="grid-template-columns:1fr 4.5em">'
             f'<div class="lm-meter"><span style="width:{pct:.2f}%"></span></div>'
-            f'<div class="lm-pct">{fraction:.1%}</div></div>')
+            f'<div class="lm-pct">{percent(fraction)}</div></div>')
 
 
 def bars(rows: Sequence[dict], pick: bool = False, scale: float | None = None) -> str:
@@ -123,10 +123,32 @@ def bars(rows: Sequence[dict], pick: bool = False, scale: float | None = None) -
     return f'<div class="lm-bars">{"".join(cells)}</div>'
 
 
-def _number(value: float, percent: bool) -> str:
-    if not percent:
-        return f"{value:.3f}"
-    return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.1e}"
+def percent(p: float) -> str:
+    """A probability as a class reads it: "42 %", "6.1 %", "0.06 %", "< 0.01 %", "99.9 %".
+
+    Two significant digits at most below 10 %, whole numbers from 10 to 99 %, then one
+    decimal; never "100 %" or "0 %" for a value that is not exactly 1 or 0.
+    """
+    pct = 100 * float(p)
+    if pct <= 0:
+        return "0 %"
+    if pct >= 100:
+        return "100 %"
+    if pct < 0.01:
+        return "< 0.01 %"
+    if pct >= 99.95:
+        return "> 99.9 %"
+    if pct < 0.995:
+        return f"{pct:.2f} %"
+    if pct < 9.95:
+        return f"{pct:.1f} %"
+    if pct < 99.5:
+        return f"{pct:.0f} %"
+    return f"{pct:.1f} %"  # 99.5 to 99.9: near-certain tokens still differ
+
+
+def _number(value: float, is_percent: bool) -> str:
+    return percent(value) if is_percent else f"{value:.3f}"
 
 
 def probability_colour(p: float) -> str:
@@ -142,7 +164,7 @@ def coloured_text(prompt: str, steps: Sequence[dict], chosen: int | None = None)
     """
     out = [f'<span class="lm-prompt">{esc(prompt)}</span>']
     for i, step in enumerate(steps):
-        tip = esc(f"{step['display']}  {step['probability']:.1%}")
+        tip = esc(f"{step['display']}  {percent(step['probability'])}")
         cls = ' class="lm-chosen"' if i == chosen else ""
         out.append(f'<span{cls} data-pick="{i}" data-value="{i}" title="{tip}" '
                    f'style="background:{probability_colour(step["probability"])}">'
