@@ -58,12 +58,23 @@ def test_start_refuses_an_empty_prompt(tiny_runtime):
     assert start(tiny_runtime, PROMPT)["prompt_ids"] == tiny_runtime.encode(PROMPT)
 
 
-def test_alternatives_label_the_chosen_step(tiny_runtime, generation):
-    label, choices = alternatives(tiny_runtime, generation, 2)
+def test_alternatives_describe_the_chosen_step(tiny_runtime, generation):
+    found = alternatives(tiny_runtime, generation, 2)
     step = generation["steps"][2]
-    assert label == f"#3  {step['display']}  ({step['probability']:.1%})"
-    assert [token_id for _, token_id in choices] == [a[0] for a in step["alternatives"]]
-    assert 1 <= len(choices) <= 5
+    assert (found["index"], found["id"], found["display"], found["probability"]) == (
+        2, step["id"], step["display"], step["probability"])
+    assert [(c["id"], c["probability"]) for c in found["choices"]] == [
+        tuple(a) for a in step["alternatives"]]
+    assert 1 <= len(found["choices"]) <= 5 and not found["certain"]
+
+
+def test_a_token_with_no_rival_is_certain(tiny_runtime):
+    params = make_params(temperature=0, max_new_tokens=2)
+    state = start(tiny_runtime, PROMPT)
+    state["steps"] = list(stream_steps(tiny_runtime, state["prompt_ids"], PROMPT, params,
+                                       []))[-1]
+    found = alternatives(tiny_runtime, state, 0)
+    assert found["certain"] and [c["id"] for c in found["choices"]] == [state["steps"][0]["id"]]
 
 
 def test_branch_ids_keep_the_steps_before(generation):

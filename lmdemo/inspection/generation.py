@@ -66,14 +66,19 @@ def stream_steps(runtime: Runtime, prompt_ids: list[int], prompt: str, params: S
         yield steps
 
 
-def alternatives(runtime: Runtime, state: dict, index: int) -> tuple[str, list]:
-    """The chosen step as text, and its top alternatives as (label, token id) choices."""
+def alternatives(runtime: Runtime, state: dict, index: int) -> dict:
+    """The chosen step and what else the model considered there, as plain data.
+
+    {"index", "id", "display", "probability", "choices": [{"id", "display", "probability"}],
+    "certain"}: ``certain`` when no token but the chosen one had any probability (greedy
+    decoding, or a token at 100 %), so there is nothing to branch to.
+    """
     step = state["steps"][index]
-    choices = []
-    for token_id, prob in step["alternatives"]:
-        shown = token_text(runtime.tokenizer, token_id)[1]
-        choices.append((f"{shown}   {prob:.1%}", token_id))
-    return f"#{index + 1}  {step['display']}  ({step['probability']:.1%})", choices
+    choices = [{"id": int(token_id), "display": token_text(runtime.tokenizer, token_id)[1],
+                "probability": float(prob)} for token_id, prob in step["alternatives"]]
+    others = [c for c in choices if c["id"] != step["id"] and c["probability"] > 0]
+    return {"index": index, "id": step["id"], "display": step["display"],
+            "probability": step["probability"], "choices": choices, "certain": not others}
 
 
 def branch_ids(state: dict, index: int, token_id: int) -> list[int]:

@@ -16,11 +16,34 @@ from ...runtime import Runtime
 from ...tasks import get_task
 from ..adapters import user_errors
 from ..controls import CONTROL_NAMES, decoding_controls, params_from_controls
-from ..i18n import t
+from ..i18n import pick_language, say, t
 from ..links import LinkTarget
 from . import inspect_html as H
 
 EXAMPLE = "Once upon a time, in a small village by the sea,"
+NO_CHOICE = ("The model had no other choice at that token, so there is nothing to branch to. "
+             "Click a token that had alternatives.")
+
+
+def pick_step(runtime: Runtime, state: dict | None, index: int, language: str = "en"
+              ) -> tuple[dict, str, str, dict, dict]:
+    """Select a generated token: new state, text, its label, its alternatives and Branch.
+
+    A token the model was certain of (no alternative) says so and disables Branch.
+    """
+    if not state or not 0 <= index < len(state["steps"]):
+        raise InputError("Generate some text first, then click one of its tokens.")
+    found = alternatives(runtime, state, index)
+    state = {**state, "chosen": index}
+    label = f"#{index + 1}  {found['display']}  ({H.percent(found['probability'])})"
+    choices = [(f"{c['display']}   {H.percent(c['probability'])}", c["id"])
+               for c in found["choices"]]
+    if found["certain"]:
+        label += "  " + say("no_other_choice", language)
+    value = choices[1][1] if len(choices) > 1 else None  # the runner-up is the usual pick
+    return (state, H.coloured_text(state["prompt"], state["steps"], index), label,
+            gr.update(choices=choices, value=value),
+            gr.update(interactive=not found["certain"]))
 
 
 def build_generation_tab(runtime: Runtime) -> LinkTarget:
@@ -34,19 +57,15 @@ def build_generation_tab(runtime: Runtime) -> LinkTarget:
             state["steps"] = steps
             yield state, H.coloured_text(prompt, steps), gr.skip(), gr.skip()
 
-    def select(state: dict | None, evt: gr.SelectData):
-        index = int(evt.index)
-        if not state or not 0 <= index < len(state["steps"]):
-            raise InputError("Generate some text first, then click one of its tokens.")
-        label, choices = alternatives(runtime, state, index)
-        state = {**state, "chosen": index}
-        value = choices[1][1] if len(choices) > 1 else None  # the runner-up is the usual pick
-        return (state, H.coloured_text(state["prompt"], state["steps"], index), label,
-                gr.update(choices=choices, value=value))
+    def select(state: dict | None, evt: gr.SelectData, request: gr.Request):
+        language = pick_language(request.headers.get("accept-language") if request else None)
+        return pick_step(runtime, state, int(evt.index), language)
 
     def branched(state: dict | None, token_id: int | None):
         if not state or state.get("chosen") is None:
             raise InputError("Click a generated token first, then pick an alternative.")
+        if alternatives(runtime, state, state["chosen"])["certain"]:
+            raise InputError(NO_CHOICE)
         if token_id is None:
             raise InputError("Pick one of the alternative tokens to branch with.")
         params = params_from_controls(*state["controls"])
@@ -73,7 +92,8 @@ def build_generation_tab(runtime: Runtime) -> LinkTarget:
     event = gr.on([run.click, prompt.submit], user_errors(generate),
                   inputs=[prompt, *controls], outputs=[state, text, chosen, alts],
                   api_visibility="private", concurrency_limit=None)
-    text.select(user_errors(select), inputs=state, outputs=[state, text, chosen, alts],
+    text.select(user_errors(select), inputs=state,
+                outputs=[state, text, chosen, alts, go_branch],
                 api_visibility="private", show_progress="hidden")
     grown = go_branch.click(user_errors(branched), inputs=[state, alts], outputs=[state, text],
                             api_visibility="private", concurrency_limit=None)
