@@ -13,6 +13,11 @@ LMDemoError
 
 Messages are written for the person who reads them: they name the problem and say
 what to do next. The UI turns these into ``gr.Error``; anything else is a bug.
+
+The message is English (the log, the CLI, the API's default). An error a visitor often meets
+also carries ``key`` and ``fields``, so the UI can word it in the visitor's language from its
+string table: ``say(key, language, **fields)``. A field named ``<name>_key`` holds a string-table
+key that the UI translates into ``<name>`` (the field "article" becomes 文章).
 """
 
 from __future__ import annotations
@@ -20,6 +25,13 @@ from __future__ import annotations
 
 class LMDemoError(Exception):
     """Base of every error lmdemo shows to a user."""
+
+    default_key: str | None = None  # the table key of a class that needs no fields
+
+    def __init__(self, message: str = "", *, key: str | None = None, **fields: object):
+        super().__init__(message)
+        self.key = key or self.default_key
+        self.fields = fields
 
 
 class ConfigError(LMDemoError):
@@ -33,8 +45,8 @@ class InputError(LMDemoError):
 class ParamError(InputError):
     """A decoding parameter is outside its valid range."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
+    def __init__(self, field: str, message: str, *, key: str | None = None, **fields: object):
+        super().__init__(message, key=key, **fields)
         self.field = field
 
 
@@ -53,14 +65,20 @@ class ModelLoadError(ModelError):
 class BusyError(LMDemoError):
     """The engine's queue is full."""
 
+    default_key = "err_busy"
+
 
 class BackendError(LMDemoError):
     """The OpenAI-compatible server could not be reached or gave an answer we cannot use."""
+
+    default_key = "err_backend"
 
 
 class UnavailableError(LMDemoError):
     """A feature needs something the live backend does not offer (logprobs, local weights)."""
 
-    def __init__(self, feature: str, message: str):
-        super().__init__(message)
+    default_key = "err_unavailable"
+
+    def __init__(self, feature: str, message: str, *, key: str | None = None, **fields: object):
+        super().__init__(message, key=key, **fields)
         self.feature = feature

@@ -28,13 +28,21 @@ class Range:
                 value = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 raise ParamError(field, f"{self.label} must be a number between {_fmt(self.low)}"
-                                 f" and {_fmt(self.high)}; got {value!r}.") from None
+                                 f" and {_fmt(self.high)}; got {value!r}.", key="err_not_number",
+                                 **self._names(field), value=repr(value)) from None
         if math.isnan(value) or not self.low <= value <= self.high:
             raise ParamError(field, f"{self.label} must be between {_fmt(self.low)} and "
-                             f"{_fmt(self.high)}; got {_fmt(value)}.")
+                             f"{_fmt(self.high)}; got {_fmt(value)}.", key="err_out_of_range",
+                             **self._names(field), value=_fmt(value))
         if integer and value != int(value):
-            raise ParamError(field, f"{self.label} must be a whole number; got {value}.")
+            raise ParamError(field, f"{self.label} must be a whole number; got {value}.",
+                             key="err_not_whole", **self._names(field), value=str(value))
         return value
+
+    def _names(self, field: str) -> dict[str, str]:
+        """Message fields: the label, its UI string (``param_<field>``) and the range."""
+        return {"label": self.label, "label_key": f"param_{field}", "low": _fmt(self.low),
+                "high": _fmt(self.high)}
 
 
 def _fmt(x: float) -> str:
@@ -84,16 +92,20 @@ def parse_stop(stop: str | Iterable[str] | None) -> tuple[str, ...]:
     out: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise ParamError("stop", f"Stop sequences must be text; got {item!r}.")
+            raise ParamError("stop", f"Stop sequences must be text; got {item!r}.",
+                             key="err_stop_text", value=repr(item))
         item = item.replace("\\n", "\n")
         if item and item not in out:
             out.append(item)
     if len(out) > MAX_STOP_SEQUENCES:
-        raise ParamError("stop", f"At most {MAX_STOP_SEQUENCES} stop sequences; got {len(out)}.")
+        raise ParamError("stop", f"At most {MAX_STOP_SEQUENCES} stop sequences; got {len(out)}.",
+                         key="err_stop_count", most=MAX_STOP_SEQUENCES, count=len(out))
     for item in out:
         if len(item) > MAX_STOP_LENGTH:
             raise ParamError("stop", f"A stop sequence may be at most {MAX_STOP_LENGTH} "
-                             f"characters; {item[:20]!r}… has {len(item)}.")
+                             f"characters; {item[:20]!r}… has {len(item)}.",
+                             key="err_stop_length", most=MAX_STOP_LENGTH, start=repr(item[:20]),
+                             length=len(item))
     return tuple(out)
 
 

@@ -6,10 +6,13 @@ Without this, a download attempt on a machine with no internet fails only after 
 
 from __future__ import annotations
 
+import logging
 import socket
 from urllib.parse import urlparse
 
 from huggingface_hub import constants, try_to_load_from_cache
+
+log = logging.getLogger(__name__)
 
 
 def in_local_cache(repo_id: str) -> bool:
@@ -22,14 +25,20 @@ def in_local_cache(repo_id: str) -> bool:
 
 
 def hub_reachable(timeout: float) -> tuple[bool, str]:
-    """One short connection attempt to the hub endpoint; returns (ok, reason)."""
+    """One short connection attempt to the hub endpoint; returns (ok, what).
+
+    ``what`` is the host that was tried, or the setting that forbids trying: words that read
+    the same in every language, fit for the page's banner. The exception itself (a DNS
+    error, say) goes to the log only.
+    """
     if constants.HF_HUB_OFFLINE:
-        return False, "HF_HUB_OFFLINE is set"
+        return False, "HF_HUB_OFFLINE=1"
     url = urlparse(constants.ENDPOINT)
     host = url.hostname or "huggingface.co"
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         with socket.create_connection((host, port), timeout=timeout):
-            return True, f"{host} answered"
+            return True, host
     except OSError as exc:
-        return False, f"{host} could not be reached ({exc.__class__.__name__}: {exc})"
+        log.info("The hub probe to %s:%s failed: %s: %s", host, port, type(exc).__name__, exc)
+        return False, host

@@ -75,7 +75,8 @@ class ModelManager:
             if spec.kind != HUB:
                 raise
             log.warning("Default model failed (%s); falling back to %s", exc, BUNDLED_MODEL)
+            # The page names what failed (its id), never the exception: that is in the log.
             return self._loader(CATALOG[BUNDLED_MODEL], self.config, Reason(
                 "fallback", f"gpt2 could not be loaded ({exc}), so the bundled {BUNDLED_MODEL} "
-                            "is live.", str(exc)))
+                            "is live.", spec.source))
 

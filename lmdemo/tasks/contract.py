@@ -13,7 +13,7 @@ MCP tools are all generated from these objects, so a new task is one module plus
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
@@ -60,31 +60,60 @@ class Field:
                 for choice in self.choices:
                     if choice.lower() == value.strip().lower():
                         return choice
-            raise InputError(f"Unknown {self.noun} {value!r}. Choose one of: "
-                             f"{', '.join(self.choices)}.")
-        return check_text(value, self.noun, max_chars)
+            shown = repr(value if not isinstance(value, str) or len(value) <= 40
+                         else value[:40] + "…")  # a pasted essay stays out of the message
+            choices = ", ".join(self.choices)
+            raise InputError(f"Unknown {self.noun} {shown}. Choose one of: {choices}.",
+                             key="err_unknown_choice", what=self.noun, what_key=self.label,
+                             value=shown, choices=choices)
+        return check_text(value, self.noun, max_chars, self.label)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the visitor should know about a run: English text, and a string-table key
+    with its fields for other languages (no key: the text is shown as it is)."""
+
+    text: str
+    key: str | None = None
+    fields: Mapping[str, object] = field(default_factory=dict)
+
+
+def join_notices(notices: tuple[Notice, ...]) -> str:
+    """The notices as one English line (the CLI and logs)."""
+    return " ".join(n.text for n in notices if n.text)
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A rendered prompt, ready for the backend: its text, its ids and any notice."""
+    """A rendered prompt, ready for the backend: its text, its ids and any notices."""
 
     prompt: str
     ids: list[int]
-    notice: str
+    notices: tuple[Notice, ...]
     template: str  # the template it was rendered from
     options: Mapping[str, object] = field(default_factory=dict)  # flag fields, e.g. calibrate
 
+    @property
+    def notice(self) -> str:
+        """The notices in English, as one line."""
+        return join_notices(self.notices)
+
 
 class TaskRun:
-    """A started task: the exact prompt sent, any notice, and its output as it grows."""
+    """A started task: the exact prompt sent, any notices, and its output as it grows."""
 
-    def __init__(self, prompt: str, notice: str, request: Request,
+    def __init__(self, prompt: str, notices: tuple[Notice, ...], request: Request,
                  postprocess: Callable[[str], object]):
         self.prompt = prompt
-        self.notice = notice
+        self.notices = notices
         self.request = request
         self.postprocess = postprocess
+
+    @property
+    def notice(self) -> str:
+        """The notices in English, as one line (the CLI prints it)."""
+        return join_notices(self.notices)
 
     def stream(self) -> Iterator[object]:
         """Yield the answer so far as tokens arrive; the last value is post-processed."""
@@ -113,13 +142,21 @@ class Task:
     required: tuple[str, ...]  # slots every template must contain
     # the slot that may be shortened (from its end) when the prompt is too long
     trim_slot: str | None = None
-    defaults: Mapping[str, object] = field(default_factory=dict)  # decoding settings
-    stop: tuple[str, ...] = ()  # always added to the user's stop sequences
+    # decoding settings, stop sequences included: the tab's controls show exactly these, and
+    # the API's defaults are the controls' values, so what is shown is what is used
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    stop: tuple[str, ...] = ()  # shorthand: merged into defaults["stop"] (still editable)
     presets: Mapping[str, str] = field(default_factory=dict)  # named alternative templates
     examples: tuple[tuple[str, ...], ...] = ()  # rows of the text and choice fields
     order: int = 100  # place among the tabs and subcommands
     streams: bool = True  # False: the answer is a score, decoding controls do not apply
     clean: Callable[[str], object] = str.strip  # raw continuation -> answer
+
+    def __post_init__(self) -> None:
+        if self.stop:  # one place for the stop sequences: the defaults the controls show
+            stops = (*self.defaults.get("stop", ()), *self.stop)  # type: ignore[misc]
+            self.defaults = {**self.defaults, "stop": tuple(dict.fromkeys(stops))}
+            self.stop = ()
 
     # ---- fields -------------------------------------------------------------------------
     @property
@@ -162,15 +199,14 @@ class Task:
         slots = {k: str(v) for k, v in values.items()}
         template = template if template is not None else self.template
         prompt, notice = fit_prompt(runtime, self, slots, max_new_tokens, template)
-        return Prepared(prompt, runtime.encode(prompt), notice, template, options)
+        notices = (notice,) if notice else ()
+        return Prepared(prompt, runtime.encode(prompt), notices, template, options)
 
     def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams) -> TaskRun:
-        """Send the prompt to the backend with the task's own stop sequences added."""
-        stop = tuple(dict.fromkeys(params.stop + self.stop))
-        request = runtime.backend.submit(prepared.ids, prepared.prompt,
-                                         replace(params, stop=stop))
-        notice = " ".join(n for n in (prepared.notice, request.notice) if n)
-        return TaskRun(prepared.prompt, notice, request, self.postprocess)
+        """Send the prompt to the backend with exactly the given settings (stops included)."""
+        request = runtime.backend.submit(prepared.ids, prepared.prompt, params)
+        notices = prepared.notices + ((Notice(request.notice),) if request.notice else ())
+        return TaskRun(prepared.prompt, notices, request, self.postprocess)
 
     def postprocess(self, raw: object) -> object:
         """The answer the API returns, from the raw continuation."""
@@ -184,7 +220,7 @@ class Task:
 
 
 def fit_prompt(runtime: Runtime, task: Task, values: Mapping[str, str], max_new_tokens: int,
-               template: str) -> tuple[str, str]:
+               template: str) -> tuple[str, Notice | None]:
     """Render the prompt; shorten ``task.trim_slot`` so it fits. Returns (prompt, notice)."""
     values = dict(values)
     prompt = render(template, task.required, **values)
@@ -193,15 +229,20 @@ def fit_prompt(runtime: Runtime, task: Task, values: Mapping[str, str], max_new_
     room = window - min(max_new_tokens, window // 2)
     total = len(runtime.encode(prompt))
     if slot is None or total <= room or slot not in values:
-        return prompt, ""
+        return prompt, None
+    # the UI names the slot by its field's label, e.g. "context" -> 上下文
+    slot_key = next((f.label for f in task.fields if f.slot_name == slot), slot)
     slot_ids = runtime.encode(values[slot])
     keep = len(slot_ids) - (total - room) - 2
     if keep < 1:
         raise InputError(f"The prompt template alone takes about {total - len(slot_ids)} tokens, "
                          f"which leaves no room for the {slot} in the model's {window}-token "
                          f"window with {max_new_tokens} new tokens. Shorten the template or "
-                         "lower max new tokens.")
+                         "lower max new tokens.", key="err_no_room", used=total - len(slot_ids),
+                         slot=slot, slot_key=slot_key, window=window, max_new=max_new_tokens)
     values[slot] = runtime.tokenizer.decode(slot_ids[:keep], skip_special_tokens=True)  # type: ignore
-    notice = (f"The {slot} was cut to its first {keep} of {len(slot_ids)} tokens so that the "
-              f"prompt and answer fit the model's {window}-token context window.")
+    notice = Notice(f"The {slot} was cut to its first {keep} of {len(slot_ids)} tokens so that "
+                    f"the prompt and answer fit the model's {window}-token context window.",
+                    "notice_cut", {"slot": slot, "slot_key": slot_key, "keep": keep,
+                                   "total": len(slot_ids), "window": window})
     return render(template, task.required, **values), notice

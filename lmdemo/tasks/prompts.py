@@ -13,7 +13,8 @@ def placeholders(template: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
     except ValueError as exc:
         raise InputError(f"The prompt template is malformed ({exc}). Use {{name}} for a slot "
-                         "and {{{{ or }}}} for a literal brace.") from exc
+                         "and {{ or }} for a literal brace.", key="err_template_malformed",
+                         detail=str(exc)) from exc
 
 
 def render(template: str, required: tuple[str, ...], **values: str) -> str:
@@ -23,19 +24,26 @@ def render(template: str, required: tuple[str, ...], **values: str) -> str:
     if unknown:
         allowed = ", ".join("{" + k + "}" for k in values)
         raise InputError(f"The prompt template uses {{{unknown[0]}}}, which this task does not "
-                         f"provide. Available slots: {allowed}.")
+                         f"provide. Available slots: {allowed}.", key="err_template_unknown_slot",
+                         slot=unknown[0], allowed=allowed)
     missing = [n for n in required if n not in names]
     if missing:
         raise InputError(f"The prompt template must contain {{{missing[0]}}}, where the "
-                         f"{missing[0]} goes.")
+                         f"{missing[0]} goes.", key="err_template_missing_slot", slot=missing[0])
     return template.format(**values)
 
 
-def check_text(value: object, label: str, max_chars: int) -> str:
-    """Validate one text input: present, not blank, not over the size limit."""
+def check_text(value: object, label: str, max_chars: int, label_key: str | None = None) -> str:
+    """Validate one text input: present, not blank, not over the size limit.
+
+    ``label`` names the field in English; ``label_key`` is its UI string, for other languages.
+    """
+    names = {"what": label, "what_key": label_key or label}
     if value is None or not isinstance(value, str) or not value.strip():
-        raise InputError(f"The {label} is empty. Type or paste some text first.")
+        raise InputError(f"The {label} is empty. Type or paste some text first.",
+                         key="err_empty", **names)
     if len(value) > max_chars:
         raise InputError(f"The {label} is {len(value):,} characters long; the limit is "
-                         f"{max_chars:,}. Shorten it and try again.")
+                         f"{max_chars:,}. Shorten it and try again.", key="err_too_long",
+                         length=f"{len(value):,}", limit=f"{max_chars:,}", **names)
     return value.strip()

@@ -1,4 +1,5 @@
-"""Where core errors become messages people read: LMDemoError -> gr.Error."""
+"""Where core errors become messages people read: LMDemoError -> gr.Error, in the visitor's
+language, with one log line for a user's mistake and a traceback only for a bug."""
 
 from __future__ import annotations
 
@@ -10,18 +11,43 @@ from collections.abc import Callable, Generator
 
 import anyio
 import gradio as gr
+from gradio.context import LocalContext
 
 from ..errors import LMDemoError
+from .i18n import language_of, say, say_message
 
 log = logging.getLogger(__name__)
 INTERNAL = "Something went wrong inside lmdemo; the details are in the server log. Try again."
+LOGGED_CHARS = 200  # a rejected input is logged as its message's start, never in full
+
+
+def visitor_language() -> str:
+    """The language of the visitor whose event is running ("en" outside an event).
+
+    Gradio sets the event's request in a context variable before each call (and each step of
+    a generator), so any wrapped callback can word its messages without a ``gr.Request``
+    parameter of its own, even one that takes ``*args``.
+    """
+    return language_of(LocalContext.request.get(None))
+
+
+def error_message(exc: LMDemoError, language: str) -> str:
+    """A core error worded for the visitor: its own English, or its key's translation."""
+    return say_message(str(exc), exc.key, exc.fields, language)
 
 
 def _convert(exc: BaseException) -> gr.Error:
+    language = visitor_language()
+    # print_exception=False: Gradio would print a traceback of its own for each error.
     if isinstance(exc, LMDemoError):
-        return gr.Error(str(exc))
+        text = str(exc)
+        short = text if len(text) <= LOGGED_CHARS else text[:LOGGED_CHARS] + "…"
+        log.info("Rejected: %s: %s", type(exc).__name__, short)
+        return gr.Error(error_message(exc, language), title=say("err_title", language),
+                        print_exception=False)
     log.error("Unexpected error", exc_info=exc)
-    return gr.Error(INTERNAL)
+    return gr.Error(say("err_internal", language), title=say("err_title", language),
+                    print_exception=False)
 
 
 _END = object()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import gradio as gr
 
@@ -48,6 +48,12 @@ def _slider(key: str, spec, defaults: Mapping[str, object]) -> gr.Slider:
                      label=t(key))
 
 
+def stop_text(stops: Sequence[str]) -> str:
+    """Stop sequences as the Stop box shows them: one per line, a newline written ``\\n``
+    (what ``parse_stop`` reads back), so a stop at the end of the line is visible."""
+    return "\n".join(stop.replace("\n", "\\n") for stop in stops)
+
+
 def decoding_controls(defaults: Mapping[str, object]) -> list[gr.components.Component]:
     """Sliders and boxes for the decoding settings, opened from an accordion."""
     with gr.Accordion(t("decoding"), open=False):
@@ -60,7 +66,7 @@ def decoding_controls(defaults: Mapping[str, object]) -> list[gr.components.Comp
             penalty = _slider("repetition_penalty", REPETITION_PENALTY, defaults)
             seed = ParamNumber(value=defaults.get("seed", SEED.default), precision=0,
                              minimum=SEED.low, maximum=SEED.high, label=t("seed"))
-        stop = gr.Textbox(value="\n".join(defaults.get("stop", ())), lines=2, max_lines=8,  # type: ignore
+        stop = gr.Textbox(value=stop_text(defaults.get("stop", ())), lines=2, max_lines=8,  # type: ignore[arg-type]
                           label=t("stop_sequences"))
     return [temperature, top_k, top_p, max_new, penalty, seed, stop]
 

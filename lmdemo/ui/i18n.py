@@ -7,6 +7,8 @@ request's Accept-Language header the same way the browser picks Gradio's locale.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import gradio as gr
 
 from .strings import LANGUAGES
@@ -42,7 +44,38 @@ def pick_language(accept_language: str | None) -> str:
     return "en"
 
 
+def language_of(request: object) -> str:
+    """The visitor's language for a request: a link's ``?lang=`` if it names a table, else
+    the Accept-Language header ("en" without a request)."""
+    asked = getattr(request, "query_params", None) or {}
+    if asked.get("lang") in LANGUAGES:
+        return asked["lang"]
+    headers = getattr(request, "headers", None)
+    return pick_language(headers.get("accept-language") if headers is not None else None)
+
+
 def say(key: str, language: str, **fields: object) -> str:
     """A table string in ``language`` (falling back to English) with its fields filled in."""
     table = LANGUAGES.get(language, LANGUAGES["en"])
     return table[key].format(**fields)
+
+
+def say_message(english: str, key: str | None, fields: Mapping[str, object],
+                language: str) -> str:
+    """A core message (an error or a notice) in ``language``.
+
+    English is the core's own text. Other languages use the table entry ``key``; a field named
+    ``<name>_key`` holds a table key whose wording replaces ``<name>`` (the field "article"
+    becomes 文章). Without a key, or with fields that do not fit, the English text is shown.
+    """
+    table = LANGUAGES.get(language)
+    if language == "en" or table is None or key is None or key not in table:
+        return english
+    values = dict(fields)
+    for name, value in fields.items():
+        if name.endswith("_key") and str(value) in table:
+            values[name.removesuffix("_key")] = table[str(value)]
+    try:
+        return table[key].format(**values)
+    except (KeyError, IndexError, ValueError):
+        return english

@@ -48,8 +48,8 @@ TASK = Task(
     presets={"tuned": TUNED_QA, "paper": PAPER_QA},
     required=("context", "question"),
     trim_slot="context",
-    defaults={"temperature": 0.0, "max_new_tokens": 24, "repetition_penalty": 1.0},
-    stop=("\n",),
+    defaults={"temperature": 0.0, "max_new_tokens": 24, "repetition_penalty": 1.0,
+              "stop": ("\n",)},  # one line: the answer ends where the model starts a new one
     examples=((CONTEXT, "Who was the first European to travel the length of the Amazon?"),
               (CONTEXT, "Which ocean does the Amazon flow into?")),
     order=30,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ...params import SamplingParams
-from ..contract import FLAG, Field, Prepared, Task
+from ..contract import FLAG, Field, Notice, Prepared, Task, join_notices
 from ..prompts import render
 
 if TYPE_CHECKING:
@@ -89,12 +89,19 @@ class SentimentScorer:
 
 
 class ScoreRun:
-    """A finished scoring: the prompt, any notice, and the result with both distributions."""
+    """A finished scoring: the prompt, any notices, and the result with both distributions."""
 
-    def __init__(self, prompt: str, notice: str, result: SentimentResult):
+    def __init__(self, prompt: str, notices: tuple[Notice, ...], result: SentimentResult,
+                 calibrated: bool = True):
         self.prompt = prompt
-        self.notice = notice
+        self.notices = notices
         self.result = result
+        self.calibrated = calibrated  # False: ``result.calibrated`` is the raw distribution
+
+    @property
+    def notice(self) -> str:
+        """The notices in English, as one line (the CLI prints it)."""
+        return join_notices(self.notices)
 
     def stream(self) -> Iterator[dict[str, float]]:
         """The answer at once: there is nothing to stream."""
@@ -112,8 +119,9 @@ class SentimentTask(Task):
     def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams) -> ScoreRun:
         """One next-token pass (plus the calibration, once per template)."""
         scorer = runtime.memo("sentiment-scorer", lambda: SentimentScorer(runtime))
-        result = scorer.score(prepared, prepared.template, bool(prepared.options["calibrate"]))
-        return ScoreRun(prepared.prompt, prepared.notice, result)
+        calibrate = bool(prepared.options["calibrate"])
+        result = scorer.score(prepared, prepared.template, calibrate)
+        return ScoreRun(prepared.prompt, prepared.notices, result, calibrate)
 
 
 TASK = SentimentTask(

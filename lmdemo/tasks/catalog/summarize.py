@@ -57,8 +57,8 @@ TASK = Task(
     presets={"tuned": TUNED_SUMMARY, "paper": PAPER_SUMMARY},
     required=("article",),
     trim_slot="article",
-    defaults={"temperature": 0.0, "max_new_tokens": 60, "repetition_penalty": 1.0},
-    stop=("\n",),
+    defaults={"temperature": 0.0, "max_new_tokens": 60, "repetition_penalty": 1.0,
+              "stop": ("\n",)},  # one line: the answer ends where the model starts a new one
     examples=((ARTICLE,),),
     order=20,
     clean=whole_sentences,

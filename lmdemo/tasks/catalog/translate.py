@@ -57,8 +57,8 @@ TASK = TranslateTask(
                   kind=CHOICE, slot="language", choices=LANGUAGES, default="French")),
     template="English = {language}\n{examples}\n{text} =",
     required=("examples", "text"),
-    defaults={"temperature": 0.0, "max_new_tokens": 60, "repetition_penalty": 1.0},
-    stop=("\n",),
+    defaults={"temperature": 0.0, "max_new_tokens": 60, "repetition_penalty": 1.0,
+              "stop": ("\n",)},  # one line: the answer ends where the model starts a new one
     examples=(("The weather is beautiful today.", "French"),
               ("Where can I buy a train ticket?", "German"),
               ("I would like a cup of coffee, please.", "Spanish"),

@@ -13,16 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.context import Context
 
+from ...errors import LMDemoError
 from ...params import make_params
 from ...runtime import Runtime
 from ...tasks import Task
-from ...tasks.contract import CHOICE, FLAG, Field
-from ..adapters import user_errors
+from ...tasks.contract import CHOICE, FLAG, Field, Notice
+from ..adapters import user_errors, visitor_language
 from ..controls import CONTROL_NAMES, decoding_controls
-from ..i18n import t
+from ..i18n import language_of, say, say_message, t
 from ..links import LinkTarget
-from .task_extras import EXTRAS
+from .task_extras import EXTRAS, ExtraPanel
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class TabParts:
     flags: Sequence[gr.components.Component]
     controls: Sequence[gr.components.Component]
     run: gr.Button
+    output: gr.components.Component
+
+
+# An Examples table and the string keys of its headers, translated when a page loads.
+HeaderKeys = tuple[gr.Dataset, list[str]]
 
 
 def parameter_names(task: Task) -> tuple[str, ...]:
@@ -64,15 +71,16 @@ def docstring(task: Task, names: Sequence[str]) -> str:
 
 
 def endpoint(runtime: Runtime, task: Task) -> Callable:
-    """The tab's callback, with the endpoint's named signature and docs."""
+    """The API's callback (``/generate``...), with the endpoint's named signature and docs."""
     names = parameter_names(task)
 
     def start(args: Sequence[object]):
         inputs, template, controls = split(task, names, args)
         params = make_params(**{**task.defaults, **controls})
         run = task.run(runtime, inputs, params, template)
-        if run.notice:
-            gr.Warning(run.notice)
+        if run.notices:
+            language = visitor_language()
+            gr.Warning(notice_text(run.notices, language), title=say("notice_title", language))
         return run
 
     if task.streams:
@@ -89,17 +97,77 @@ def endpoint(runtime: Runtime, task: Task) -> Callable:
     return call
 
 
+def notice_text(notices: Sequence[Notice], language: str) -> str:
+    """A run's notices in the visitor's language, as one line."""
+    return " ".join(say_message(n.text, n.key, n.fields, language) for n in notices)
+
+
 def preview(runtime: Runtime, task: Task) -> Callable:
-    """A callback that shows the exact prompt and any notice, without running the model."""
+    """A callback that shows the exact prompt and any notice, without running the model.
+
+    It never raises: invalid inputs show nothing here, and the run reports them, once.
+    """
     names = parameter_names(task)
 
     def show(*args: object) -> tuple[str, str]:
-        inputs, template, controls = split(task, names, args)
-        max_new = make_params(**{**task.defaults, **controls}).max_new_tokens
-        prepared = task.preprocess(runtime, inputs, max_new, template)
-        return prepared.prompt, (f"⚠️ {prepared.notice}" if prepared.notice else "")
+        try:
+            inputs, template, controls = split(task, names, args)
+            max_new = make_params(**{**task.defaults, **controls}).max_new_tokens
+            prepared = task.preprocess(runtime, inputs, max_new, template)
+        except LMDemoError:
+            return "", ""
+        notice = notice_text(prepared.notices, visitor_language())
+        return prepared.prompt, (f"⚠️ {notice}" if notice else "")
 
     return show
+
+
+@dataclass(frozen=True)
+class TabOutputs:
+    """Where one Run press writes: the answer, the prompt sent, the notice, an extra panel."""
+
+    output: gr.components.Component
+    sent: gr.Textbox
+    notice: gr.Markdown
+    extra: ExtraPanel | None = None
+
+    @property
+    def components(self) -> list[gr.components.Component]:
+        """All of them, as the event's outputs."""
+        return [self.output, self.sent, self.notice, *(self.extra.outputs if self.extra else ())]
+
+
+def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
+    """The Run button's one event: prompt, notices, the answer as it grows, the extra panel.
+
+    One pass and one place for each message: an invalid input raises here, once, and the
+    extra panel (sentiment's before-calibration numbers) comes from the same result.
+    """
+    names = parameter_names(task)
+
+    def press(*args: object):
+        language = visitor_language()
+        inputs, template, controls = split(task, names, args)
+        params = make_params(**{**task.defaults, **controls})
+        run = task.run(runtime, inputs, params, template)
+        notice = notice_text(run.notices, language)
+        head = {outs.sent: run.prompt, outs.notice: f"⚠️ {notice}" if notice else ""}
+        if task.streams:
+            yield {**head, outs.output: ""}
+            for text in run.stream():
+                yield {outs.output: text}
+            return
+        values = {**head, outs.output: run.answer()}
+        if outs.extra is not None:
+            values.update(outs.extra.fill(run, language))
+        yield values
+
+    return press
+
+
+def stopped(request: gr.Request) -> str:
+    """What the notice area says once Stop is pressed."""
+    return say("stopped", language_of(request))
 
 
 def field_widget(f: Field) -> gr.components.Component:
@@ -113,8 +181,12 @@ def field_widget(f: Field) -> gr.components.Component:
     return gr.Textbox(label=t(f.label), lines=f.lines, max_lines=30)
 
 
-def build_task_tab(runtime: Runtime, task: Task) -> LinkTarget:
-    """Lay out one task's tab and wire Run/Stop to its endpoint; return its link target."""
+def build_task_tab(runtime: Runtime, task: Task,
+                   example_tables: list[HeaderKeys] | None = None) -> LinkTarget:
+    """Lay out one task's tab and wire Run/Stop to its endpoint; return its link target.
+
+    Its Examples table, if any, is added to ``example_tables`` for ``translate_headers``.
+    """
     with gr.Tab(t(task.title), id=task.name):
         gr.Markdown(t(task.help))
         with gr.Row():
@@ -142,19 +214,29 @@ def build_task_tab(runtime: Runtime, task: Task) -> LinkTarget:
             sent = gr.Textbox(lines=8, interactive=False, label=t("sent_prompt"),
                               buttons=["copy"])
         controls = decoding_controls(task.defaults) if task.streams else []
-        extra = EXTRAS.get(task.name)
-        if extra is not None:
+        make_extra = EXTRAS.get(task.name)
+        extra = None
+        if make_extra is not None:
             with extra_column:
-                extra(runtime, TabParts(inputs, template, flags, controls, run))
+                extra = make_extra(runtime, TabParts(inputs, template, flags, controls, run,
+                                                     output))
         if task.examples:
-            gr.Examples([list(row) for row in task.examples], inputs=inputs,
-                        label=t("examples"))
+            examples = gr.Examples([list(row) for row in task.examples], inputs=inputs,
+                                   label=t("examples"))
+            headers = [f.label for f in task.inputs]
+            # The browser translates labels but not a table's headers: they get plain text
+            # here, and the visitor's language when the page loads (build_task_tabs).
+            examples.dataset.headers = [say(key, "en") for key in headers]
+            if example_tables is not None:
+                example_tables.append((examples.dataset, headers))
     all_inputs = [*inputs, template, *flags, *controls]
-    event = run.click(user_errors(endpoint(runtime, task)), inputs=all_inputs, outputs=output,
-                      api_name=task.name, concurrency_limit=None)
-    run.click(user_errors(preview(runtime, task)), inputs=all_inputs, outputs=[sent, notice],
-              api_visibility="private", show_progress="hidden")
-    stop.click(fn=None, cancels=[event])
+    outs = TabOutputs(output, sent, notice, extra)
+    # The API endpoint (/generate, ...) has no trigger on the page; Run has its own event.
+    gr.on([], user_errors(endpoint(runtime, task)), inputs=all_inputs, outputs=output,
+          api_name=task.name, concurrency_limit=None)
+    event = run.click(user_errors(run_in_tab(runtime, task, outs)), inputs=all_inputs,
+                      outputs=outs.components, api_visibility="private", concurrency_limit=None)
+    stop.click(stopped, outputs=notice, cancels=[event], api_visibility="private", queue=False)
     # Links use the endpoint's parameter names: ?tab=answer&question=...&seed=7
     return LinkTarget(task.name, task.name, dict(zip(parameter_names(task), all_inputs,
                                                      strict=True)), run)
@@ -162,4 +244,21 @@ def build_task_tab(runtime: Runtime, task: Task) -> LinkTarget:
 
 def build_task_tabs(runtime: Runtime, tasks: Sequence[Task]) -> list[LinkTarget]:
     """One tab per task, in registry order; their link targets."""
-    return [build_task_tab(runtime, task) for task in tasks]
+    tables: list[HeaderKeys] = []
+    targets = [build_task_tab(runtime, task, tables) for task in tasks]
+    translate_headers(tables)
+    return targets
+
+
+def translate_headers(tables: Sequence[HeaderKeys]) -> None:
+    """Word the Examples tables' headers in the visitor's language when the page loads."""
+    blocks = Context.root_block  # the Blocks being built
+    if not tables or blocks is None:
+        return
+
+    def headers_for(request: gr.Request) -> list[dict]:
+        language = language_of(request)
+        return [gr.update(headers=[say(key, language) for key in keys]) for _, keys in tables]
+
+    blocks.load(headers_for, outputs=[table for table, _ in tables], api_visibility="private",
+                show_progress="hidden")
