@@ -87,6 +87,32 @@
     }
   }
 
+  // Tapping a heatmap cell, token chip or coloured token shows its title (its value) in a
+  // small box, so nothing needs hover: phones and projector remotes have none.
+  function readout(event) {
+    let box = document.getElementById("lm-readout");
+    const el = event.target.closest && event.target.closest(
+      ".lm-heat td[title], .lm-chip[title], .lm-text [title], .lm-bars [title]");
+    if (!el) {
+      if (box) box.hidden = true;
+      return;
+    }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "lm-readout";
+      box.setAttribute("role", "status");
+      document.body.appendChild(box);
+    }
+    box.textContent = el.getAttribute("title");
+    box.hidden = false;
+    const x = Math.min(event.clientX + 12, window.innerWidth - box.offsetWidth - 8);
+    const y = event.clientY + 16 + box.offsetHeight > window.innerHeight
+      ? event.clientY - box.offsetHeight - 12 : event.clientY + 16;
+    box.style.left = Math.max(8, x) + "px";
+    box.style.top = Math.max(8, y) + "px";
+  }
+  document.addEventListener("click", readout, true);
+
   window.lmdemo = { linkFor, showTab, runFromLink, setPresent, setLanguage };
   if (["1", "true", "yes", "on"].includes((initial.get("present") || "").toLowerCase()))
     document.body.classList.add("lm-present");

@@ -248,3 +248,18 @@ def test_every_task_parameter_can_be_set_by_a_link(demo):
         notices = [v for c, v in out.items() if getattr(c, "elem_id", "") == "link-notice"]
         assert not notices, (task.name, notices)
         assert "template" in parameter_names(task)
+
+
+def test_the_page_head_carries_the_link_script_and_presentation_styles():
+    from lmdemo.ui.app import launch_kwargs
+
+    kwargs = launch_kwargs()
+    assert "window.lmdemo" in kwargs["head"] and "history.replaceState" in kwargs["head"]
+    css = kwargs["css"]
+    assert "body.lm-present" in css and "@media (max-width: 640px)" in css
+    assert "font-size: 22px" in css  # presentation body text >= 20 px
+
+
+def test_tabs_wrap_so_every_tab_is_reachable_on_a_phone(demo):
+    tabs = [b for b in demo.blocks.values() if isinstance(b, gr.Tabs)]
+    assert len(tabs) >= 2 and all(t.overflow_behavior == "wrap" for t in tabs)

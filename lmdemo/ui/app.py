@@ -68,7 +68,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         gr.Markdown(t("subtitle"))
         banner = gr.Markdown(t("model_loading"), elem_id="model-banner")
         notice = gr.Markdown(visible=False, elem_id="link-notice")
-        with gr.Tabs(elem_id="main-tabs") as tabs:
+        with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs") as tabs:
             targets = build_task_tabs(runtime, all_tasks())
             inner, views = build_inspect_tab(runtime)
             learn = build_learn_tab(runtime)

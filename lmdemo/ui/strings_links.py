@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 EN: dict[str, str] = {
-    "copy_link": "🔗 Copy link",
-    "copy_link_hint": "A link to this view with its current inputs and settings appears here.",
+    "copy_link": "Copy link",
+    "copy_link_hint": "The link to this view, with its inputs and settings, appears here.",
     "present_mode": "Presentation mode (large text)",
     "language_switch": "Language",
     "link_unknown_tab": "This link asks for a view called “{name}”, which this app does not "
@@ -24,8 +24,8 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
-    "copy_link": "🔗 复制链接",
-    "copy_link_hint": "这里会显示一个链接，打开它就能回到此视图，并带上当前的输入和设置。",
+    "copy_link": "复制链接",
+    "copy_link_hint": "此视图的链接（含输入和设置）会显示在这里。",
     "present_mode": "演示模式（大字号）",
     "language_switch": "语言",
     "link_unknown_tab": "此链接要打开名为“{name}”的视图，但本应用没有这个视图。"

@@ -25,6 +25,6 @@ def build_inspect_tab(runtime: Runtime) -> tuple[gr.Tabs, list[LinkTarget]]:
     gr.Tabs and the views' link targets."""
     with gr.Tab(t("tab_inspect"), id="inspect"):
         gr.Markdown(t("inspect_intro"))
-        with gr.Tabs() as views:
+        with gr.Tabs(overflow_behavior="wrap") as views:  # every view reachable on a phone
             targets = [replace(build(runtime), parent="inspect") for build in VIEWS]
     return views, targets
