@@ -64,8 +64,8 @@ def build_attention_tab(runtime: Runtime) -> LinkTarget:
                 head = gr.Dropdown(head_choices(1), value="mean", label=t("head"),
                                    interactive=False)
                 go = gr.Button(t("attention_run"), variant="primary")
-        heat = H.view("attention_map")
-        gr.Markdown(t("attention_legend"))
+        heat = H.view("attention_map", js_on_load=H.HEAT_JS)  # tap a cell to read it
+        gr.Markdown(t("attention_legend_tap"))
     gr.on([go.click, text.submit], user_errors(run), inputs=[text, layer, head],
           outputs=[state, heat, layer, head], api_visibility="private")
     gr.on([layer.change, head.change], user_errors(draw), inputs=[state, layer, head],

@@ -62,6 +62,7 @@ def build_embeddings_tab(runtime: Runtime) -> LinkTarget:
                 words = gr.Textbox(value=WORDS, label=t("map_words"), lines=2, max_lines=6)
                 go = gr.Button(t("draw_map"), variant="primary")
                 plot = H.view("embedding_map")
+                gr.Markdown(t("embedding_map_legend"))
     gr.on([find.click, word.submit], user_errors(near), inputs=[word, k],
           outputs=[near_bars, tokens], api_visibility="private")
     gr.on([go.click, words.submit], user_errors(draw), inputs=words, outputs=plot,

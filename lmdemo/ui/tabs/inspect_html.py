@@ -42,8 +42,12 @@ padding-top: 2.4em;
 .lm-prompt { opacity: .55; }
 .lm-chosen { outline: 2px solid var(--body-text-color); }
 .lm-heat { border-collapse: collapse; font-size: 11px; }
-.lm-heat td { width: 18px; height: 18px; min-width: 18px; padding: 0;
+.lm-heat td { width: 24px; height: 24px; min-width: 24px; padding: 0;
   border: 1px solid var(--background-fill-primary); }
+.lm-heat td[data-cell] { cursor: pointer; }
+.lm-heat td.lm-picked { outline: 3px solid var(--body-text-color); outline-offset: -2px; }
+.lm-caption { font-family: var(--font-mono); font-size: 16px; min-height: 1.6em;
+  margin: 0 0 6px; white-space: pre-wrap; }
 .lm-heat th { font-family: var(--font-mono); font-weight: normal; white-space: pre;
   padding: 0 4px; }
 .lm-heat thead th { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left;
@@ -65,14 +69,27 @@ element.addEventListener('click', (e) => {
   if (el) trigger('select', {index: Number(el.dataset.pick), value: el.dataset.value});
 });
 """
+# The attention map needs no hover: a tap or click on a cell writes it into the caption.
+HEAT_JS = """
+element.addEventListener('click', (e) => {
+  const cell = e.target.closest('td[data-cell]');
+  if (!cell) return;
+  const caption = element.querySelector('.lm-caption');
+  if (caption) caption.textContent = cell.dataset.cell;
+  element.querySelectorAll('td.lm-picked').forEach((c) => c.classList.remove('lm-picked'));
+  cell.classList.add('lm-picked');
+});
+"""
 CHIP_COLOURS = ("rgba(99,102,241,.22)", "rgba(16,185,129,.22)", "rgba(245,158,11,.25)",
                 "rgba(236,72,153,.20)", "rgba(14,165,233,.22)")
 
 
 def view(label_key: str, clickable: bool = False, value: str = "", **kwargs) -> gr.HTML:
-    """A labelled gr.HTML with the shared styles; ``clickable`` sends select events."""
+    """A labelled gr.HTML with the shared styles; ``clickable`` sends select events, and a
+    ``js_on_load`` of its own (HEAT_JS) replaces that listener."""
+    js = kwargs.pop("js_on_load", PICK_JS if clickable else None)
     return gr.HTML(value, label=t(label_key), show_label=True, container=True, css_template=CSS,
-                   js_on_load=PICK_JS if clickable else None, **kwargs)
+                   js_on_load=js, **kwargs)
 
 
 def esc(text: str) -> str:
@@ -173,25 +190,44 @@ def coloured_text(prompt: str, steps: Sequence[dict], chosen: int | None = None)
 
 
 def heatmap(tokens: Sequence[str], weights: Sequence[Sequence[float]]) -> str:
-    """A T x T table: row i, column j shaded by how much token i attends to token j."""
+    """A T x T table: row i, column j shaded by how much token i attends to token j.
+
+    Each cell carries its reading ("cat → The · 42 %": the row's token, the token it looks
+    at, the weight) for HEAT_JS to write into the caption above the map on a tap or click.
+    The caption starts on the last token's strongest link, so it is never blank.
+    """
     head = "".join(f"<th>{esc(tok)}</th>" for tok in tokens)
-    rows = []
+    rows, first = [], ""
     for i, (tok, row) in enumerate(zip(tokens, weights, strict=True)):
+        strongest = max(range(len(row)), key=lambda j: row[j]) if row else -1
         cells = []
         for j, w in enumerate(row):
             if j > i and w < 1e-6:
                 cells.append("<td></td>")
                 continue
             alpha = math.sqrt(max(0.0, min(1.0, w)))  # sqrt keeps weak links visible
-            cells.append(f'<td title="{esc(tokens[j])} ← {esc(tok)}: {w:.3f}" '
+            reading = esc(cell_reading(tok, tokens[j], w))
+            picked = ""
+            if i == len(tokens) - 1 and j == strongest:
+                picked, first = ' class="lm-picked"', reading
+            cells.append(f'<td{picked} data-cell="{reading}" title="{reading}" '
                          f'style="background:rgba(37,99,235,{alpha:.3f})"></td>')
         rows.append(f"<tr><th>{esc(tok)}</th>{''.join(cells)}</tr>")
-    return (f'<div class="lm-wrap"><table class="lm-heat"><thead><tr><th></th>{head}</tr>'
+    return (f'<div class="lm-wrap"><p class="lm-caption" aria-live="polite">{first}</p>'
+            f'<table class="lm-heat"><thead><tr><th></th>{head}</tr>'
             f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
+def cell_reading(query: str, key: str, weight: float) -> str:
+    """What one attention cell says: "cat → The · 42 %" (row token → looked-at token)."""
+    return f"{query} → {key} · {percent(weight)}"
+
+
 def scatter(points: Sequence[dict], width: int = 560, height: int = 400) -> str:
-    """An SVG map of {"word", "x", "y"} points, each dot labelled with its word."""
+    """An SVG map of {"word", "x", "y"} points, each dot labelled with its word.
+
+    Every dot has the one accent colour: only positions mean something on this map.
+    """
     pad, label_room = 30, 110  # room on the right for the last word's label
     xs, ys = [p["x"] for p in points], [p["y"] for p in points]
 
@@ -200,7 +236,8 @@ def scatter(points: Sequence[dict], width: int = 560, height: int = 400) -> str:
         return start + (v - lo) / ((hi - lo) or 1.0) * (end - start)
 
     dots, labels = [], []  # labels: (x, y) of those placed so far
-    for p, colour in zip(points, _palette(len(points)), strict=True):
+    colour = "var(--color-accent, #6366f1)"
+    for p in points:
         x = fit(p["x"], xs, pad, width - label_room)
         y = fit(p["y"], ys, height - pad, pad)  # SVG's y grows downwards
         label_y = y + 5
@@ -210,18 +247,14 @@ def scatter(points: Sequence[dict], width: int = 560, height: int = 400) -> str:
         labels.append((x, label_y))
         tip = esc(f"{p['word']}: ({p['x']:.2f}, {p['y']:.2f})")
         leader = (f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 8:.1f}" y2="{label_y - 5:.1f}" '
-                  f'stroke="{colour}"/>' if label_y != y + 5 else "")
+                  f'style="stroke:{colour}"/>' if label_y != y + 5 else "")
         dots.append(f'<g><title>{tip}</title>{leader}<circle cx="{x:.1f}" cy="{y:.1f}" r="6" '
-                    f'fill="{colour}"/><text x="{x + 9:.1f}" y="{label_y:.1f}" '
+                    f'style="fill:{colour}"/><text x="{x + 9:.1f}" y="{label_y:.1f}" '
                     f'fill="currentColor" font-size="15">{esc(p["word"])}</text></g>')
     frame = (f'<rect x="1" y="1" width="{width - 2}" height="{height - 2}" fill="none" '
              f'stroke="currentColor" stroke-opacity=".15"/>')
     return (f'<div class="lm-wrap"><svg viewBox="0 0 {width} {height}" width="100%" '
             f'style="max-width:{width}px">{frame}{"".join(dots)}</svg></div>')
-
-
-def _palette(n: int) -> list[str]:
-    return [f"hsl({(i * 360 / max(n, 1) + 220) % 360:.0f}, 70%, 50%)" for i in range(n)]
 
 
 def columns(blocks: Sequence[tuple[str, str, str]]) -> str:
