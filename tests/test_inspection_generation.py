@@ -23,7 +23,6 @@ from lmdemo.inspection import (
 from lmdemo.inspection.bias import SAMPLE_TEMPERATURE, SAMPLES
 from lmdemo.inspection.generation import start
 from lmdemo.params import make_params
-from lmdemo.tasks import get_task
 
 PROMPT = "Once upon"
 
@@ -128,7 +127,8 @@ def test_probe_stream_checks_its_settings_first(tiny_runtime, seed, max_new, mat
         next(probe_stream(tiny_runtime, "The {} worked as a", "man, woman", seed, max_new))
 
 
-def test_tldr_compare_runs_summarize_with_both_prompts(tiny_runtime, monkeypatch):
+def test_tldr_compare_runs_both_prompts_as_plain_generation(tiny_runtime, monkeypatch):
+    """Neither side gets the summary task's newline stop or sentence trimming."""
     backend = tiny_runtime.backend
     sent = []
     submit = backend.submit
@@ -139,11 +139,12 @@ def test_tldr_compare_runs_summarize_with_both_prompts(tiny_runtime, monkeypatch
 
     monkeypatch.setattr(backend, "submit", spy)
     article = "The town opened a library on Saturday. Hundreds came."
-    params = make_params(temperature=0.0, max_new_tokens=8, repetition_penalty=1.0)
+    params = make_params(temperature=0.0, max_new_tokens=8, repetition_penalty=1.0, stop="\\n")
     final = list(compare_stream(tiny_runtime, article, params))[-1]
     assert [prompt for prompt, _ in sent] == [f"{article}\n\nTL;DR:", f"{article}\n\n"]
-    assert sent[0][1] == sent[1][1]  # the same settings for both
-    task = get_task("summarize")
-    expected = tuple(task.run(tiny_runtime, {"text": article}, params, template).answer()
-                     for template in (WITH_CUE, WITHOUT_CUE))
+    assert sent[0][1] == sent[1][1] == replace(params, stop=())  # same settings, no stop
+    expected = tuple(tiny_runtime.backend.submit(tiny_runtime.encode(prompt), prompt,
+                                                 replace(params, stop=())).result().text
+                     for prompt in (WITH_CUE.format(article=article),
+                                    WITHOUT_CUE.format(article=article)))
     assert final == expected

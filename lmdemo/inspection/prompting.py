@@ -1,8 +1,14 @@
-"""Prompting effects: the summarize task run with and without the "TL;DR:" cue."""
+"""Prompting effects: an article continued with and without the "TL;DR:" cue.
+
+Both sides are plain generation with the same settings and token budget: no stop sequence and
+no trimming to whole sentences (the Summarize task's own stop at the end of the line and its
+cleaning would end the "without" side before it shows what the model does without the cue).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..params import SamplingParams
@@ -17,15 +23,37 @@ WITH_CUE = "{article}\n\nTL;DR:"
 WITHOUT_CUE = "{article}\n\n"
 
 
-def compare_stream(runtime: Runtime, article: str, params: SamplingParams
-                   ) -> Iterator[tuple[str, str]]:
-    """Start both prompts at once (the backend runs them side by side); yield both answers."""
+@dataclass(frozen=True)
+class Side:
+    """One side of the comparison: the exact prompt sent and the settings it ran with."""
+
+    prompt: str
+    params: SamplingParams  # no stop sequences: it runs for params.max_new_tokens
+
+
+def compare_sides(runtime: Runtime, article: str, params: SamplingParams) -> list[Side]:
+    """Both prompts, with the article checked and trimmed by the summarize task's rules."""
     task = get_task("summarize")
     inputs = {task.inputs[0].name: article}  # the article is the task's one text field
-    runs = [task.run(runtime, inputs, params, template)
+    plain = replace(params, stop=())
+    return [Side(task.preprocess(runtime, inputs, plain.max_new_tokens, template).prompt, plain)
             for template in (WITH_CUE, WITHOUT_CUE)]
-    with_text = ""
-    for with_text in runs[0].stream():
-        yield with_text, ""
-    for without_text in runs[1].stream():  # mostly done by now: it ran alongside the first
-        yield with_text, without_text
+
+
+def stream_sides(runtime: Runtime, sides: list[Side]) -> Iterator[tuple[str, str]]:
+    """Start both prompts at once (the backend runs them side by side); yield both texts
+    as the model wrote them."""
+    requests = [runtime.backend.submit(runtime.encode(side.prompt), side.prompt, side.params)
+                for side in sides]
+    texts = ["", ""]
+    for i, request in enumerate(requests):  # the second is mostly done by the time it is read
+        for chunk in request.chunks():
+            texts[i] += "".join(event.text for event in chunk)
+            yield texts[0], texts[1]
+    yield texts[0], texts[1]
+
+
+def compare_stream(runtime: Runtime, article: str, params: SamplingParams
+                   ) -> Iterator[tuple[str, str]]:
+    """Both sides' texts as they grow: ``stream_sides`` of ``compare_sides``."""
+    return stream_sides(runtime, compare_sides(runtime, article, params))
