@@ -10,7 +10,14 @@ come from the server's log-probabilities when a server generates.
 from __future__ import annotations
 
 from .attention import MAX_TOKENS, attention, attention_all, select, shape
-from .bias import BIAS_NOTE, bias_probe, fill, probe_stream, sample_continuations
+from .bias import (
+    BIAS_NOTE,
+    bias_probe,
+    fill,
+    probe_stream,
+    sample_continuations,
+    training_data,
+)
 from .embeddings import lookup, neighbors, parse_words, pca_2d, project_2d, word_vector
 from .explanations import EXPLANATIONS
 from .explorer import add_token, sample_id, sample_step, sample_token, step
@@ -74,6 +81,7 @@ __all__ = [
     "tokenize",
     "tokenize_with",
     "top_probabilities",
+    "training_data",
     "visible",
     "word_vector",
 ]

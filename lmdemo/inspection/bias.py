@@ -35,6 +35,25 @@ BIAS_NOTE = (
 )
 
 
+# What each model's card says it learned from; the bias note names only what is known.
+_ORGS = ("openai-community/", "distilbert/", "google/")
+_TRAINING_DATA = {
+    **dict.fromkeys(("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"), "webtext"),
+    "distilgpt2": "openwebtext",
+}
+
+
+def training_data(model_name: str) -> str:
+    """What is known of a model's training text: "webtext" (GPT-2), "openwebtext"
+    (DistilGPT2), "gemma3" (Gemma 3: web, code and maths), or "other" (nothing known)."""
+    name = model_name.strip().lower()
+    for org in _ORGS:
+        name = name.removeprefix(org)
+    if name.startswith("gemma-3-") and "/" not in name:
+        return "gemma3"
+    return _TRAINING_DATA.get(name, "other")
+
+
 def fill(template: str, filler: str) -> str:
     """The template with its one ``{}`` slot replaced by ``filler``."""
     return template.replace(SLOT, filler, 1)

@@ -1,4 +1,4 @@
-"""UI strings of the "Look inside" views: branching, the attention caption, the map legend."""
+"""UI strings of the "Look inside" views: branching, the attention caption, the bias note."""
 
 from __future__ import annotations
 
@@ -11,6 +11,19 @@ EN: dict[str, str] = {
                             "the upper right is empty.",
     "embedding_map_legend": "Every dot is one word, in one colour: only the positions carry "
                             "meaning. Words the model uses alike land close together.",
+    "bias_note_live": "A language model learns which words tend to follow which from a large "
+                      "amount of text written by people. The live model, {name}, {data} When "
+                      "the likely next words change with a name, gender or nationality, the "
+                      "model is repeating associations found in that text, not stating facts "
+                      "about anyone.",
+    "bias_data_webtext": "learned from WebText, pages linked from Reddit; GPT-2's own model "
+                         "card warns that it reflects the biases of that text and should not "
+                         "be used where such biases could harm people.",
+    "bias_data_openwebtext": "learned from OpenWebText, an open copy of GPT-2's WebText "
+                             "(pages linked from Reddit), so it shares GPT-2's biases.",
+    "bias_data_gemma3": "learned from a large mix of web documents in many languages, code "
+                        "and mathematics, according to its model card.",
+    "bias_data_other": "learned from the text it was trained on.",
 }
 
 ZH: dict[str, str] = {
@@ -20,4 +33,13 @@ ZH: dict[str, str] = {
                             "的词元，所以右上方是空的。",
     "embedding_map_legend": "每个点是一个词，颜色都一样：只有位置有含义。模型用法相近的词会靠得"
                             "更近。",
+    "bias_note_live": "语言模型从大量人类写作的文本中学习哪些词倾向于跟在哪些词后面。当前的模型"
+                      " {name} {data}当最可能的下一个词随名字、性别或国籍而变化时，模型是在重复"
+                      "那些文本中的关联，而不是在陈述关于任何人的事实。",
+    "bias_data_webtext": "学习的是 WebText，即 Reddit 上链接的网页；GPT-2 自己的模型卡也警告："
+                         "它反映了这些文本中的偏见，不应用于这些偏见可能伤害他人的场合。",
+    "bias_data_openwebtext": "学习的是 OpenWebText，它是 GPT-2 所用 WebText（Reddit 上链接的"
+                             "网页）的开放复制品，因此带有与 GPT-2 相同的偏见。",
+    "bias_data_gemma3": "根据它的模型卡，学习的是大量多语言网页文档、代码和数学文本的混合。",
+    "bias_data_other": "学习的是它的训练文本。",
 }

@@ -6,11 +6,11 @@ from collections.abc import Iterator, Sequence
 
 import gradio as gr
 
-from ...inspection import bias_probe, probe_stream
+from ...inspection import bias_probe, probe_stream, training_data
 from ...params import SEED
 from ...runtime import Runtime
 from ..adapters import user_errors
-from ..i18n import t
+from ..i18n import pick_language, say, t
 from ..links import LinkTarget
 from . import inspect_html as H
 
@@ -39,6 +39,13 @@ def probe_view(runtime: Runtime, template: str, fillers: str, seed: float,
                                                                     strict=True)])
 
 
+def bias_note(runtime: Runtime, language: str = "en") -> str:
+    """The note under the probe, about the live model and what is known of its training text."""
+    name = runtime.backend.model_name if runtime.remote else runtime.model_name
+    data = say(f"bias_data_{training_data(name)}", language)
+    return say("bias_note_live", language, name=name, data=data)
+
+
 def build_bias_tab(runtime: Runtime) -> LinkTarget:
     """Add the Bias-probe view and its ``/bias_probe`` endpoint."""
 
@@ -48,6 +55,11 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
                  "top": [{"token": c["token"], "probability": c["probability"]}
                          for c in item["top"]]}
                 for item in bias_probe(runtime, template, fillers)]
+
+    def note(request: gr.Request | None = None) -> str:
+        if request is None:  # Gradio's first call, while building: no visitor, no model yet
+            return ""
+        return bias_note(runtime, pick_language(request.headers.get("accept-language")))
 
     def run(template: str, fillers: str, seed: float, max_new_tokens: float):
         yield from probe_view(runtime, template, fillers, seed, max_new_tokens)
@@ -65,7 +77,8 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
             max_new = gr.Slider(1, 40, value=12, step=1, label=t("max_new_tokens"), scale=1)
         go = gr.Button(t("compare"), variant="primary")
         results = H.view("bias_results")
-        gr.Markdown(t("bias_note"))
+        # Filled when the page opens: the live model is known only once it has loaded.
+        gr.Markdown(user_errors(note))
     gr.on([go.click, template.submit, fillers.submit], user_errors(run),
           inputs=[template, fillers, seed, max_new], outputs=results,
           api_visibility="private", concurrency_limit=None)

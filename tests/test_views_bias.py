@@ -1,0 +1,63 @@
+"""The bias note speaks of the live model, and of its training text only where it is known."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from lmdemo.inspection import training_data
+from lmdemo.runtime import Runtime
+from lmdemo.ui.tabs.inspect_bias import bias_note, build_bias_tab
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("gpt2", "webtext"), ("gpt2-medium", "webtext"), ("openai-community/gpt2-xl", "webtext"),
+        ("distilgpt2", "openwebtext"), ("gemma-3-270m", "gemma3"),
+        ("google/gemma-3-1b-pt", "gemma3"), ("/tmp/models/tiny-gpt2", "other"),
+        ("./gpt2-finetuned", "other"), ("someone/model", "other"), ("gemma-2-2b", "other"),
+    ],
+)
+def test_training_data_is_named_only_where_known(name, data):
+    assert training_data(name) == data
+
+
+def named(model: str) -> SimpleNamespace:
+    return SimpleNamespace(remote=False, model_name=model)
+
+
+@pytest.mark.parametrize(
+    ("model", "language", "present", "absent"),
+    [
+        ("gemma-3-270m", "en", ["gemma-3-270m", "web documents", "code"], ["GPT-2", "WebText"]),
+        ("gemma-3-270m", "zh-CN", ["gemma-3-270m", "代码"], ["GPT-2", "WebText"]),
+        ("gpt2", "en", ["gpt2", "WebText", "Reddit"], []),
+        ("gpt2", "zh-CN", ["gpt2", "WebText"], []),
+        ("my-model", "en", ["my-model", "the text it was trained on"], ["GPT-2", "WebText"]),
+        ("my-model", "zh-CN", ["my-model", "训练文本"], ["GPT-2", "WebText"]),
+    ],
+)
+def test_note_is_about_the_live_model(model, language, present, absent):
+    note = bias_note(named(model), language)
+    assert all(word in note for word in present) and not any(w in note for w in absent)
+
+
+def test_note_names_the_served_model_with_a_server():
+    runtime = SimpleNamespace(remote=True, backend=SimpleNamespace(model_name="gpt2"))
+    assert "WebText" in bias_note(runtime)
+
+
+class Untouchable(Runtime):
+    def _start_backend(self):
+        raise AssertionError("building the tab started the backend")
+
+
+def test_the_note_is_filled_when_the_page_opens(tiny_config):
+    with gr.Blocks():
+        build_bias_tab(Untouchable(tiny_config))  # the model is not needed to build
+        notes = [b for b in gr.context.Context.root_block.blocks.values()
+                 if isinstance(b, gr.Markdown) and b.load_event_to_attach]
+    assert len(notes) == 1
