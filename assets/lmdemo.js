@@ -113,7 +113,17 @@
   }
   document.addEventListener("click", readout, true);
 
-  window.lmdemo = { linkFor, showTab, runFromLink, setPresent, setLanguage };
+  // The header's language switch: reload in that language. Gradio translates each label once,
+  // so a switch in place leaves some behind; the server puts ?lang= in front of Gradio
+  // (lmdemo/ui/language.py). The URL keeps the tab, so the reload keeps the place.
+  function switchLanguage(lang) {
+    const params = new URLSearchParams(location.search);
+    if (params.get("lang") === lang) return;
+    params.set("lang", lang);
+    location.search = params.toString();
+  }
+
+  window.lmdemo = { linkFor, showTab, runFromLink, setPresent, setLanguage, switchLanguage };
   if (["1", "true", "yes", "on"].includes((initial.get("present") || "").toLowerCase()))
     document.body.classList.add("lm-present");
   if (initial.get("lang")) setLanguage(initial.get("lang"), true);

@@ -263,3 +263,34 @@ def test_the_page_head_carries_the_link_script_and_presentation_styles():
 def test_tabs_wrap_so_every_tab_is_reachable_on_a_phone(demo):
     tabs = [b for b in demo.blocks.values() if isinstance(b, gr.Tabs)]
     assert len(tabs) >= 2 and all(t.overflow_behavior == "wrap" for t in tabs)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    (b"lang=zh-CN&tab=learn", "zh-CN"), (b"tab=learn", None), (b"lang=fr", None),
+    (b"lang=en", "en")])
+def test_a_link_asks_for_a_language(query, expected):
+    from lmdemo.ui.language import asked_language
+
+    assert asked_language(query, ("en", "zh-CN")) == expected
+
+
+def test_the_page_gets_the_language_before_gradio_starts():
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import HTMLResponse, JSONResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from lmdemo.ui.language import LanguageMiddleware
+
+    page = "<html><head><script src='gradio.js'></script></head><body></body></html>"
+    app = Starlette(routes=[Route("/", lambda r: HTMLResponse(page)),
+                            Route("/config", lambda r: JSONResponse({"a": 1}))],
+                    middleware=[Middleware(LanguageMiddleware)])
+    client = TestClient(app)
+    html = client.get("/?lang=zh-CN").text
+    assert html.index('"zh-CN"') < html.index("gradio.js") and "navigator" not in page
+    assert "Navigator.prototype" in html
+    assert client.get("/").text == page
+    assert client.get("/?lang=xx").text == page
+    assert client.get("/config?lang=zh-CN").json() == {"a": 1}

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from ..models import BUNDLED_MODEL, LoadedModel
 from ..runtime import Runtime
 from ..tasks import all_tasks
 from . import links
-from .i18n import pick_language, say, t
+from .i18n import language_of, say, t
+from .language import LanguageMiddleware
 from .strings import LANGUAGES
 from .tabs.inspect_tab import build_inspect_tab
 from .tabs.learn import build_learn_tab
@@ -47,14 +49,6 @@ def local_banner(loaded: LoadedModel, language: str = "en") -> str:
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh-CN")]
 
 
-def language_of(request: gr.Request) -> str:
-    """The visitor's language: the link's ``lang`` if it names one, else Accept-Language."""
-    asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
-        return asked  # type: ignore[return-value]
-    return pick_language(request.headers.get("accept-language"))
-
-
 def build_demo(runtime: Runtime) -> gr.Blocks:
     """The whole app: header, one tab per registered task, the "Look inside" views, Learn."""
     with gr.Blocks(title="lmdemo") as demo:
@@ -77,22 +71,16 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
                    word=lambda n, request: say(n.key, language_of(request), **n.fields),
                    aliases={"inspect": views[0].name})
 
-        def server_texts(lang: str) -> tuple[str, str]:
-            return model_banner(runtime, lang), learn.facts_for(lang)
-
         def on_load(request: gr.Request) -> tuple[str, str, str]:
             lang = language_of(request)
-            return (lang, *server_texts(lang))
+            return lang, model_banner(runtime, lang), learn.facts_for(lang)
 
         demo.load(on_load, outputs=[language, banner, learn.facts], api_visibility="private")
         present.input(fn=None, inputs=present, js="(on) => { window.lmdemo?.setPresent(on); }")
         present.change(fn=None, inputs=present,
                        js="(on) => { document.body.classList.toggle('lm-present', on); }")
-        # The browser switches its labels at once; the server's texts follow.
-        switch = "(lang) => { window.lmdemo?.setLanguage(lang); return lang; }"
-        language.input(fn=None, inputs=language, js=switch).then(
-            server_texts, inputs=language, outputs=[banner, learn.facts],
-            api_visibility="private")
+        language.input(fn=None, inputs=language,
+                       js="(lang) => { window.lmdemo?.switchLanguage(lang); }")
     return demo
 
 
@@ -103,4 +91,7 @@ def launch_kwargs() -> dict[str, object]:
     css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").exists() else None
     # Links, presentation mode and the language switch (see lmdemo/ui/links.py).
     head = f"<script>\n{(ASSETS / 'lmdemo.js').read_text()}\n</script>"
-    return {"i18n": I18N, "css": css, "theme": gr.themes.Soft(), "head": head}
+    # ?lang= must reach Gradio's locale before its scripts start (lmdemo/ui/language.py).
+    middleware = [Middleware(LanguageMiddleware, languages=tuple(LANGUAGES))]
+    return {"i18n": I18N, "css": css, "theme": gr.themes.Soft(), "head": head,
+            "app_kwargs": {"middleware": middleware}}
