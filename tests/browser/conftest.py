@@ -19,7 +19,7 @@ import pytest
 from lmdemo.config import AppConfig, default_cache_dir
 from tests.ui_server import running_app
 
-from .pages import CHROMIUM, CHROMIUM_ARGS, DESKTOP, LOCALES, WAIT_MS, shot, wait_ready
+from .pages import CHROMIUM, CHROMIUM_ARGS, DESKTOP, LOCALES, PHONE, WAIT_MS, shot, wait_ready
 
 INSTALL = ("Install it: `apt-get install -y chromium fonts-noto-cjk` (Debian), or point "
            "LMDEMO_CHROMIUM at a Chromium binary; set LMDEMO_SKIP_BROWSER=1 to skip the "
@@ -68,7 +68,10 @@ def browser(chromium_path: str):
 def new_page(browser, app_url: str, language: str = "en", viewport: dict | None = None,
              query: str = "", clipboard: bool = False):
     """A fresh context in ``language`` showing the app at ``/?query``, once it is ready."""
-    context = browser.new_context(locale=LOCALES[language], viewport=viewport or DESKTOP)
+    viewport = viewport or DESKTOP
+    phone = viewport == PHONE  # a phone: touch events, and the page's mobile viewport rules
+    context = browser.new_context(locale=LOCALES[language], viewport=viewport, has_touch=phone,
+                                  is_mobile=phone)
     if clipboard:
         origin = app_url.rstrip("/")
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)

@@ -1,0 +1,83 @@
+"""A 390 x 844 phone: every tab is reachable, nothing scrolls sideways, nothing needs hover.
+
+Gradio moves the tabs that do not fit into a "…" menu; ``open_tab`` goes through it as a
+thumb would. A page wider than the screen (``scrollWidth > innerWidth``) means something is
+clipped or needs sideways scrolling of the whole page; a wide chart may scroll inside its
+own box instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import keep_failure, new_page
+from .pages import PHONE, error_messages, glitches, idle, overflow, panel
+from .tour import STEPS, Step
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+LEARN = Step("learn", ("tab_learn",), lambda page, language: None)
+PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%|< 0\.01\s?%")
+
+
+@pytest.fixture(scope="module", params=["en", "zh-CN"])
+def phone(request, browser, app_url):
+    """One phone-sized page per language."""
+    page = new_page(browser, app_url, request.param, viewport=PHONE)
+    yield page, request.param
+    page.context.close()
+
+
+def test_every_tab_is_reachable_and_fits(phone, request):
+    page, language = phone
+    wide = {}
+    try:
+        width, inner = overflow(page)
+        if width > inner:
+            wide["first screen"] = width
+        header = page.locator("#lang-switch").bounding_box()
+        assert header and header["x"] + header["width"] <= inner, "the language switch is cut"
+        for step in (*STEPS, LEARN):
+            step.open(page, language)
+            width, inner = overflow(page)
+            if width > inner:
+                wide[step.name] = width
+        assert not wide, f"wider than the {PHONE['width']} px screen: {wide}"
+        assert not glitches(page)
+    finally:
+        keep_failure(page, request)
+
+
+@pytest.mark.parametrize("name", ["tokenize", "generation", "attention", "bias_probe"])
+def test_views_run_and_fit_on_a_phone(phone, name, request):
+    """The widest views, run with taps only (the tour clicks tokens and bars, never hovers)."""
+    page, language = phone
+    step = next(s for s in STEPS if s.name == name)
+    try:
+        step.open(page, language)
+        step.run(page, language)
+        assert not error_messages(page)
+        width, inner = overflow(page)
+        assert width <= inner, f"{name} is {width} px wide on a {inner} px screen"
+    finally:
+        keep_failure(page, request)
+
+
+def test_a_heatmap_cell_tells_its_value_when_tapped(phone, request):
+    """No hover on a phone: tapping a cell shows its weight as text on the page."""
+    page, language = phone
+    step = next(s for s in STEPS if s.name == "attention")
+    try:
+        step.open(page, language)
+        if not panel(page).locator(".lm-heat td").count():
+            step.run(page, language)
+        heat = panel(page).locator(".lm-heat")
+        before = heat.evaluate("(el) => el.closest('.block').innerText")
+        heat.locator("tbody tr").last.locator("td").first.tap()
+        idle(page)
+        after = heat.evaluate("(el) => el.closest('.block').innerText")
+        shown = set(PERCENT.findall(after)) - set(PERCENT.findall(before))
+        assert shown, "tapping a heatmap cell shows no percentage on the page"
+    finally:
+        keep_failure(page, request)
