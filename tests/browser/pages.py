@@ -52,17 +52,20 @@ def say(language: str, key: str) -> str:
     return LANGUAGES[language][key]
 
 
-def wants_screenshots() -> bool:
-    """True when this run should refresh the README screenshots (LMDEMO_SCREENSHOTS=1)."""
-    return os.environ.get("LMDEMO_SCREENSHOTS", "") not in ("", "0")
+def screenshot_folder() -> Path | None:
+    """Where this run saves the README screenshots: LMDEMO_SCREENSHOTS=1 means
+    assets/screenshots/, another value is a folder; unset (or 0) saves none."""
+    value = os.environ.get("LMDEMO_SCREENSHOTS", "")
+    if value in ("", "0"):
+        return None
+    return SHOTS if value == "1" else Path(value)
 
 
 def shot(page, name: str, folder: Path | None = None) -> Path | None:
-    """Save a full-page PNG into ``folder`` (assets/screenshots/ when refreshing them)."""
+    """Save a full-page PNG into ``folder`` (by default, the screenshot folder if any)."""
+    folder = folder or screenshot_folder()
     if folder is None:
-        if not wants_screenshots():
-            return None
-        folder = SHOTS
+        return None
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True, timeout=WAIT_MS)
