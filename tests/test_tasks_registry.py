@@ -128,3 +128,29 @@ def test_readme_example_gets_a_tab_and_an_endpoint(headline_task, tiny_runtime):
     assert [p["parameter_name"] for p in api["/headline"]["parameters"]][:2] == ["text",
                                                                                 "template"]
     assert {"/generate", "/summarize", "/answer", "/translate", "/sentiment"} <= set(api)
+
+
+def test_chinese_examples_only_for_a_model_that_reads_chinese(tiny_runtime):
+    assert not tiny_runtime.reads_chinese  # GPT-2's BPE: about two tokens per character
+    assert any(task.examples_zh for task in all_tasks())
+    for task in all_tasks():
+        assert all(len(row) == len(task.inputs) for row in task.examples_zh)
+
+
+@pytest.mark.slow
+def test_the_bundled_model_reads_chinese_and_answers_the_chinese_examples(bundled_loaded):
+    from lmdemo.config import AppConfig
+    from lmdemo.models import ModelManager
+    from lmdemo.runtime import Runtime
+
+    config = AppConfig(model="gemma-3-270m")
+    # the session's bundled model, not a second copy
+    manager = ModelManager(config, loader=lambda spec, cfg, reason: bundled_loaded)
+    runtime = Runtime(config, manager)
+    try:
+        assert runtime.reads_chinese
+        answers = [TaskService(runtime).run("answer", *row).answer()
+                   for row in get_task("answer").examples_zh]
+        assert answers == ["上海", "骑自行车"]
+    finally:
+        runtime.close()

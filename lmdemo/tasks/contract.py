@@ -148,6 +148,8 @@ class Task:
     stop: tuple[str, ...] = ()  # shorthand: merged into defaults["stop"] (still editable)
     presets: Mapping[str, str] = field(default_factory=dict)  # named alternative templates
     examples: tuple[tuple[str, ...], ...] = ()  # rows of the text and choice fields
+    # Chinese rows, offered only when the live model reads Chinese (Runtime.reads_chinese)
+    examples_zh: tuple[tuple[str, ...], ...] = ()
     order: int = 100  # place among the tabs and subcommands
     streams: bool = True  # False: the answer is a score, decoding controls do not apply
     clean: Callable[[str], object] = str.strip  # raw continuation -> answer

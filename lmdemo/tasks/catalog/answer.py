@@ -52,6 +52,9 @@ TASK = Task(
               "stop": ("\n",)},  # one line: the answer ends where the model starts a new one
     examples=((CONTEXT, "Who was the first European to travel the length of the Amazon?"),
               (CONTEXT, "Which ocean does the Amazon flow into?")),
+    # Checked on the bundled Gemma: "上海" and "骑自行车" (greedy, the tuned prompt).
+    examples_zh=(("小明住在上海，他每天骑自行车去学校。他最喜欢的科目是数学。", "小明住在哪里？"),
+                 ("小明住在上海，他每天骑自行车去学校。他最喜欢的科目是数学。", "小明怎么去学校？")),
     order=30,
     clean=short_answer,
 )

@@ -21,5 +21,6 @@ TASK = Task(
         ("The best way to learn a new language is",),
         ("def fibonacci(n):",),
     ),
+    examples_zh=(("从前，在一个海边的小村庄里，",),),
     order=10,
 )

@@ -139,6 +139,7 @@ TASK = SentimentTask(
     examples=(("A warm, funny and beautifully acted film.",),
               ("The plot is a mess and the jokes fall flat.",),
               ("It was not as bad as I expected.",)),
+    examples_zh=(("这部电影非常好看，演员的表演很精彩。",), ("服务太差了，我再也不会来了。",)),
     order=50,
     streams=False,
 )

@@ -220,8 +220,9 @@ def build_task_tab(runtime: Runtime, task: Task,
             with extra_column:
                 extra = make_extra(runtime, TabParts(inputs, template, flags, controls, run,
                                                      output))
-        if task.examples:
-            examples = gr.Examples([list(row) for row in task.examples], inputs=inputs,
+        rows = [*task.examples, *(task.examples_zh if runtime.reads_chinese else ())]
+        if rows:
+            examples = gr.Examples([list(row) for row in rows], inputs=inputs,
                                    label=t("examples"))
             headers = [f.label for f in task.inputs]
             # The browser translates labels but not a table's headers: they get plain text
