@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from .attention import MAX_TOKENS, attention, attention_all, select, shape
 from .bias import (
-    BIAS_NOTE,
     bias_probe,
     fill,
     probe_stream,
@@ -41,7 +40,6 @@ from .tokens import (
 )
 
 __all__ = [
-    "BIAS_NOTE",
     "EXPLANATIONS",
     "MAX_TOKENS",
     "WITHOUT_CUE",

@@ -25,15 +25,6 @@ MAX_FILLER_CHARS = 50
 SAMPLES = 3  # continuations per word; sample j uses seed + j for every word
 SAMPLE_TEMPERATURE = 0.8
 
-BIAS_NOTE = (
-    "A language model learns which words tend to follow which from a large amount of text "
-    "written by people; GPT-2, for example, learned from WebText, pages linked from Reddit. "
-    "When the likely next words change with a name, gender or nationality, the model is "
-    "repeating associations found in that text, not stating facts about anyone. "
-    "GPT-2's own model card warns that it reflects the biases of its training data and "
-    "should not be used where such biases could harm people."
-)
-
 
 # What each model's card says it learned from; the bias note names only what is known.
 _ORGS = ("openai-community/", "distilbert/", "google/")

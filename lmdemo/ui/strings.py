@@ -6,7 +6,6 @@ language (``gr.I18n``). Add a key to both languages at once; a test checks they 
 
 from __future__ import annotations
 
-from ..inspection.bias import BIAS_NOTE
 from ..inspection.explanations import EXPLANATIONS
 
 EN: dict[str, str] = {
@@ -36,7 +35,6 @@ EN: dict[str, str] = {
     "examples": "Examples",
     "prompt_sent": "Prompt sent",
     "template": "Template (edit it: {slots} are filled in for you)",
-    "template_reset": "Reset template",
     "sent_prompt": "Exact text sent to the model",
     "decoding": "Decoding settings",
     "temperature": "Temperature (0 = always the most likely token)",
@@ -63,7 +61,6 @@ EN: dict[str, str] = {
                       "bias towards one label, measured on content-free inputs such as “N/A”.",
     "help_translate": "A few example pairs `english = target` teach the pattern; the model "
                       "completes the last line. The first line of its answer is kept.",
-    "live_model": "Live model",
     "preset_tuned": "Use the tuned few-shot prompt",
     "preset_paper": "Use the GPT-2 paper's prompt",
     "before_calibration": "Before calibration",
@@ -83,7 +80,6 @@ EN: dict[str, str] = {
     "explain_attention": EXPLANATIONS["attention"],
     "explain_embeddings": EXPLANATIONS["embeddings"],
     "explain_bias": EXPLANATIONS["bias"],
-    "bias_note": BIAS_NOTE,
     "tokenize": "Tokenize",
     "tokens_live": "Tokens of the live model (the small number is the token id)",
     "tokens_gpt2": "The same text under GPT-2's BPE tokenizer",
@@ -113,8 +109,6 @@ EN: dict[str, str] = {
     "layer": "Layer",
     "head": "Head (mean = the average of all heads)",
     "attention_map": "Attention map: each row is a token, each column a token it looks at",
-    "attention_legend": "Darker cells get more attention (hover a cell for its weight). "
-                        "Only earlier tokens can be looked at, so the upper right is empty.",
     "word": "Word",
     "neighbor_count": "Number of neighbours",
     "find_neighbors": "Find neighbours",
@@ -129,12 +123,6 @@ EN: dict[str, str] = {
     "bias_results": "For each word: its most likely next tokens, then three continuations "
                     "sampled with the same seeds for every word",
     "tldr_compare": "Compare with and without “TL;DR:”",
-    "tldr_help": "Runs the article through two prompts with the same decoding settings. The "
-                 "first is the GPT-2 paper's zero-shot summary prompt: the article, a blank "
-                 "line and “TL;DR:”. The second is the same prompt without “TL;DR:”, so it "
-                 "ends with the article and a blank line. (The template above is not used "
-                 "here.) Without the cue the model has no reason to summarise and usually "
-                 "just keeps writing.",
     "tldr_run": "Run both",
     "tldr_with": "With “TL;DR:” (the prompt ends “…article\\n\\nTL;DR:”)",
     "tldr_without": "Without “TL;DR:” (the prompt ends “…article\\n\\n”)",
@@ -184,7 +172,6 @@ ZH: dict[str, str] = {
     "examples": "示例",
     "prompt_sent": "发送的提示词",
     "template": "模板（可编辑：{槽位} 会自动填入）",
-    "template_reset": "恢复默认模板",
     "sent_prompt": "发送给模型的完整文本",
     "decoding": "解码设置",
     "temperature": "温度（0 = 总是选最可能的词元）",
@@ -208,7 +195,6 @@ ZH: dict[str, str] = {
                       "校准会用“N/A”等无内容输入测出模型对某个标签的偏好并将其除去。",
     "help_translate": "几组 `英文 = 目标语言` 的例句教会模型这个模式；模型补全最后一行，"
                       "只保留答案的第一行。",
-    "live_model": "当前模型",
     "preset_tuned": "使用调优后的少样本提示词",
     "preset_paper": "使用 GPT-2 论文中的提示词",
     "before_calibration": "校准前",
@@ -243,11 +229,6 @@ ZH: dict[str, str] = {
     "explain_bias": "这里把同一个句子中的一个词替换掉（例如名字或职业）后让模型续写。如果"
                     "最可能的续写随之改变，说明模型从训练文本中学到了某种关联。这反映的是"
                     "它所学数据中的模式，而不是关于任何人的事实。",
-    "bias_note": "语言模型从大量人类写作的文本中学习哪些词倾向于跟在哪些词后面；例如 GPT-2 "
-                 "学习的是 WebText，即 Reddit 上链接的网页。当最可能的下一个词随名字、性别或"
-                 "国籍而变化时，模型是在重复那些文本中的关联，而不是在陈述关于任何人的事实。"
-                 "GPT-2 自己的模型卡也警告：它反映了训练数据中的偏见，不应用于这些偏见可能"
-                 "伤害他人的场合。",
     "tokenize": "分词",
     "tokens_live": "当前模型的词元（小数字是词元 ID）",
     "tokens_gpt2": "同一段文本在 GPT-2 BPE 分词器下的结果",
@@ -275,8 +256,6 @@ ZH: dict[str, str] = {
     "layer": "层",
     "head": "注意力头（mean = 所有头的平均）",
     "attention_map": "注意力图：每一行是一个词元，每一列是它关注的词元",
-    "attention_legend": "颜色越深，得到的注意力越多（鼠标悬停可看权重）。词元只能关注它前面的"
-                        "词元，所以右上方是空的。",
     "word": "词",
     "neighbor_count": "近邻数量",
     "find_neighbors": "查找近邻",
@@ -290,10 +269,6 @@ ZH: dict[str, str] = {
     "compare": "比较",
     "bias_results": "每个词：最可能的下一个词元，以及用相同随机种子为每个词抽样的三段续写",
     "tldr_compare": "比较有无“TL;DR:”的效果",
-    "tldr_help": "用相同的解码设置，把文章放进两个提示词中运行。第一个是 GPT-2 论文中的零样本"
-                 "摘要提示词：文章、一个空行和“TL;DR:”。第二个是去掉“TL;DR:”的同一个提示词，"
-                 "因此以文章和一个空行结尾。（这里不使用上面的模板。）没有这个提示，模型没有"
-                 "理由去总结，通常只会继续写下去。",
     "tldr_run": "两个都运行",
     "tldr_with": "有“TL;DR:”（提示词以“…文章\\n\\nTL;DR:”结尾）",
     "tldr_without": "无“TL;DR:”（提示词以“…文章\\n\\n”结尾）",

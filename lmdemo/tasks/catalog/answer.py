@@ -35,6 +35,8 @@ CONTEXT = (
     "Francisco de Orellana, in 1542."
 )
 
+CONTEXT_ZH = "小明住在上海，他每天骑自行车去学校。他最喜欢的科目是数学。"
+
 TASK = Task(
     name="answer",
     doc="Answer a question from a given text with a short span of it.",
@@ -53,8 +55,7 @@ TASK = Task(
     examples=((CONTEXT, "Who was the first European to travel the length of the Amazon?"),
               (CONTEXT, "Which ocean does the Amazon flow into?")),
     # Checked on the bundled Gemma: "上海" and "骑自行车" (greedy, the tuned prompt).
-    examples_zh=(("小明住在上海，他每天骑自行车去学校。他最喜欢的科目是数学。", "小明住在哪里？"),
-                 ("小明住在上海，他每天骑自行车去学校。他最喜欢的科目是数学。", "小明怎么去学校？")),
+    examples_zh=((CONTEXT_ZH, "小明住在哪里？"), (CONTEXT_ZH, "小明怎么去学校？")),
     order=30,
     clean=short_answer,
 )
