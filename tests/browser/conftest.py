@@ -99,6 +99,23 @@ def keep_failure(page, request: pytest.FixtureRequest) -> None:
         shot(page, name, Path(folder))
 
 
+@pytest.fixture(scope="module")
+def module_pages(browser, app_url: str) -> Iterator[Callable[..., object]]:
+    """``module_pages(language, viewport=...)``: one page per kind, kept for the module, as a
+    visitor's browser tab is kept across actions (a page load costs ~3 s on 2 cores)."""
+    opened: dict[tuple, object] = {}
+
+    def get(language: str = "en", viewport: dict | None = None):
+        key = (language, tuple(sorted((viewport or DESKTOP).items())))
+        if key not in opened:
+            opened[key] = new_page(browser, app_url, language, viewport=viewport)
+        return opened[key]
+
+    yield get
+    for page in opened.values():
+        page.context.close()
+
+
 @pytest.fixture
 def open_page(browser, app_url: str, request: pytest.FixtureRequest
               ) -> Iterator[Callable[..., object]]:

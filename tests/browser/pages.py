@@ -108,7 +108,6 @@ def open_tab(page, label: str) -> None:
         """(label) => [...document.querySelectorAll('[role=tab][aria-selected=true]')]
              .some((el) => el.textContent.trim() === label)""",
         arg=label, timeout=WAIT_MS)
-    page.wait_for_timeout(200)
 
 
 def selected_tabs(page) -> list[str]:

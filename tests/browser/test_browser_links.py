@@ -53,7 +53,7 @@ def font_px(page) -> float:
     return float(paragraph.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)"))
 
 
-@pytest.mark.parametrize("language", ["en", "zh-CN"])
+@pytest.mark.parametrize("language", ["zh-CN"])  # en: the Copy link round trips below
 def test_deep_link_fills_a_task_and_runs_it(open_page, language):
     link = urlencode({"tab": "answer", "context": CONTEXT, "question": QUESTION, "run": 1})
     page = open_page(language, query=link)
@@ -177,6 +177,8 @@ def test_learn_page_links_to_live_views(open_page, language):
     assert any("arxiv" in h or "openai" in h for h in hrefs), "the GPT-2 paper"
     assert any("pytorch" in h for h in hrefs) and any("huggingface" in h for h in hrefs)
     assert glitches(page) == []
+    if language != "en":
+        return  # the links are the same in every language; open one once
 
     again = page.context.new_page()  # a paragraph's link opens its view, already run
     again.goto(live.first.evaluate("(a) => a.href"), timeout=WAIT_MS)
