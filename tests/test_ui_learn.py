@@ -86,3 +86,23 @@ def test_the_live_paragraph_measures_the_tiny_model(tiny_runtime):
     sink, previous = notable_heads(attention_all(tiny_runtime, SINK_TEXT)["weights"])
     assert 0 <= sink.layer < n_layers and 0 <= sink.head < n_heads
     assert 0 < sink.share <= 1 and 0 < previous.share <= 1
+
+
+def readme_tour_links() -> list[str]:
+    """The links of the README's classroom tour, as a teacher would click them."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("**A classroom tour.**", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"\]\(http://127\.0\.0\.1:7860/(\?[^)]*)\)", tour)
+
+
+def test_the_readme_tour_covers_each_idea():
+    tabs = [dict(parse_qsl(urlsplit(url).query))["tab"] for url in readme_tour_links()]
+    assert tabs == ["next_token", "tokenize", "neighbors", "attention", "generation", "answer",
+                    "bias_probe"]
+
+
+@pytest.mark.parametrize("url", readme_tour_links())
+def test_every_readme_tour_link_opens_its_view_without_a_notice(demo, url):
+    test_every_learn_link_opens_its_view_without_a_notice(demo, url)
