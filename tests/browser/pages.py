@@ -45,6 +45,17 @@ VISIBLE_TEXT_JS = """() => {
 }"""
 BLOCK = "xpath=ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' block ')][1]"
 OVERFLOW_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+# Boxes that cut their content off sideways (overflow hidden or clip, content wider than the
+# box). A box that scrolls (overflow auto) is fine; so are text fields, whose text scrolls,
+# and Gradio's screen-reader-only labels, which are clipped on purpose.
+CLIPPED_JS = """() => [...document.querySelectorAll('body *')].filter((el) => {
+  if (!(el.offsetWidth || el.offsetHeight) || el.closest('.sr-only, [aria-hidden=true]'))
+    return false;
+  if (['INPUT', 'TEXTAREA'].includes(el.tagName)) return false;
+  const style = getComputedStyle(el);
+  return ['hidden', 'clip'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 2;
+}).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
+               + ` (${el.scrollWidth} px in ${el.clientWidth})`)"""
 
 
 def say(language: str, key: str) -> str:
@@ -209,6 +220,11 @@ def dismiss_toasts(page) -> None:
             close.click(timeout=WAIT_MS)
     page.wait_for_function("!document.querySelector('[data-testid=toast-body]')",
                            timeout=WAIT_MS)
+
+
+def clipped(page) -> list[str]:
+    """The visible boxes that cut their content off sideways (see CLIPPED_JS)."""
+    return page.evaluate(CLIPPED_JS)
 
 
 def overflow(page) -> tuple[int, int]:

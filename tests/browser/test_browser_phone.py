@@ -1,9 +1,9 @@
 """A 390 x 844 phone: every tab is reachable, nothing scrolls sideways, nothing needs hover.
 
 Gradio moves the tabs that do not fit into a "…" menu; ``open_tab`` goes through it as a
-thumb would. A page wider than the screen (``scrollWidth > innerWidth``) means something is
-clipped or needs sideways scrolling of the whole page; a wide chart may scroll inside its
-own box instead.
+thumb would. A page wider than the screen (``scrollWidth > innerWidth``) needs sideways scrolling
+of the whole page, and a box that hides what does not fit clips it; a wide chart may scroll
+inside its own box instead.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 import pytest
 
 from .conftest import keep_failure
-from .pages import PHONE, error_messages, glitches, idle, overflow, panel
+from .pages import PHONE, clipped, error_messages, glitches, idle, overflow, panel
 from .tour import STEPS, Step
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,7 +36,9 @@ def test_every_tab_is_reachable_and_fits(module_pages, language, request):
             width, inner = overflow(page)
             if width > inner:
                 wide[step.name] = width
-        assert not wide, f"wider than the {PHONE['width']} px screen: {wide}"
+            if cut := clipped(page):
+                wide[f"{step.name} (clipped)"] = cut
+        assert not wide, f"wider than the {PHONE['width']} px screen, or cut off: {wide}"
         assert not glitches(page)
     finally:
         keep_failure(page, request)
@@ -55,6 +57,7 @@ def test_views_run_and_fit_on_a_phone(module_pages, name, request):
         assert not error_messages(page)
         width, inner = overflow(page)
         assert width <= inner, f"{name} is {width} px wide on a {inner} px screen"
+        assert not clipped(page), f"{name} cuts content off: {clipped(page)}"
     finally:
         keep_failure(page, request)
 
