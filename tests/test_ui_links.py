@@ -294,3 +294,13 @@ def test_the_page_gets_the_language_before_gradio_starts():
     assert client.get("/").text == page
     assert client.get("/?lang=xx").text == page
     assert client.get("/config?lang=zh-CN").json() == {"a": 1}
+
+
+def test_a_plain_visit_changes_nothing_and_still_names_an_output(demo):
+    """Gradio reads an empty dict as a single value ("needed: 69, returned: 1"); a page
+    opened without ?tab= must give it a dict of updates that it can apply."""
+    import gradio as gr
+
+    out = restore_fn(demo).fn(FakeRequest({}))
+    assert isinstance(out, dict) and out
+    assert all(isinstance(value, type(gr.skip())) for value in out.values())

@@ -298,7 +298,10 @@ def wire(demo: gr.Blocks, page: Page, targets: Sequence[LinkTarget],
         if asked in by_name and by_name[asked].model_params is not None:
             views[asked] = {**own[asked], **by_name[asked].model_params()}  # type: ignore[misc]
         opened = parse_query(query, views, aliases)
-        out: dict = {page.present: opened.present} if opened.present else {}
+        # Always name one output: Gradio reads an empty dict as one value, not as no update.
+        out: dict = {page.notice: gr.skip()}
+        if opened.present:
+            out[page.present] = True
         if opened.notices:
             out[page.notice] = gr.update(value="\n\n".join(
                 f"⚠️ {word(n, request)}" for n in opened.notices), visible=True)
