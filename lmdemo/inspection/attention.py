@@ -77,7 +77,8 @@ def _tokens(tokenizer: object, ids: list[int], text: str) -> tuple[list[str], li
 
 def _ids(tokenizer: object, text: str) -> list[int]:
     if not isinstance(text, str) or not text.strip():
-        raise InputError("Type some text to see where the model's attention goes.")
+        raise InputError("Type some text to see where the model's attention goes.",
+                         key="err_view_attention_empty")
     ids = model_ids(tokenizer, text)
     if len(ids) > MAX_TOKENS:
         raise InputError(f"The text is {len(ids)} tokens long; the attention view shows at "

@@ -56,7 +56,7 @@ def _index(loaded: LoadedModel) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _clean(word: object) -> str:
     if not isinstance(word, str) or not word.strip():
-        raise InputError("Type a word to look up.")
+        raise InputError("Type a word to look up.", key="err_view_word_empty")
     return word.strip()
 
 

@@ -25,7 +25,8 @@ def step(runtime: Runtime, prompt: str, ids: list[int] | None = None) -> dict:
     """Run the model once on ``ids`` (or on ``prompt`` tokenized): what the sliders re-shape."""
     if ids is None:
         if not isinstance(prompt, str) or not prompt.strip():
-            raise InputError("Type the start of a sentence to see what the model expects next.")
+            raise InputError("Type the start of a sentence to see what the model expects next.",
+                                 key="err_view_next_token_empty")
         ids = runtime.encode(prompt)
     return {"prompt": prompt, "ids": ids, "logits": logits_after_ids(runtime, ids)}
 

@@ -48,7 +48,8 @@ def token_step(tokenizer: object, token_id: int, probability: float,
 def start(runtime: Runtime, prompt: str) -> dict:
     """A new generation with no steps yet; refuses an empty prompt or a backend without odds."""
     if not isinstance(prompt, str) or not prompt.strip():
-        raise InputError("The prompt is empty. Type the start of a text first.")
+        raise InputError("The prompt is empty. Type the start of a text first.",
+                         key="err_view_prompt_empty")
     require_token_probs(runtime)
     return {"prompt": prompt, "prompt_ids": runtime.encode(prompt), "steps": []}
 

@@ -32,7 +32,8 @@ def pick_step(runtime: Runtime, state: dict | None, index: int, language: str = 
     A token the model was certain of (no alternative) says so and disables Branch.
     """
     if not state or not 0 <= index < len(state["steps"]):
-        raise InputError("Generate some text first, then click one of its tokens.")
+        raise InputError("Generate some text first, then click one of its tokens.",
+                         key="err_view_generate_first")
     found = alternatives(runtime, state, index)
     state = {**state, "chosen": index}
     label = f"#{index + 1}  {found['display']}  ({H.percent(found['probability'])})"
@@ -63,11 +64,13 @@ def build_generation_tab(runtime: Runtime) -> LinkTarget:
 
     def branched(state: dict | None, token_id: int | None):
         if not state or state.get("chosen") is None:
-            raise InputError("Click a generated token first, then pick an alternative.")
+            raise InputError("Click a generated token first, then pick an alternative.",
+                                 key="err_view_click_first")
         if alternatives(runtime, state, state["chosen"])["certain"]:
             raise InputError(NO_CHOICE)
         if token_id is None:
-            raise InputError("Pick one of the alternative tokens to branch with.")
+            raise InputError("Pick one of the alternative tokens to branch with.",
+                                 key="err_view_pick_alternative")
         params = params_from_controls(*state["controls"])
         for grown in branch(runtime, state, token_id, params):
             yield grown, H.coloured_text(grown["prompt"], grown["steps"], grown["chosen"])
