@@ -21,3 +21,14 @@ def test_bos_is_kept_when_cutting():
     assert budget.prompt_ids[0] == 2
     assert budget.prompt_ids[1:] == list(range(31, 40))
     assert "first 21 tokens were cut" in budget.notice
+
+
+def test_budget_notices_read_the_same_from_the_string_table_in_both_languages():
+    from lmdemo.ui.i18n import say
+
+    budget = fit_budget(list(range(100)), 2000, 64)
+    assert [n.key for n in budget.notices] == ["notice_max_new_lowered", "notice_input_cut"]
+    for notice in budget.notices:
+        assert say(notice.key, "en", **notice.fields) == notice.text
+        chinese = say(notice.key, "zh-CN", **notice.fields)
+        assert "词元" in chinese and "token" not in chinese

@@ -36,6 +36,7 @@ from ..errors import (
 )
 from ..models import ModelManager
 from ..models.loader import LoadedModel, Reason, load_spec, load_tokenizer
+from ..notices import Notice
 from ..params import SamplingParams
 from .base import Capabilities
 from .local import label_token_ids
@@ -130,11 +131,11 @@ class OpenAIBackend:
         budget = fit_budget(list(prompt_ids), params.max_new_tokens, self.context_window, bos)
         if budget.cut_tokens:
             prompt = tokenizer.decode(budget.prompt_ids, skip_special_tokens=True)  # type: ignore
-        notice = budget.notice
+        notices = budget.notices
         if self._dialect == PLAIN and (params.top_k or params.repetition_penalty != 1.0):
-            notice = " ".join(n for n in (notice, "This server does not accept top-k or "
-                                          "repetition penalty; they were not applied.") if n)
-        request = StreamRequest(budget.prompt_ids, params, budget.max_new_tokens, notice)
+            notices += (Notice("This server does not accept top-k or repetition penalty; they "
+                               "were not applied.", "notice_server_ignores"),)
+        request = StreamRequest(budget.prompt_ids, params, budget.max_new_tokens, notices)
         with self._lock:
             self._inflight.add(request)
         threading.Thread(target=self._run, args=(request, prompt), daemon=True,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..notices import Notice, join_notices
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -12,7 +14,12 @@ class Budget:
     prompt_ids: list[int]
     max_new_tokens: int
     cut_tokens: int = 0
-    notice: str = ""
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def notice(self) -> str:
+        """The notices in English, as one line."""
+        return join_notices(self.notices)
 
 
 def fit_budget(
@@ -26,8 +33,10 @@ def fit_budget(
     notices = []
     limit = max(1, context_window // 2)
     if max_new_tokens > context_window - 1:
-        notices.append(f"Max new tokens lowered from {max_new_tokens} to {limit}: the model's "
-                       f"context window is {context_window} tokens.")
+        notices.append(Notice(f"Max new tokens lowered from {max_new_tokens} to {limit}: the "
+                              f"model's context window is {context_window} tokens.",
+                              "notice_max_new_lowered",
+                              {"asked": max_new_tokens, "limit": limit, "window": context_window}))
         max_new_tokens = limit
     room = context_window - max_new_tokens
     cut = max(0, len(ids) - room)
@@ -35,7 +44,8 @@ def fit_budget(
         head = [ids[0]] if keep_first is not None and ids and ids[0] == keep_first else []
         tail = ids[len(head) + cut :] if head else ids[cut:]
         ids = head + tail
-        notices.append(f"The input was too long: its first {cut} tokens were cut so that the "
-                       f"prompt plus {max_new_tokens} new tokens fit the {context_window}-token "
-                       "context window.")
-    return Budget(list(ids), max_new_tokens, cut, " ".join(notices))
+        notices.append(Notice(f"The input was too long: its first {cut} tokens were cut so "
+                              f"that the prompt plus {max_new_tokens} new tokens fit the "
+                              f"{context_window}-token context window.", "notice_input_cut",
+                              {"cut": cut, "new": max_new_tokens, "window": context_window}))
+    return Budget(list(ids), max_new_tokens, cut, tuple(notices))

@@ -111,7 +111,7 @@ class Engine:
             raise InputError("The prompt is empty.")
         bos = getattr(self.loaded.tokenizer, "bos_token_id", None)
         budget = fit_budget(ids, params.max_new_tokens, self.loaded.context_window, bos)
-        request = Request(budget.prompt_ids, params, budget.max_new_tokens, budget.notice)
+        request = Request(budget.prompt_ids, params, budget.max_new_tokens, budget.notices)
         generator = None
         if not params.greedy:
             generator = torch.Generator().manual_seed(params.seed)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..errors import LMDemoError
+from ..notices import Notice, join_notices
 from ..params import SamplingParams
 
 
@@ -49,16 +50,21 @@ class Request:
     """A submitted generation: iterate it for TokenEvents, then read ``completion``."""
 
     def __init__(self, prompt_ids: list[int], params: SamplingParams, max_new_tokens: int,
-                 notice: str = ""):
+                 notices: tuple[Notice, ...] = ()):
         self.prompt_ids = prompt_ids
         self.params = params
         self.max_new_tokens = max_new_tokens
-        self.notice = notice
+        self.notices = notices
         self.submitted = time.perf_counter()
         self.completion: Completion | None = None
         self._events: queue.Queue[object] = queue.Queue()
         self._cancel = threading.Event()
         self.error: BaseException | None = None
+
+    @property
+    def notice(self) -> str:
+        """What the caller should know (the input was cut...), in English, as one line."""
+        return join_notices(self.notices)
 
     @property
     def cancelled(self) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from ..notices import Notice, join_notices
 from ..params import SamplingParams
 from .prompts import check_text, render
 
@@ -67,21 +68,6 @@ class Field:
                              key="err_unknown_choice", what=self.noun, what_key=self.label,
                              value=shown, choices=choices)
         return check_text(value, self.noun, max_chars, self.label)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something the visitor should know about a run: English text, and a string-table key
-    with its fields for other languages (no key: the text is shown as it is)."""
-
-    text: str
-    key: str | None = None
-    fields: Mapping[str, object] = field(default_factory=dict)
-
-
-def join_notices(notices: tuple[Notice, ...]) -> str:
-    """The notices as one English line (the CLI and logs)."""
-    return " ".join(n.text for n in notices if n.text)
 
 
 @dataclass(frozen=True)
@@ -207,7 +193,7 @@ class Task:
     def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams) -> TaskRun:
         """Send the prompt to the backend with exactly the given settings (stops included)."""
         request = runtime.backend.submit(prepared.ids, prepared.prompt, params)
-        notices = prepared.notices + ((Notice(request.notice),) if request.notice else ())
+        notices = prepared.notices + request.notices
         return TaskRun(prepared.prompt, notices, request, self.postprocess)
 
     def postprocess(self, raw: object) -> object:
