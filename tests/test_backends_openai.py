@@ -443,3 +443,12 @@ def test_transformers_serve_cancel_and_no_logprobs(served_service):
     assert time.monotonic() - started < 5
     with pytest.raises(UnavailableError, match="does not return them"):
         served_service.sentiment("a fine film")
+
+
+def test_control_tokens_a_server_streams_are_not_shown(fake, tiny_config, tokenizer_only):
+    fake.pieces = [" an", " octopus.", "<|endoftext|>", "In", " fact"]
+    backend = backend_for(fake, tiny_config, tokenizer_only)
+    request = backend.submit([15496], "Hello", make_params(max_new_tokens=20))
+    assert text_of(request) == " an octopus.In fact"
+    assert "<|endoftext|>" not in request.completion.text
+    backend.close()

@@ -26,6 +26,7 @@ import httpx
 from ..config import AppConfig
 from ..engine.budget import fit_budget
 from ..engine.requests import Completion, Request, TokenEvent
+from ..engine.sampling import control_token_ids
 from ..engine.text import TextTracker
 from ..errors import (
     BackendError,
@@ -85,6 +86,7 @@ class OpenAIBackend:
         self._dialect = EXTRAS
         self._logprobs: bool | None = None  # unknown until first needed
         self._inflight: set[StreamRequest] = set()
+        self._controls: tuple[str, ...] | None = None  # control tokens' texts, longest first
 
     # ---- what this server can do --------------------------------------------------------
     @property
@@ -167,6 +169,21 @@ class OpenAIBackend:
             body["generation_config"] = json.dumps(config)
         return body
 
+    def _without_controls(self, text: str) -> str:
+        """The text with control tokens (<pad>, <start_of_image>...) cut out.
+
+        The local engine never samples them; a server may, and may stream their text. Servers
+        send whole tokens per event, so each event's text is cleaned as it comes.
+        """
+        if self._controls is None:
+            tokenizer = self.loaded.tokenizer
+            texts = {tokenizer.decode([i]) for i in control_token_ids(tokenizer)}  # type: ignore
+            self._controls = tuple(sorted((t for t in texts if len(t) > 1), key=len,
+                                          reverse=True))
+        for control in self._controls:
+            text = text.replace(control, "")
+        return text
+
     def _run(self, request: StreamRequest, prompt: str) -> None:
         pieces = Pieces()
         tracker = TextTracker(pieces, request.params.stop)
@@ -234,7 +251,7 @@ class OpenAIBackend:
                                            "try again.")
                     choices = data.get("choices") or [{}]
                     choice = choices[0] if isinstance(choices[0], dict) else {}
-                    text = choice.get("text") or ""
+                    text = self._without_controls(str(choice.get("text") or ""))
                     if text:
                         pieces.texts.append(str(text))
                         delta = tracker.add(len(pieces.texts) - 1)
