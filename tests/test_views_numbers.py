@@ -42,3 +42,43 @@ def test_views_show_no_scientific_notation(tiny_runtime):
     assert "%" in bars and not SCIENTIFIC.search(bars)
     columns = next(probe_view(tiny_runtime, "The {} sat", "cat, dog", 1, 2))
     assert "%" in columns and not SCIENTIFIC.search(columns)
+
+
+@pytest.mark.parametrize(("template", "fillers"), [
+    ("", "man, woman"),
+    ("The worked as a", "man, woman"),
+    ("x{}" * 200, "man, woman"),
+    ("The {} worked as a", "man"),
+    ("The {} worked as a", "man, " + "w" * 80),
+])
+def test_view_input_errors_read_the_same_from_the_string_table(tiny_runtime, template, fillers):
+    """Each keyed view error's English equals its table entry, and Chinese exists for it."""
+    from lmdemo.errors import InputError
+    from lmdemo.inspection import bias_probe
+    from lmdemo.ui.i18n import say
+
+    with pytest.raises(InputError) as info:
+        bias_probe(tiny_runtime, template, fillers)
+    error = info.value
+    assert error.key and say(error.key, "en", **error.fields) == str(error)
+    assert say(error.key, "zh-CN", **error.fields) != str(error)
+
+
+@pytest.mark.parametrize("case", ["layer", "head", "long", "map", "tokenize"])
+def test_more_view_errors_read_the_same_from_the_string_table(tiny_runtime, case):
+    from lmdemo.errors import InputError
+    from lmdemo.inspection import attention, project_2d, tokenize
+    from lmdemo.ui.i18n import say
+
+    calls = {
+        "layer": lambda: attention(tiny_runtime, "The cat sat", 99, "mean"),
+        "head": lambda: attention(tiny_runtime, "The cat sat", 0, 99),
+        "long": lambda: attention(tiny_runtime, "cat " * 500, 0, "mean"),
+        "map": lambda: project_2d(tiny_runtime, "cat"),
+        "tokenize": lambda: tokenize(tiny_runtime, "x" * 20_001),
+    }
+    with pytest.raises(InputError) as info:
+        calls[case]()
+    error = info.value
+    assert error.key and say(error.key, "en", **error.fields) == str(error)
+    assert say(error.key, "zh-CN", **error.fields) != str(error)

@@ -82,7 +82,8 @@ def _ids(tokenizer: object, text: str) -> list[int]:
     ids = model_ids(tokenizer, text)
     if len(ids) > MAX_TOKENS:
         raise InputError(f"The text is {len(ids)} tokens long; the attention view shows at "
-                         f"most {MAX_TOKENS}. Use a shorter sentence.")
+                         f"most {MAX_TOKENS}. Use a shorter sentence.",
+                         key="err_attention_long", length=len(ids), limit=MAX_TOKENS)
     return ids
 
 
@@ -126,13 +127,15 @@ def _check(layer: object, head: object, n_layers: int, n_heads: int) -> tuple[in
     layer_i = _as_index(layer)
     if layer_i is None or not 0 <= layer_i < n_layers:
         raise InputError(f"Layer must be a whole number from 0 to {n_layers - 1}; "
-                         f"got {layer!r}.")
+                         f"got {layer!r}.", key="err_attention_layer", high=n_layers - 1,
+                         value=repr(layer))
     if isinstance(head, str) and head.strip().lower() == "mean":
         return layer_i, "mean"
     head_i = _as_index(head)
     if head_i is None or not 0 <= head_i < n_heads:
         raise InputError(f'Head must be a whole number from 0 to {n_heads - 1}, or "mean"; '
-                         f"got {head!r}.")
+                         f"got {head!r}.", key="err_attention_head", high=n_heads - 1,
+                         value=repr(head))
     return layer_i, head_i
 
 

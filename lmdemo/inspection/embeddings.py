@@ -159,7 +159,8 @@ def project_2d(runtime: Runtime, words: str | list[str]) -> list[dict]:
     items = parse_words(words)
     if not 2 <= len(items) <= MAX_WORDS:
         raise InputError(f"Give between 2 and {MAX_WORDS} different words, separated by "
-                         f"commas; got {len(items)}.")
+                         f"commas; got {len(items)}.", key="err_map_words", high=MAX_WORDS,
+                         count=len(items))
     loaded = runtime.weights("embeddings")
     infos = [_lookup(loaded.tokenizer, w) for w in items]
     coords = runtime.call(_pca_of_words, loaded, infos)

@@ -114,7 +114,9 @@ def tokenize_with(tokenizer: object, text: str) -> list[dict]:
         raise InputError("The text to tokenize must be a string.")
     if len(text) > MAX_CHARS:
         raise InputError(f"The text has {len(text):,} characters; the tokenizer view takes at "
-                         f"most {MAX_CHARS:,}. Paste a shorter passage.")
+                         f"most {MAX_CHARS:,}. Paste a shorter passage.",
+                         key="err_view_tokenize_long", length=f"{len(text):,}",
+                         limit=f"{MAX_CHARS:,}")
     ids, spans = _offsets(tokenizer, text)
     n = len(ids)
     # Boundary after token i: its end, pulled back to where any later token starts, so a
