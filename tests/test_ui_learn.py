@@ -69,11 +69,11 @@ def demo(tiny_runtime):
 
 @pytest.mark.parametrize("url", learn_links())
 def test_every_learn_link_opens_its_view_without_a_notice(demo, url):
-    from tests.test_ui_links import FakeRequest, restore_fn
+    from tests.test_ui_links import FakeRequest, restore_fn, shown_notices
 
     query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     out = restore_fn(demo).fn(FakeRequest(query))
-    notices = [v for c, v in out.items() if getattr(c, "elem_id", "") == "link-notice"]
+    notices = shown_notices(out)
     assert not notices, notices
     assert query.get("run") == "1"
 
