@@ -104,3 +104,18 @@ def bundled_loaded():
     from lmdemo.models import ModelManager
 
     return ModelManager(AppConfig(model="gemma-3-270m", cache_dir=default_cache_dir())).get()
+
+
+@pytest.fixture(scope="module")
+def app(tiny_config):
+    """The real server on the tiny model, one per test module: (gradio_client, Runtime)."""
+    from tests.ui_server import running_app
+
+    with running_app(tiny_config) as (client, runtime):
+        yield client, runtime
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    """A gradio_client connected to the module's server."""
+    return app[0]

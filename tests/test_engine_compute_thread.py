@@ -44,18 +44,27 @@ def engine(tiny_loaded):
     engine.close()
 
 
-def test_call_runs_on_the_worker_and_returns_the_value(engine):
-    assert engine.call(_thread_name) == WORKER
-    assert engine.call(lambda a, b=1: a * b, 6, b=7) == 42
+@pytest.fixture(params=["engine", "runtime"])
+def call(request, tiny_loaded, tiny_config):
+    """``Engine.call``, or ``Runtime.call`` which hands the job to its engine: one contract."""
+    owner = (Engine(tiny_loaded, max_active=4, max_queue=8) if request.param == "engine"
+             else Runtime(tiny_config))
+    yield owner.call
+    owner.close()
 
 
-def test_call_raises_the_jobs_error_in_the_caller(engine):
+def test_call_runs_on_the_worker_and_returns_the_value(call):
+    assert call(_thread_name) == WORKER
+    assert call(lambda a, b=1: a * b, 6, b=7) == 42
+
+
+def test_call_raises_the_jobs_error_in_the_caller(call):
     def bad():
         raise InputError("Type some text first.")
 
     with pytest.raises(InputError, match="Type some text"):
-        engine.call(bad)
-    assert engine.call(_thread_name) == WORKER  # the worker survived it
+        call(bad)
+    assert call(_thread_name) == WORKER  # the worker survived it
 
 
 def test_a_call_from_the_worker_runs_in_place(engine):
@@ -78,20 +87,6 @@ def runtime(tiny_config):
     runtime = Runtime(tiny_config)
     yield runtime
     runtime.close()
-
-
-def test_runtime_call_runs_on_the_engines_worker(runtime):
-    assert runtime.call(_thread_name) == WORKER
-    assert runtime.call(lambda a, b=1: a * b, 6, b=7) == 42
-
-
-def test_runtime_call_raises_the_jobs_error_in_the_caller(runtime):
-    def bad():
-        raise InputError("Type some text first.")
-
-    with pytest.raises(InputError, match="Type some text"):
-        runtime.call(bad)
-    assert runtime.call(_thread_name) == WORKER  # the worker survived it
 
 
 def test_a_closed_runtime_runs_calls_in_place(tiny_config):

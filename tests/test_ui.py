@@ -11,20 +11,8 @@ from lmdemo.models.loader import Reason
 from lmdemo.ui.app import local_banner
 from lmdemo.ui.i18n import pick_language, say
 from lmdemo.ui.strings import EN, ZH
-from tests.ui_server import running_app
 
 ENDPOINTS = ("/generate", "/summarize", "/answer", "/sentiment", "/translate")
-
-
-@pytest.fixture(scope="module")
-def app(tiny_config):
-    with running_app(tiny_config) as (client, runtime):
-        yield client, runtime
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app[0]
 
 
 def test_every_string_has_both_languages():

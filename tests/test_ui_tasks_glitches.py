@@ -19,7 +19,6 @@ from lmdemo.ui.adapters import error_message, user_errors
 from lmdemo.ui.controls import stop_text
 from lmdemo.ui.i18n import say
 from lmdemo.ui.tabs.task_tab import TabOutputs, preview, run_in_tab, stopped
-from tests.ui_server import running_app
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # An English sentence: three English words in a row (names such as Top-p or French pass).
@@ -168,17 +167,6 @@ def test_stop_writes_a_notice_in_the_visitors_language():
 
 
 # ---- 7. Chinese messages ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def app(tiny_config):
-    with running_app(tiny_config) as (client, runtime):
-        yield client, runtime
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app[0]
-
-
 @pytest.fixture(scope="module")
 def zh_client(app):
     from gradio_client import Client
