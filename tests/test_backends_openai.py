@@ -416,7 +416,9 @@ def test_transformers_serve_streams_and_samples(served_service):
     texts = [list(served_service.run("generate", "The cat", params=params).stream())
              for _ in range(2)]
     assert texts[0][-1] and len(texts[0]) > 2  # pieces, then the cleaned answer
-    assert texts[0] == texts[1]  # the seed is honoured
+    # The seed is honoured. Compare the answers, not the lists: a slow reader gets several
+    # pieces at once (Request.chunks), so how the text was cut depends on timing.
+    assert texts[0][-1] == texts[1][-1]
     other = served_service.run("generate", "The cat", params=make_params(
         temperature=1.0, top_k=20, seed=4, max_new_tokens=12)).answer()
     assert other != texts[0][-1]  # it samples: `generation_config` turned do_sample on
