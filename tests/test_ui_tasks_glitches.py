@@ -14,7 +14,6 @@ import pytest
 from lmdemo.errors import BackendError, BusyError, InputError, LMDemoError, UnavailableError
 from lmdemo.params import make_params
 from lmdemo.tasks import all_tasks, get_task
-from lmdemo.tasks.contract import Task
 from lmdemo.ui.adapters import error_message, user_errors
 from lmdemo.ui.controls import stop_text
 from lmdemo.ui.i18n import say
@@ -97,15 +96,9 @@ def test_the_run_reports_a_bad_input_once(tiny_runtime):
 @pytest.mark.parametrize("name", ["summarize", "answer", "translate"])
 def test_a_tasks_stop_is_in_its_defaults_and_the_stop_box(name):
     task = get_task(name)
-    assert task.stop == () and make_params(**task.defaults).stop == ("\n",)
+    assert not hasattr(task, "stop") and make_params(**task.defaults).stop == ("\n",)
     assert stop_text(task.defaults["stop"]) == "\\n"  # visible in the box, read back as "\n"
     assert make_params(stop=stop_text(task.defaults["stop"])).stop == ("\n",)
-
-
-def test_a_stop_given_the_old_way_joins_the_defaults():
-    task = Task(name="t", doc="", title="", help="", output="", fields=(), template="{x}",
-                required=("x",), defaults={"stop": ("###",)}, stop=("\n",))
-    assert task.defaults["stop"] == ("###", "\n") and task.stop == ()
 
 
 def test_what_is_sent_is_what_the_stop_box_says(tiny_runtime, monkeypatch):

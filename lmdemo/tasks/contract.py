@@ -131,7 +131,6 @@ class Task:
     # decoding settings, stop sequences included: the tab's controls show exactly these, and
     # the API's defaults are the controls' values, so what is shown is what is used
     defaults: Mapping[str, object] = field(default_factory=dict)
-    stop: tuple[str, ...] = ()  # shorthand: merged into defaults["stop"] (still editable)
     presets: Mapping[str, str] = field(default_factory=dict)  # named alternative templates
     examples: tuple[tuple[str, ...], ...] = ()  # rows of the text and choice fields
     # Chinese rows, offered only when the live model reads Chinese (Runtime.reads_chinese)
@@ -139,12 +138,6 @@ class Task:
     order: int = 100  # place among the tabs and subcommands
     streams: bool = True  # False: the answer is a score, decoding controls do not apply
     clean: Callable[[str], object] = str.strip  # raw continuation -> answer
-
-    def __post_init__(self) -> None:
-        if self.stop:  # one place for the stop sequences: the defaults the controls show
-            stops = (*self.defaults.get("stop", ()), *self.stop)  # type: ignore[misc]
-            self.defaults = {**self.defaults, "stop": tuple(dict.fromkeys(stops))}
-            self.stop = ()
 
     # ---- fields -------------------------------------------------------------------------
     @property
