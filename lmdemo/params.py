@@ -26,17 +26,18 @@ class Range:
                 if isinstance(value, bool):
                     raise TypeError
                 value = float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
+                shown = _shown(value)
                 raise ParamError(field, f"{self.label} must be a number between {_fmt(self.low)}"
-                                 f" and {_fmt(self.high)}; got {value!r}.", key="err_not_number",
-                                 **self._names(field), value=repr(value)) from None
-        if math.isnan(value) or not self.low <= value <= self.high:
+                                 f" and {_fmt(self.high)}; got {shown}.", key="err_not_number",
+                                 **self._names(field), value=shown) from None
+        if isinstance(value, float) and math.isnan(value) or not self.low <= value <= self.high:
             raise ParamError(field, f"{self.label} must be between {_fmt(self.low)} and "
                              f"{_fmt(self.high)}; got {_fmt(value)}.", key="err_out_of_range",
                              **self._names(field), value=_fmt(value))
         if integer and value != int(value):
-            raise ParamError(field, f"{self.label} must be a whole number; got {value}.",
-                             key="err_not_whole", **self._names(field), value=str(value))
+            raise ParamError(field, f"{self.label} must be a whole number; got {_fmt(value)}.",
+                             key="err_not_whole", **self._names(field), value=_fmt(value))
         return value
 
     def _names(self, field: str) -> dict[str, str]:
@@ -46,7 +47,22 @@ class Range:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    """A number as messages show it: whole numbers in full up to 15 digits, else ~6 digits
+    (1e308 reads "1e+308", not a 309-digit number)."""
+    if isinstance(x, int):
+        if abs(x) < 10**15:
+            return str(x)
+        # math.log10 takes an int of any size; str() of one over 4,300 digits raises
+        return f"{'-' if x < 0 else ''}about 1e+{math.floor(math.log10(abs(x)))}"
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def _shown(value: object) -> str:
+    """A value that is not a number, as a message may quote it: its repr, at most 40 chars."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 # temperature 0 means greedy decoding

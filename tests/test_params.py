@@ -53,3 +53,17 @@ def test_parse_stop(raw, expected):
 def test_too_many_stop_sequences():
     with pytest.raises(ParamError, match=f"At most {MAX_STOP_SEQUENCES}"):
         parse_stop([str(i) for i in range(MAX_STOP_SEQUENCES + 1)])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [("temperature", 1e308, "got 1e+308."), ("seed", -1e308, "got -1e+308."),
+     ("seed", 10**400, "got about 1e+400."), ("max_new_tokens", 1e20, "got 1e+20."),
+     ("temperature", "9" * 500, "got inf."), ("top_p", float("inf"), "got inf."),
+     ("temperature", "x" * 1000, "got 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…")],
+)
+def test_huge_values_are_shown_compactly(field, value, shown):
+    with pytest.raises(ParamError) as caught:
+        make_params(**{field: value})
+    assert shown in str(caught.value)
+    assert len(str(caught.value)) < 120

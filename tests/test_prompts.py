@@ -2,7 +2,7 @@ import pytest
 
 from lmdemo.errors import InputError
 from lmdemo.tasks.postprocess import first_line, short_answer, whole_sentences
-from lmdemo.tasks.prompts import check_text, placeholders, render
+from lmdemo.tasks.prompts import check_template, check_text, placeholders, render
 
 
 @pytest.mark.parametrize(
@@ -22,12 +22,63 @@ def test_render(template, values, expected):
     [
         ("{text} {oops}", "uses {oops}, which this task does not provide"),
         ("no slot at all", "must contain {text}"),
-        ("{text", "malformed"),
+        ("{text", "opens a slot it never closes"),
+        ("text}", "at character 5 that closes no slot"),
     ],
 )
 def test_bad_templates_say_what_is_wrong(template, message):
     with pytest.raises(InputError, match=message):
         render(template, ("text",), text="hi")
+
+
+@pytest.mark.parametrize(
+    ("template", "slot", "extra"),
+    [
+        ("{text:x>100000}", "text", "a format spec"),
+        ("[{text:>{text.__class__.__basicsize__}}]", "text", "a format spec"),
+        ("{text:{text.__class__.__mro__}}", "text", "a format spec"),
+        ("{text:{text}}", "text", "a format spec"),
+        ("{text:d}", "text", "a format spec"),
+        ("{text!r}", "text", "a conversion"),
+        ("{text[0]}", "text", "an index"),
+        ("{text.upper}", "text", "an attribute"),
+    ],
+)
+def test_slots_are_plain_names_only(template, slot, extra):
+    with pytest.raises(InputError) as caught:
+        render(template, ("text",), text="hi")
+    assert caught.value.key == "err_template_slot_extra"
+    assert caught.value.fields["slot"] == slot
+    assert f"has {extra} after its name" in str(caught.value)
+    assert f"write {{{slot}}}." in str(caught.value)
+
+
+@pytest.mark.parametrize("template", ["{}", "{0}", "{ text }", "{a-b}"])
+def test_a_slot_must_be_a_name(template):
+    with pytest.raises(InputError, match="that is not a name") as caught:
+        render(template, ("text",), text="hi")
+    assert caught.value.key == "err_template_slot_name"
+
+
+@pytest.mark.parametrize(
+    "template", ["{text", "text}", "{text:d}", "{}", "{{ {text:x} }}", "}{text}{", "{oops}"])
+def test_template_messages_never_show_a_doubled_brace(template):
+    with pytest.raises(InputError) as caught:
+        render(template, ("text",), text="hi")
+    assert "{{" not in str(caught.value) and "}}" not in str(caught.value)
+
+
+def test_values_are_inserted_as_they_are_never_formatted():
+    # braces and format syntax inside a value are the visitor's text, not slots
+    assert render("<{text}>", ("text",), text="{text:>99} {0} }{") == "<{text:>99} {0} }{>"
+
+
+def test_a_template_over_the_input_cap_is_refused_before_it_is_parsed():
+    with pytest.raises(InputError, match="200,000 characters long; the limit is 20,000") as caught:
+        check_template("{text}" + "x" * 199_994, 20_000)
+    assert caught.value.key == "err_too_long"
+    with pytest.raises(InputError, match="must be text; got a number"):
+        check_template(12, 20_000)
 
 
 def test_placeholders():
@@ -36,7 +87,11 @@ def test_placeholders():
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("", "is empty"), ("   \n", "is empty"), (None, "is empty"), ("x" * 11, "limit is 10")],
+    [("", "is empty"), ("   \n", "is empty"), (None, "is empty"), ("x" * 11, "limit is 10"),
+     (5, "must be text; got a number"), (["a"], "must be text; got a list"),
+     ({"a": 1}, "must be text; got an object"), (True, "must be text; got true/false"),
+     ("ok\ud800", "contains a broken character \\(U\\+D800, half of a UTF-16 pair\\) at "
+      "position 3")],
 )
 def test_check_text(value, message):
     with pytest.raises(InputError, match=message):

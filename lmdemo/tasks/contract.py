@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..errors import InputError
 from ..notices import Notice, join_notices
 from ..params import SamplingParams
-from .prompts import check_text, render
+from .prompts import check_template, check_text, render
 
 if TYPE_CHECKING:  # kept out of the import: `python -m lmdemo --help` lists tasks quickly
     from ..engine import Request
@@ -175,13 +175,13 @@ class Task:
     def preprocess(self, runtime: Runtime, inputs: Mapping[str, object],
                    max_new_tokens: int, template: str | None = None) -> Prepared:
         """Check the inputs and render the prompt so it fits the context window."""
-        values = self.values(inputs, runtime.config.max_input_chars)
+        cap = runtime.config.max_input_chars
+        values = self.values(inputs, cap)
         options = {f.name: values.pop(f.name) for f in self.flags}
         slots = {k: str(v) for k, v in values.items()}
-        template = template if template is not None else self.template
-        prompt, notice = fit_prompt(runtime, self, slots, max_new_tokens, template)
-        notices = (notice,) if notice else ()
-        return Prepared(prompt, runtime.encode(prompt), notices, template, options)
+        template = check_template(template, cap) if template is not None else self.template
+        prompt, ids, notices = fit_prompt(runtime, self, slots, max_new_tokens, template)
+        return Prepared(prompt, ids, notices, template, options)
 
     def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams) -> TaskRun:
         """Send the prompt to the backend with exactly the given settings (stops included)."""
@@ -201,29 +201,67 @@ class Task:
 
 
 def fit_prompt(runtime: Runtime, task: Task, values: Mapping[str, str], max_new_tokens: int,
-               template: str) -> tuple[str, Notice | None]:
-    """Render the prompt; shorten ``task.trim_slot`` so it fits. Returns (prompt, notice)."""
-    values = dict(values)
+               template: str) -> tuple[str, list[int], tuple[Notice, ...]]:
+    """Render the prompt within the budget rule of ``lmdemo.engine.budget``.
+
+    ``task.trim_slot`` is shortened from its end first, so a long article loses its tail, not
+    the few-shot examples before it; a task without one is cut from the left, by the same
+    ``fit_budget`` the engine applies. Returns (prompt, its ids, notices): the ids already
+    fit, so the engine runs exactly this prompt.
+    """
+    # imported here: lmdemo.engine pulls in torch, and `python -m lmdemo --help` lists tasks
+    from ..engine.budget import fit_budget, prompt_room
+
+    window = _window(runtime)
+    room = prompt_room(max_new_tokens, window)
     prompt = render(template, task.required, **values)
+    ids = runtime.encode(prompt)
+    notices: tuple[Notice, ...] = ()
     slot = task.trim_slot
-    window = runtime.context_window
-    room = window - min(max_new_tokens, window // 2)
-    total = len(runtime.encode(prompt))
-    if slot is None or total <= room or slot not in values:
-        return prompt, None
+    if len(ids) > room and slot is not None and slot in values:
+        prompt, ids, notice = _trim_slot(runtime, task, dict(values), template, room,
+                                         max_new_tokens, window, len(ids))
+        notices = (notice,)
+    if len(ids) > room:  # no slot to shorten: the engine's own left cut, done here
+        bos = getattr(runtime.tokenizer, "bos_token_id", None)
+        budget = fit_budget(ids, max_new_tokens, window, bos)
+        ids = budget.prompt_ids
+        prompt = runtime.tokenizer.decode(ids, skip_special_tokens=True)  # type: ignore
+        notices += tuple(n for n in budget.notices if n.key == "notice_input_cut")
+    return prompt, ids, notices
+
+
+def _window(runtime: Runtime) -> int:
+    """The window the backend fits to (a server may say its own is smaller than the model's)."""
+    window = getattr(runtime.backend, "context_window", None)
+    return int(window) if isinstance(window, int) else runtime.context_window
+
+
+def _trim_slot(runtime: Runtime, task: Task, values: dict[str, str], template: str, room: int,
+               max_new_tokens: int, window: int, total: int) -> tuple[str, list[int], Notice]:
+    """Shorten ``task.trim_slot`` from its end until the rendered prompt fits ``room``."""
+    slot = task.trim_slot
+    assert slot is not None
     # the UI names the slot by its field's label, e.g. "context" -> 上下文
     slot_key = next((f.label for f in task.fields if f.slot_name == slot), slot)
     slot_ids = runtime.encode(values[slot])
     keep = len(slot_ids) - (total - room) - 2
-    if keep < 1:
-        raise InputError(f"The prompt template alone takes about {total - len(slot_ids)} tokens, "
-                         f"which leaves no room for the {slot} in the model's {window}-token "
-                         f"window with {max_new_tokens} new tokens. Shorten the template or "
-                         "lower max new tokens.", key="err_no_room", used=total - len(slot_ids),
-                         slot=slot, slot_key=slot_key, window=window, max_new=max_new_tokens)
-    values[slot] = runtime.tokenizer.decode(slot_ids[:keep], skip_special_tokens=True)  # type: ignore
+    while True:
+        if keep < 1:
+            used = total - len(slot_ids)
+            raise InputError(f"The prompt template alone takes about {used} tokens, which "
+                             f"leaves no room for the {slot} in the model's {window}-token "
+                             f"window with {max_new_tokens} new tokens. Shorten the template or "
+                             "lower max new tokens.", key="err_no_room", used=used,
+                             slot=slot, slot_key=slot_key, window=window, max_new=max_new_tokens)
+        values[slot] = runtime.tokenizer.decode(slot_ids[:keep], skip_special_tokens=True)  # type: ignore
+        prompt = render(template, task.required, **values)
+        ids = runtime.encode(prompt)
+        if len(ids) <= room:
+            break
+        keep -= len(ids) - room  # tokens merged differently at the cut: shorten a little more
     notice = Notice(f"The {slot} was cut to its first {keep} of {len(slot_ids)} tokens so that "
                     f"the prompt and answer fit the model's {window}-token context window.",
                     "notice_cut", {"slot": slot, "slot_key": slot_key, "keep": keep,
                                    "total": len(slot_ids), "window": window})
-    return render(template, task.required, **values), notice
+    return prompt, ids, notice

@@ -1,25 +1,115 @@
-"""Task prompts are data: a template with named slots, rendered by one function."""
+"""Task prompts are data: a template with named slots, rendered by one function.
+
+A template is text with plain ``{name}`` slots and nothing else: no format spec (``{text:>9}``),
+conversion (``{text!r}``), index (``{text[0]}``) or attribute (``{text.upper}``). Templates
+come from visitors, so they are scanned here and filled by plain substitution, never by
+``str.format``, which would evaluate those parts (a width of 100,000 allocates; an attribute
+reads the object's internals). To write a brace as text, type it twice: ``{{`` gives ``{``
+and ``}}`` gives ``}``. Messages about a template never show a doubled brace: they say
+"type it twice" instead, so no layer of escaping can leak into them.
+"""
 
 from __future__ import annotations
 
-import string
+from dataclasses import dataclass
 
 from ..errors import InputError
+from ..inputs import check_chars, shorten
+from ..inputs import check_text as _check_text
+
+# What follows a slot's name when it is more than a name, as messages describe it.
+_EXTRAS = {":": ("a format spec", "template_spec"), "!": ("a conversion", "template_conversion"),
+           ".": ("an attribute", "template_attribute"), "[": ("an index", "template_index")}
+_BRACE_TIP = ("Write a slot as a name in braces, like {text}; to write a brace as text, type "
+              "it twice.")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A ``{name}`` in a template."""
+
+    name: str
+
+
+def parse(template: str) -> list[str | Slot]:
+    """A template as literal pieces and slots; raises InputError naming what is malformed."""
+    pieces: list[str | Slot] = []
+    text: list[str] = []
+    i, n = 0, len(template)
+    while i < n:
+        ch = template[i]
+        if ch in "{}" and template.startswith(ch * 2, i):  # a doubled brace is a literal one
+            text.append(ch)
+            i += 2
+        elif ch == "}":
+            raise InputError(f"The prompt template has a “}}” at character {i + 1} that closes "
+                             f"no slot. {_BRACE_TIP}", key="err_template_stray_close",
+                             position=i + 1)
+        elif ch == "{":
+            end = _closing(template, i)
+            pieces += ["".join(text)] if text else []
+            text = []
+            pieces.append(Slot(_slot_name(template[i + 1 : end], template[i : end + 1])))
+            i = end + 1
+        else:
+            j = min((k for k in (template.find("{", i), template.find("}", i)) if k >= 0),
+                    default=n)
+            text.append(template[i:j])
+            i = j
+    if text:
+        pieces.append("".join(text))
+    return pieces
+
+
+def _closing(template: str, start: int) -> int:
+    """Index of the ``}`` that closes the slot opened at ``start`` (nested braces counted,
+    so ``{a:{b}}`` is one slot to refuse, not two)."""
+    depth = 0
+    for j in range(start, len(template)):
+        if template[j] == "{":
+            depth += 1
+        elif template[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    raise InputError(f"The prompt template has a “{{” at character {start + 1} that opens a "
+                     f"slot it never closes. {_BRACE_TIP}", key="err_template_unclosed",
+                     position=start + 1)
+
+
+def _slot_name(inside: str, typed: str) -> str:
+    """The name of the slot ``typed`` (``inside`` is between its braces), or InputError."""
+    cut = min((k for k in (inside.find(c) for c in _EXTRAS) if k >= 0), default=-1)
+    if cut >= 0 and inside[:cut].isidentifier():
+        name, (extra, extra_key) = inside[:cut], _EXTRAS[inside[cut]]
+        shown = shorten(typed)
+        raise InputError(f"The prompt template's slot {shown} has {extra} after its name. A "
+                         f"slot is only a name in braces: write {{{name}}}.",
+                         key="err_template_slot_extra", slot=name, shown=shown,
+                         extra=extra, extra_key=extra_key)
+    if not inside.isidentifier():
+        shown = shorten(typed)
+        raise InputError(f"The prompt template has a slot {shown} that is not a name. "
+                         f"{_BRACE_TIP}", key="err_template_slot_name", shown=shown)
+    return inside
 
 
 def placeholders(template: str) -> set[str]:
     """Names of the ``{slots}`` in a template (``{{`` and ``}}`` are literal braces)."""
-    try:
-        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError as exc:
-        raise InputError(f"The prompt template is malformed ({exc}). Use {{name}} for a slot "
-                         "and {{ or }} for a literal brace.", key="err_template_malformed",
-                         detail=str(exc)) from exc
+    return {p.name for p in parse(template) if isinstance(p, Slot)}
+
+
+def check_template(template: object, max_chars: int) -> str:
+    """A visitor's template: text within the input cap, of valid Unicode, that parses."""
+    template = check_chars(template, "prompt template", max_chars, "template")
+    parse(template)
+    return template
 
 
 def render(template: str, required: tuple[str, ...], **values: str) -> str:
     """Fill ``template``; every required slot must appear and no unknown slot may."""
-    names = placeholders(template)
+    pieces = parse(template)
+    names = {p.name for p in pieces if isinstance(p, Slot)}
     unknown = sorted(n for n in names if n not in values)
     if unknown:
         allowed = ", ".join("{" + k + "}" for k in values)
@@ -30,20 +120,12 @@ def render(template: str, required: tuple[str, ...], **values: str) -> str:
     if missing:
         raise InputError(f"The prompt template must contain {{{missing[0]}}}, where the "
                          f"{missing[0]} goes.", key="err_template_missing_slot", slot=missing[0])
-    return template.format(**values)
+    return "".join(values[p.name] if isinstance(p, Slot) else p for p in pieces)
 
 
 def check_text(value: object, label: str, max_chars: int, label_key: str | None = None) -> str:
-    """Validate one text input: present, not blank, not over the size limit.
+    """Validate one text input: text, not blank, valid Unicode, within the size limit.
 
     ``label`` names the field in English; ``label_key`` is its UI string, for other languages.
     """
-    names = {"what": label, "what_key": label_key or label}
-    if value is None or not isinstance(value, str) or not value.strip():
-        raise InputError(f"The {label} is empty. Type or paste some text first.",
-                         key="err_empty", **names)
-    if len(value) > max_chars:
-        raise InputError(f"The {label} is {len(value):,} characters long; the limit is "
-                         f"{max_chars:,}. Shorten it and try again.", key="err_too_long",
-                         length=f"{len(value):,}", limit=f"{max_chars:,}", **names)
-    return value.strip()
+    return _check_text(value, label, max_chars, label_key)
