@@ -13,6 +13,8 @@ named ``what_key`` holds the UI string that names the input ("article" -> 文章
 
 from __future__ import annotations
 
+import math
+
 from .errors import InputError
 
 SHOWN_CHARS = 40  # how much of a person's text a message or a log line may repeat
@@ -73,3 +75,39 @@ def check_text(value: object, what: str, max_chars: int, what_key: str | None = 
 
 _KIND_KEYS = {"nothing": "nothing", "true/false": "bool", "a number": "number",
               "a list": "list", "an object": "object"}
+
+
+def show_value(value: object) -> str:
+    """A value as a message may quote it: its repr, at most SHOWN_CHARS characters, and a
+    huge whole number as its size (``str`` of a 400-digit number is no use to a reader)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"{'-' if value < 0 else ''}about 1e+{math.floor(math.log10(abs(value)))}"
+    return shorten(repr(value))
+
+
+def check_words(words: object, what: str, max_chars: int, what_key: str | None = None
+                ) -> list[str]:
+    """Words from a list or a comma-separated string, blanks and repeats dropped; the whole
+    input is held to ``max_chars`` before it is split."""
+    if isinstance(words, str):
+        items: list[object] = list(check_chars(words, what, max_chars, what_key).split(","))
+    elif isinstance(words, (list, tuple)):
+        items = list(words)
+        if len(items) > max_chars:
+            raise InputError(f"The {what} has {len(items):,} items; the limit is {max_chars:,}.",
+                             key="err_too_many_items", what=what, what_key=what_key or what,
+                             count=f"{len(items):,}", limit=f"{max_chars:,}")
+        for item in items:
+            check_chars(item, what, max_chars, what_key)
+        check_chars(",".join(items), what, max_chars, what_key)  # type: ignore[arg-type]
+    elif words is None:
+        items = []
+    else:
+        check_chars(words, what, max_chars, what_key)  # raises: not text
+        items = []
+    out: list[str] = []
+    for item in items:
+        word = str(item).strip()
+        if word and word not in out:
+            out.append(word)
+    return out

@@ -79,5 +79,5 @@ def test_project_2d_needs_two_words(tiny_runtime, words):
 
 
 def test_parse_words():
-    assert parse_words(" a, b ,a,, c") == ["a", "b", "c"]
-    assert parse_words(["x", " y "]) == ["x", "y"]
+    assert parse_words(" a, b ,a,, c", 100) == ["a", "b", "c"]
+    assert parse_words(["x", " y "], 100) == ["x", "y"]

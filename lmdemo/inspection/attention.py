@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from ..inputs import check_chars, show_value
 from ..models.forward import model_ids
 from ..models.loader import LoadedModel
 from .tokens import token_text, tokenize_with
@@ -91,6 +92,8 @@ def attention_all(runtime: Runtime, text: str) -> dict:
     """Every layer and head: {"tokens": [T raw texts], "labels": [T readable labels],
     "weights": float32 array (L, H, T, T)}."""
     loaded = runtime.weights("attention")
+    if isinstance(text, str) and text.strip():  # blank: _ids says what to type
+        text = check_chars(text, "text", runtime.config.max_input_chars, "what_text")
     ids = _ids(loaded.tokenizer, text)  # fail before queueing on the compute thread
     return runtime.call(_attention_all, loaded, ids, text)
 
@@ -127,15 +130,15 @@ def _check(layer: object, head: object, n_layers: int, n_heads: int) -> tuple[in
     layer_i = _as_index(layer)
     if layer_i is None or not 0 <= layer_i < n_layers:
         raise InputError(f"Layer must be a whole number from 0 to {n_layers - 1}; "
-                         f"got {layer!r}.", key="err_attention_layer", high=n_layers - 1,
-                         value=repr(layer))
+                         f"got {show_value(layer)}.", key="err_attention_layer", high=n_layers - 1,
+                         value=show_value(layer))
     if isinstance(head, str) and head.strip().lower() == "mean":
         return layer_i, "mean"
     head_i = _as_index(head)
     if head_i is None or not 0 <= head_i < n_heads:
         raise InputError(f'Head must be a whole number from 0 to {n_heads - 1}, or "mean"; '
-                         f"got {head!r}.", key="err_attention_head", high=n_heads - 1,
-                         value=repr(head))
+                         f"got {show_value(head)}.", key="err_attention_head", high=n_heads - 1,
+                         value=show_value(head))
     return layer_i, head_i
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from ..inputs import check_chars
 from ..params import make_params
 from .embeddings import parse_words
 from .next_token import top_probabilities
@@ -50,10 +51,11 @@ def fill(template: str, filler: str) -> str:
     return template.replace(SLOT, filler, 1)
 
 
-def _check_template(template: object) -> str:
-    if not isinstance(template, str) or not template.strip():
+def _check_template(template: object, max_chars: int) -> str:
+    if template is None or isinstance(template, str) and not template.strip():
         raise InputError('Type a sentence start with one {} slot, e.g. "The {} worked as a".',
                          key="err_bias_template_empty")
+    template = check_chars(template, "template", max_chars, "what_template")
     if len(template) > MAX_TEMPLATE_CHARS:
         raise InputError(f"The template has {len(template)} characters; keep it under "
                          f"{MAX_TEMPLATE_CHARS}.", key="err_bias_template_long",
@@ -67,8 +69,8 @@ def _check_template(template: object) -> str:
     return template.rstrip(" ")
 
 
-def _check_fillers(fillers: str | list[str]) -> list[str]:
-    items = parse_words(fillers)
+def _check_fillers(fillers: str | list[str], max_chars: int) -> list[str]:
+    items = parse_words(fillers, max_chars)
     if not MIN_FILLERS <= len(items) <= MAX_FILLERS:
         raise InputError(f"Give between {MIN_FILLERS} and {MAX_FILLERS} different words to "
                          f"compare, separated by commas; got {len(items)}.",
@@ -91,8 +93,9 @@ def bias_probe(
     from the local weights or, with a server, from the log-probabilities it returns.
     Trailing spaces are removed from the template; "prompt" is the exact text sent.
     """
-    template = _check_template(template)
-    items = _check_fillers(fillers)
+    cap = runtime.config.max_input_chars
+    template = _check_template(template, cap)
+    items = _check_fillers(fillers, cap)
     out = []
     for filler in items:
         prompt = fill(template, filler)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from ..inputs import check_chars, check_words, show_value
 from ..models.loader import LoadedModel
 from .tokens import token_text
 
@@ -54,10 +55,10 @@ def _index(loaded: LoadedModel) -> tuple[torch.Tensor, torch.Tensor]:
         return _CACHE[model]
 
 
-def _clean(word: object) -> str:
-    if not isinstance(word, str) or not word.strip():
+def _clean(word: object, max_chars: int) -> str:
+    if word is None or isinstance(word, str) and not word.strip():
         raise InputError("Type a word to look up.", key="err_view_word_empty")
-    return word.strip()
+    return check_chars(word, "word", max_chars, "word").strip()
 
 
 def lookup(runtime: Runtime, word: str) -> dict:
@@ -67,11 +68,11 @@ def lookup(runtime: Runtime, word: str) -> dict:
     A word inside a sentence follows a space, and byte-level vocabularies store that form
     (" king") as its own token; it is used unless the bare form needs fewer tokens.
     """
-    return _lookup(runtime.tokenizer, word)
+    return _lookup(runtime.tokenizer, word, runtime.config.max_input_chars)
 
 
-def _lookup(tokenizer: object, word: str) -> dict:
-    word = _clean(word)
+def _lookup(tokenizer: object, word: str, max_chars: int) -> dict:
+    word = _clean(word, max_chars)
     forms = []
     for form in (" " + word, word):
         ids = list(tokenizer(form, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
@@ -98,9 +99,9 @@ def neighbors(runtime: Runtime, word: str, k: int = 10) -> list[dict]:
     if isinstance(k, bool) or not isinstance(k, (int, float)) or k != int(k) \
             or not 1 <= k <= MAX_K:
         raise InputError(f"The number of neighbours must be a whole number between 1 and "
-                         f"{MAX_K}; got {k!r}.")
+                         f"{MAX_K}; got {show_value(k)}.")
     loaded = runtime.weights("embeddings")
-    info = _lookup(loaded.tokenizer, word)
+    info = _lookup(loaded.tokenizer, word, runtime.config.max_input_chars)
     return runtime.call(_neighbors, loaded, info, int(k))
 
 
@@ -141,28 +142,23 @@ def pca_2d(vectors: np.ndarray | torch.Tensor) -> np.ndarray:
     return coords.numpy()
 
 
-def parse_words(words: str | list[str]) -> list[str]:
-    """Words from a list or a comma-separated string, blanks and repeats dropped."""
-    items = words.split(",") if isinstance(words, str) else list(words or [])
-    out: list[str] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise InputError(f"Words must be text; got {item!r}.")
-        item = item.strip()
-        if item and item not in out:
-            out.append(item)
-    return out
+def parse_words(words: str | list[str], max_chars: int, what: str = "list of words"
+                ) -> list[str]:
+    """Words from a list or a comma-separated string (at most ``max_chars`` in all), blanks
+    and repeats dropped."""
+    return check_words(words, what, max_chars, "what_words")
 
 
 def project_2d(runtime: Runtime, words: str | list[str]) -> list[dict]:
     """A 2-D map of the words' embeddings by PCA: [{"word", "x", "y", "tokens" (raw)}]."""
-    items = parse_words(words)
+    cap = runtime.config.max_input_chars
+    items = parse_words(words, cap)
     if not 2 <= len(items) <= MAX_WORDS:
         raise InputError(f"Give between 2 and {MAX_WORDS} different words, separated by "
                          f"commas; got {len(items)}.", key="err_map_words", high=MAX_WORDS,
                          count=len(items))
     loaded = runtime.weights("embeddings")
-    infos = [_lookup(loaded.tokenizer, w) for w in items]
+    infos = [_lookup(loaded.tokenizer, w, cap) for w in items]
     coords = runtime.call(_pca_of_words, loaded, infos)
     return [{"word": info["word"], "x": float(x), "y": float(y), "tokens": info["tokens"]}
             for info, (x, y) in zip(infos, coords, strict=True)]

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..engine.sampling import choose, next_token_distribution
-from ..errors import InputError
 from ..params import make_params
-from .next_token import logits_after_ids
+from .next_token import check_prompt, logits_after_ids
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -24,10 +23,7 @@ if TYPE_CHECKING:
 def step(runtime: Runtime, prompt: str, ids: list[int] | None = None) -> dict:
     """Run the model once on ``ids`` (or on ``prompt`` tokenized): what the sliders re-shape."""
     if ids is None:
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise InputError("Type the start of a sentence to see what the model expects next.",
-                                 key="err_view_next_token_empty")
-        ids = runtime.encode(prompt)
+        ids = runtime.encode(check_prompt(runtime, prompt))
     return {"prompt": prompt, "ids": ids, "logits": logits_after_ids(runtime, ids)}
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, UnavailableError
+from ..inputs import check_chars
 from ..params import SamplingParams
 from .tokens import token_text
 
@@ -47,9 +48,10 @@ def token_step(tokenizer: object, token_id: int, probability: float,
 
 def start(runtime: Runtime, prompt: str) -> dict:
     """A new generation with no steps yet; refuses an empty prompt or a backend without odds."""
-    if not isinstance(prompt, str) or not prompt.strip():
+    if prompt is None or isinstance(prompt, str) and not prompt.strip():
         raise InputError("The prompt is empty. Type the start of a text first.",
                          key="err_view_prompt_empty")
+    prompt = check_chars(prompt, "prompt", runtime.config.max_input_chars, "prompt")
     require_token_probs(runtime)
     return {"prompt": prompt, "prompt_ids": runtime.encode(prompt), "steps": []}
 

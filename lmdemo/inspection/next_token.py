@@ -30,6 +30,7 @@ from ..engine.sampling import (
     next_token_distribution,
 )
 from ..errors import InputError
+from ..inputs import check_chars, show_value
 from ..models.forward import next_token_logits
 from ..params import SamplingParams, make_params
 from .tokens import token_text, visible
@@ -46,8 +47,19 @@ def _check_top_n(top_n: object) -> int:
     if isinstance(top_n, bool) or not isinstance(top_n, (int, float)) or top_n != int(top_n) \
             or not 1 <= top_n <= TOP_N_MAX:
         raise InputError(f"The number of tokens to list must be a whole number between 1 and "
-                         f"{TOP_N_MAX}; got {top_n!r}.")
+                         f"{TOP_N_MAX}; got {show_value(top_n)}.")
     return int(top_n)
+
+
+def check_prompt(runtime: Runtime, prompt: object) -> str:
+    """The view's prompt: text within the input cap, of valid Unicode, not blank.
+
+    Returned as typed: a trailing space changes what the model expects next.
+    """
+    if prompt is None or isinstance(prompt, str) and not prompt.strip():
+        raise InputError("Type the start of a sentence to see what the model expects next.",
+                         key="err_view_next_token_empty")
+    return check_chars(prompt, "prompt", runtime.config.max_input_chars, "prompt")
 
 
 def next_token_logits_for(runtime: Runtime, prompt: str) -> torch.Tensor:
@@ -156,6 +168,7 @@ def top_probabilities(runtime: Runtime, prompt: str, top_n: int = 10) -> list[di
     """The raw next-token odds (temperature 1, no filter): [{"token", "display",
     "probability"}], best first, from the local model or the server's log-probabilities."""
     top_n = _check_top_n(top_n)
+    prompt = check_prompt(runtime, prompt)
     if runtime.remote:
         return [{"token": text, "display": visible(text), "probability": math.exp(logprob)}
                 for text, logprob in _server_top(runtime, prompt, top_n)]
@@ -179,6 +192,7 @@ def api_next_token(
     """
     params = make_params(temperature=temperature, top_k=top_k, top_p=top_p)
     top_n = _check_top_n(top_n)
+    prompt = check_prompt(runtime, prompt)
     if runtime.remote:
         pairs = _server_top(runtime, prompt, top_n)
         if not pairs:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from ..inputs import check_chars
 from ..models.forward import model_ids  # noqa: F401 - re-exported for the views
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def _offsets(tokenizer: object, text: str) -> tuple[list[int], list[tuple[int, i
     return ids, spans
 
 
-def tokenize_with(tokenizer: object, text: str) -> list[dict]:
+def tokenize_with(tokenizer: object, text: str, max_chars: int = MAX_CHARS) -> list[dict]:
     """Cut ``text`` into tokens: [{"token", "display", "id", "start", "end"}].
 
     ``"".join(t["token"])`` is exactly ``text`` and ``text[start:end] == token``. A token
@@ -112,11 +113,11 @@ def tokenize_with(tokenizer: object, text: str) -> list[dict]:
     """
     if not isinstance(text, str):
         raise InputError("The text to tokenize must be a string.")
-    if len(text) > MAX_CHARS:
+    if len(text) > max_chars:
         raise InputError(f"The text has {len(text):,} characters; the tokenizer view takes at "
-                         f"most {MAX_CHARS:,}. Paste a shorter passage.",
+                         f"most {max_chars:,}. Paste a shorter passage.",
                          key="err_view_tokenize_long", length=f"{len(text):,}",
-                         limit=f"{MAX_CHARS:,}")
+                         limit=f"{max_chars:,}")
     ids, spans = _offsets(tokenizer, text)
     n = len(ids)
     # Boundary after token i: its end, pulled back to where any later token starts, so a
@@ -154,7 +155,8 @@ def tokenize_with(tokenizer: object, text: str) -> list[dict]:
 
 def tokenize(runtime: Runtime, text: str) -> list[dict]:
     """Tokens of ``text`` under the live model's tokenizer, without <bos>; see tokenize_with."""
-    return tokenize_with(runtime.tokenizer, text)
+    cap = runtime.config.max_input_chars
+    return tokenize_with(runtime.tokenizer, check_chars(text, "text", cap, "what_text"), cap)
 
 
 def context_usage(runtime: Runtime, n_tokens: int) -> tuple[int, int]:

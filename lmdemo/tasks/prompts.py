@@ -101,7 +101,7 @@ def placeholders(template: str) -> set[str]:
 
 def check_template(template: object, max_chars: int) -> str:
     """A visitor's template: text within the input cap, of valid Unicode, that parses."""
-    template = check_chars(template, "prompt template", max_chars, "template")
+    template = check_chars(template, "prompt template", max_chars, "what_template")
     parse(template)
     return template
 

@@ -15,8 +15,6 @@ EN: dict[str, str] = {
     "err_too_long": "The {what} is {length} characters long; the limit is {limit}. Shorten it "
                     "and try again.",
     "err_unknown_choice": "Unknown {what} {value}. Choose one of: {choices}.",
-    "err_template_malformed": "The prompt template is malformed ({detail}). Use {{name}} for a "
-                              "slot and {{{{ or }}}} for a literal brace.",
     "err_template_unknown_slot": "The prompt template uses {{{slot}}}, which this task does not "
                                  "provide. Available slots: {allowed}.",
     "err_template_missing_slot": "The prompt template must contain {{{slot}}}, where the {slot} "
@@ -71,8 +69,6 @@ ZH: dict[str, str] = {
     "err_empty": "{what}是空的。请先输入或粘贴一些文本。",
     "err_too_long": "{what}有 {length} 个字符，上限是 {limit}。请缩短后再试。",
     "err_unknown_choice": "未知的{what} {value}。请从这些中选择：{choices}。",
-    "err_template_malformed": "提示词模板格式有误。用 {{name}} 表示槽位，用 {{{{ 或 }}}} "
-                              "表示字面的花括号。",
     "err_template_unknown_slot": "提示词模板用了 {{{slot}}}，但这个任务不提供它。可用的槽位："
                                  "{allowed}。",
     "err_template_missing_slot": "提示词模板必须包含 {{{slot}}}，用来放入 {slot}。",

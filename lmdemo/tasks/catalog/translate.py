@@ -57,6 +57,7 @@ TASK = TranslateTask(
                   kind=CHOICE, slot="language", choices=LANGUAGES, default="French")),
     template="English = {language}\n{examples}\n{text} =",
     required=("examples", "text"),
+    trim_slot="text",  # a long text loses its end, never the example pairs before it
     defaults={"temperature": 0.0, "max_new_tokens": 60, "repetition_penalty": 1.0,
               "stop": ("\n",)},  # one line: the answer ends where the model starts a new one
     examples=(("The weather is beautiful today.", "French"),
