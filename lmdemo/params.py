@@ -108,8 +108,8 @@ def parse_stop(stop: str | Iterable[str] | None) -> tuple[str, ...]:
     out: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise ParamError("stop", f"Stop sequences must be text; got {item!r}.",
-                             key="err_stop_text", value=repr(item))
+            raise ParamError("stop", f"Stop sequences must be text; got {_shown(item)}.",
+                             key="err_stop_text", value=_shown(item))
         item = item.replace("\\n", "\n")
         if item and item not in out:
             out.append(item)

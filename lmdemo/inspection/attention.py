@@ -92,7 +92,7 @@ def attention_all(runtime: Runtime, text: str) -> dict:
     """Every layer and head: {"tokens": [T raw texts], "labels": [T readable labels],
     "weights": float32 array (L, H, T, T)}."""
     loaded = runtime.weights("attention")
-    if isinstance(text, str) and text.strip():  # blank: _ids says what to type
+    if text is not None and not (isinstance(text, str) and not text.strip()):
         text = check_chars(text, "text", runtime.config.max_input_chars, "what_text")
     ids = _ids(loaded.tokenizer, text)  # fail before queueing on the compute thread
     return runtime.call(_attention_all, loaded, ids, text)

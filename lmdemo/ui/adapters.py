@@ -14,11 +14,14 @@ import gradio as gr
 from gradio.context import LocalContext
 
 from ..errors import LMDemoError
+from ..inputs import shorten
 from .i18n import language_of, say, say_message
 
 log = logging.getLogger(__name__)
 INTERNAL = "Something went wrong inside lmdemo; the details are in the server log. Try again."
-LOGGED_CHARS = 200  # a rejected input is logged as its message's start, never in full
+# A rejected input is logged as one line: its message's start, never the visitor's text in
+# full (messages quote at most lmdemo.inputs.SHOWN_CHARS characters of it).
+LOGGED_CHARS = 200
 
 
 def visitor_language() -> str:
@@ -40,14 +43,20 @@ def _convert(exc: BaseException) -> gr.Error:
     language = visitor_language()
     # print_exception=False: Gradio would print a traceback of its own for each error.
     if isinstance(exc, LMDemoError):
-        text = str(exc)
-        short = text if len(text) <= LOGGED_CHARS else text[:LOGGED_CHARS] + "…"
-        log.info("Rejected: %s: %s", type(exc).__name__, short)
+        log.info("Rejected: %s: %s", type(exc).__name__, log_line(str(exc)))
         return gr.Error(error_message(exc, language), title=say("err_title", language),
                         print_exception=False)
     log.error("Unexpected error", exc_info=exc)
     return gr.Error(say("err_internal", language), title=say("err_title", language),
                     print_exception=False)
+
+
+def log_line(text: str, limit: int = LOGGED_CHARS) -> str:
+    """``text`` as one log line: line breaks and characters UTF-8 cannot hold (a lone
+    surrogate) escaped, cut to ``limit`` characters."""
+    flat = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    flat = flat.replace("\r", "\\r").replace("\n", "\\n")
+    return shorten(flat, limit)
 
 
 _END = object()

@@ -22,7 +22,10 @@ def serve(config: AppConfig, block: bool = True):
     started = time.perf_counter()
     runtime = Runtime(config)
     runtime.backend  # noqa: B018 - loads the model and starts the engine (or connects)
+    from starlette.middleware import Middleware
+
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
+    from .uploads import RefuseUploads
 
     demo = build_demo(runtime)
     # Generation events are not limited to one at a time: the engine schedules them. The
@@ -30,8 +33,13 @@ def serve(config: AppConfig, block: bool = True):
     demo.queue(default_concurrency_limit=4, max_size=config.max_queue)
     # MCP: every task (and teaching view) is a tool at /gradio_api/mcp/, described by its
     # endpoint's docstring; --no-mcp turns it off.
+    kwargs = launch_kwargs()
+    # No input takes a file, so Gradio's upload route is closed (lmdemo/ui/uploads.py).
+    app_kwargs = dict(kwargs.get("app_kwargs") or {})  # type: ignore[call-overload]
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(RefuseUploads)]
+    kwargs["app_kwargs"] = app_kwargs
     demo.launch(server_name=config.host, server_port=config.port, prevent_thread_lock=True,
-                mcp_server=config.mcp, **launch_kwargs())
+                mcp_server=config.mcp, **kwargs)
     log.info("Ready in %.1fs with %s via %s (%s)", time.perf_counter() - started,
              runtime.model_name, runtime.describe(), runtime.loaded.reason.text)
     if block:

@@ -24,6 +24,7 @@ from ..adapters import user_errors, visitor_language
 from ..controls import CONTROL_NAMES, decoding_controls
 from ..i18n import language_of, say, say_message, t
 from ..links import LinkTarget
+from ..text_input import TextInput
 from .task_extras import EXTRAS, ExtraPanel
 
 
@@ -178,7 +179,7 @@ def field_widget(f: Field) -> gr.components.Component:
                            label=t(f.label))
     if f.kind == FLAG:
         return gr.Checkbox(value=bool(f.default), label=t(f.label))
-    return gr.Textbox(label=t(f.label), lines=f.lines, max_lines=30)
+    return TextInput(label=t(f.label), lines=f.lines, max_lines=30)  # a number is refused
 
 
 def build_task_tab(runtime: Runtime, task: Task,
@@ -205,7 +206,7 @@ def build_task_tab(runtime: Runtime, task: Task,
                 notice = gr.Markdown()
                 extra_column = gr.Column()
         with gr.Accordion(t("prompt_sent"), open=False):
-            template = gr.Textbox(value=task.template, lines=4, label=t("template"))
+            template = TextInput(value=task.template, lines=4, label=t("template"))
             with gr.Row():
                 for name, text in task.presets.items():
                     preset = gr.Button(t(f"preset_{name}"), size="sm")
