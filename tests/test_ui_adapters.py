@@ -7,7 +7,7 @@ import gradio as gr
 import pytest
 
 from lmdemo.errors import InputError
-from lmdemo.ui.adapters import INTERNAL, user_errors
+from lmdemo.ui.adapters import INTERNAL, log_line, user_errors
 
 
 def _collect(agen) -> list:
@@ -40,6 +40,38 @@ def test_an_unexpected_error_hides_its_details():
     with pytest.raises(gr.Error) as info:
         user_errors(broken)()
     assert info.value.message == INTERNAL
+
+
+def test_a_users_error_logs_one_line_without_traceback_or_their_text(caplog):
+    essay = "line one\nline two\ud800 " + "z" * 5000
+
+    def rejected():
+        raise InputError(f"Unknown language {essay!r}", key=None)
+
+    with caplog.at_level("INFO", logger="lmdemo.ui.adapters"), pytest.raises(gr.Error):
+        user_errors(rejected)()
+    (record,) = caplog.records
+    line = record.getMessage()
+    assert record.levelname == "INFO" and record.exc_info is None
+    assert "\n" not in line and len(line) <= 240 and "z" * 200 not in line
+    line.encode("utf-8")  # a lone surrogate is escaped, so any log handler can write it
+
+
+def test_a_bug_logs_its_traceback(caplog):
+    def broken():
+        raise KeyError("secret internals")
+
+    with caplog.at_level("INFO", logger="lmdemo.ui.adapters"), pytest.raises(gr.Error):
+        user_errors(broken)()
+    (record,) = caplog.records
+    assert record.levelname == "ERROR" and record.exc_info is not None
+    assert "secret internals" in caplog.text
+
+
+@pytest.mark.parametrize(("text", "line"), [("a\nb", "a\\nb"), ("x" * 300, "x" * 200 + "…"),
+                                            ("bad \udc80", "bad \\udc80")])
+def test_log_line(text, line):
+    assert log_line(text) == line
 
 
 def test_cancelling_mid_step_closes_the_generator_when_the_step_returns():
