@@ -76,6 +76,9 @@ REPETITION_PENALTY = Range(1.0, 3.0, 1.1, 0.05, "Repetition penalty")
 SEED = Range(0, 2**31 - 1, 42, 1, "Seed")
 MAX_STOP_SEQUENCES = 8
 MAX_STOP_LENGTH = 64
+# the whole stop input, before it is split: room for every sequence at full length even
+# typed with "\\n" escapes, plus blank lines (a pasted essay is refused before the split)
+MAX_STOP_INPUT = 2048
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,13 @@ def parse_stop(stop: str | Iterable[str] | None) -> tuple[str, ...]:
     """
     if stop is None:
         return ()
+    if not isinstance(stop, (str, list, tuple)):  # a number sent through the API
+        raise ParamError("stop", f"Stop sequences must be text; got {_shown(stop)}.",
+                         key="err_stop_text", value=_shown(stop))
+    if len(stop) > MAX_STOP_INPUT:
+        raise ParamError("stop", f"The stop sequences take {len(stop):,} characters or items; "
+                         f"at most {MAX_STOP_INPUT:,}.", key="err_stop_input",
+                         length=f"{len(stop):,}", most=f"{MAX_STOP_INPUT:,}")
     items = stop.split("\n") if isinstance(stop, str) else list(stop)
     out: list[str] = []
     for item in items:

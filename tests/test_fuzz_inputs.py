@@ -75,6 +75,10 @@ CASES = [
     ("template-number", "/generate", ["hi", 7], "The prompt template must be text; got a number."),
     ("temperature-1e308", "/generate", ["hi", "", 1e308],
      "Temperature must be between 0 and 2; got 1e+308."),
+    ("stop-number", "/generate", ["hi", "", 0.5, 5, 0.9, 8, 1.0, 1, 12345],
+     "Stop sequences must be text; got 12345."),
+    ("stop-list-of-numbers", "/generate", ["hi", "", 0.5, 5, 0.9, 8, 1.0, 1, ["a", 5]],
+     "Stop sequences must be text; got 5."),
 ]
 
 
@@ -117,6 +121,8 @@ PYTHON = {
     "template-number": lambda rt: _svc(rt).preview("generate", "hi", max_new_tokens=8,
                                                    template=7),
     "temperature-1e308": lambda rt: make_params(temperature=1e308),
+    "stop-number": lambda rt: make_params(stop=12345),
+    "stop-list-of-numbers": lambda rt: make_params(stop=["a", 5]),
 }
 
 IDS = [case[0] for case in CASES]

@@ -67,3 +67,16 @@ def test_huge_values_are_shown_compactly(field, value, shown):
         make_params(**{field: value})
     assert shown in str(caught.value)
     assert len(str(caught.value)) < 120
+
+
+@pytest.mark.parametrize(
+    ("stop", "message"),
+    [(12345, "Stop sequences must be text; got 12345."),
+     (["a", 5], "Stop sequences must be text; got 5."),
+     ("x\n" * 100_000, "The stop sequences take 200,000 characters or items; at most 2,048."),
+     (["a"] * 10_000, "The stop sequences take 10,000 characters or items; at most 2,048.")],
+)
+def test_stop_input_that_is_not_text_or_is_huge_is_refused(stop, message):
+    with pytest.raises(ParamError) as caught:
+        parse_stop(stop)
+    assert str(caught.value) == message

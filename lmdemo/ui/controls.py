@@ -17,6 +17,7 @@ from ..params import (
     make_params,
 )
 from .i18n import t
+from .text_input import TextInput
 
 # The order of the decoding inputs in every generative endpoint, after the task's texts.
 CONTROL_NAMES = ("temperature", "top_k", "top_p", "max_new_tokens", "repetition_penalty",
@@ -66,7 +67,7 @@ def decoding_controls(defaults: Mapping[str, object]) -> list[gr.components.Comp
             penalty = _slider("repetition_penalty", REPETITION_PENALTY, defaults)
             seed = ParamNumber(value=defaults.get("seed", SEED.default), precision=0,
                              minimum=SEED.low, maximum=SEED.high, label=t("seed"))
-        stop = gr.Textbox(value=stop_text(defaults.get("stop", ())), lines=2, max_lines=8,  # type: ignore[arg-type]
+        stop = TextInput(value=stop_text(defaults.get("stop", ())), lines=2, max_lines=8,  # type: ignore[arg-type]
                           label=t("stop_sequences"))
     return [temperature, top_k, top_p, max_new, penalty, seed, stop]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 EN: dict[str, str] = {
     "err_not_text": "The {what} must be text; got {kind}.",
+    "err_stop_input": "The stop sequences take {length} characters or items; at most {most}.",
     "err_too_many_items": "The {what} has {count} items; the limit is {limit}.",
     "err_surrogate": "The {what} contains a broken character ({code}, half of a UTF-16 pair) "
                      "at position {position}. Delete it, or copy the text again from its "
@@ -44,6 +45,7 @@ EN: dict[str, str] = {
 
 ZH: dict[str, str] = {
     "err_not_text": "{what}必须是文本；收到的是{kind}。",
+    "err_stop_input": "停止序列共有 {length} 个字符或项；最多 {most} 个。",
     "err_too_many_items": "{what}有 {count} 项，上限是 {limit}。",
     "err_surrogate": "{what}在第 {position} 个字符处有一个损坏的字符"
                      "（{code}，UTF-16 代理对的一半）。请删掉它，或从原处重新复制文本。",
