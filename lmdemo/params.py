@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import ParamError
+from .inputs import check_chars
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def parse_stop(stop: str | Iterable[str] | None) -> tuple[str, ...]:
         if not isinstance(item, str):
             raise ParamError("stop", f"Stop sequences must be text; got {_shown(item)}.",
                              key="err_stop_text", value=_shown(item))
+        check_chars(item, "stop sequence", MAX_STOP_INPUT, "what_stop")  # a lone surrogate
         item = item.replace("\\n", "\n")
         if item and item not in out:
             out.append(item)

@@ -1,6 +1,6 @@
 import pytest
 
-from lmdemo.errors import ParamError
+from lmdemo.errors import InputError, ParamError
 from lmdemo.params import MAX_STOP_SEQUENCES, TEMPERATURE, make_params, parse_stop
 
 
@@ -74,9 +74,11 @@ def test_huge_values_are_shown_compactly(field, value, shown):
     [(12345, "Stop sequences must be text; got 12345."),
      (["a", 5], "Stop sequences must be text; got 5."),
      ("x\n" * 100_000, "The stop sequences take 200,000 characters or items; at most 2,048."),
-     (["a"] * 10_000, "The stop sequences take 10,000 characters or items; at most 2,048.")],
+     (["a"] * 10_000, "The stop sequences take 10,000 characters or items; at most 2,048."),
+     ("end\n\ud800", "The stop sequence contains a broken character (U+D800, half of a UTF-16 "
+      "pair) at position 1. Delete it, or copy the text again from its source.")],
 )
 def test_stop_input_that_is_not_text_or_is_huge_is_refused(stop, message):
-    with pytest.raises(ParamError) as caught:
+    with pytest.raises(InputError) as caught:
         parse_stop(stop)
     assert str(caught.value) == message
