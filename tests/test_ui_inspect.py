@@ -109,7 +109,7 @@ def test_every_endpoint_gives_raw_token_text(client):
 @pytest.mark.parametrize(
     ("args", "api_name", "message"),
     [
-        (("x" * 20_001,), "/tokenize", "at most 20,000"),
+        (("x" * 20_001,), "/tokenize", "the limit is 20,000"),
         (("Hi", 5.0, 0, 1.0), "/next_token", "Temperature must be between 0 and 2"),
         (("Hi", 1.0, 0, 0.0), "/next_token", "Top-p must be between 0.01 and 1"),
         (("  ", 0, "mean"), "/attention", "Type some text"),
