@@ -194,6 +194,11 @@ class Engine:
             return {"waiting": fresh, "paused": len(self._waiting) - fresh,
                     "running": len(self._active), "batched": int(self._batch is not None)}
 
+    def running_by_session(self) -> dict[str, int]:
+        """How many requests each session has holding a slot now."""
+        with self._wake:
+            return dict(collections.Counter(state.owner for state in self._active))
+
     def close(self) -> None:
         """Stop the worker; waiting requests are cancelled."""
         with self._wake:
