@@ -268,3 +268,59 @@ def test_requests_without_an_owner_are_each_their_own_session(engine):
     assert sorted(engine.running_by_session().values()) == [1, 1]
     for request in anonymous:
         request.cancel()
+
+
+@pytest.mark.parametrize("sliding_window", [8, 64])
+def test_chunks_and_pauses_keep_solo_logits_on_a_hybrid_cache(sliding_window):
+    """Gemma 3's sliding + full layers: a prompt prefilled in chunks outside the batch, and
+    a row taken out (paused) and added back, give the logits of a private solo run."""
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    from tests.test_engine_batching import LOGIT_TOLERANCE, _teacher_forced_solo
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(vocab_size=512, hidden_size=64, intermediate_size=128,
+                              num_hidden_layers=6, num_attention_heads=2, num_key_value_heads=1,
+                              head_dim=32, sliding_window=sliding_window,
+                              max_position_embeddings=256)
+    model = Gemma3ForCausalLM(config).eval()
+    gen = torch.Generator().manual_seed(1)
+    long, short = (torch.randint(0, 512, (n,), generator=gen).tolist() for n in (30, 5))
+    forced = {name: torch.randint(0, 512, (8,), generator=gen).tolist()
+              for name in ("long", "short")}
+    with torch.inference_mode():
+        solo = {"long": _teacher_forced_solo(model, long, forced["long"]),
+                "short": _teacher_forced_solo(model, short, forced["short"])}
+        batch = KVBatch(model, torch.device("cpu"))
+        worst = 0.0
+        ((_, logits),) = batch.join([short])
+        worst = max(worst, float((logits - solo["short"][0]).abs().max()))
+        cache, past = None, 0
+        for start in range(0, len(long), 7):  # the long prompt in chunks of 7
+            cache, logits = batch.extend(cache, long[start : start + 7], past)
+            past += len(long[start : start + 7])
+        worst = max(worst, float((logits - solo["long"][0]).abs().max()))
+        batch.add(cache, [past])
+        rows, fed = ["short", "long"], {"short": 0, "long": 0}
+
+        def step() -> None:
+            nonlocal worst
+            out = batch.decode([forced[name][fed[name]] for name in rows])
+            for name, row_logits in zip(rows, out, strict=True):
+                fed[name] += 1
+                worst = max(worst, float((row_logits - solo[name][fed[name]]).abs().max()))
+
+        step()
+        step()
+        paused, length = batch.take(rows.index("long"))  # pause the long one
+        batch.keep([rows.index("short")])
+        rows = ["short"]
+        step()
+        step()
+        batch.add(paused, [length])  # and resume it, without a new prefill
+        rows = ["short", "long"]
+        step()
+        step()
+    assert fed == {"short": 6, "long": 4}
+    assert worst < LOGIT_TOLERANCE
