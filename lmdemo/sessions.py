@@ -36,13 +36,12 @@ class Scope:
         self._lock = threading.Lock()
         self.cancelled = False
 
-    def add(self, request: Cancellable) -> None:
-        """Track ``request``; one added after ``cancel`` is cancelled at once."""
+    def add(self, request: Cancellable) -> bool:
+        """Track ``request``; False when the scope was already cancelled (the caller then
+        marks it cancelled itself: it may not be ready for ``cancel()`` yet)."""
         with self._lock:
             self._requests.add(request)
-            late = self.cancelled
-        if late:
-            request.cancel()
+            return not self.cancelled
 
     def cancel(self) -> None:
         """Cancel every tracked request (finished ones ignore it)."""
@@ -78,8 +77,8 @@ def current_owner() -> str | None:
     return _owner.get()
 
 
-def track(request: Cancellable) -> None:
-    """Add ``request`` to the current event's scope, if there is one."""
+def track(request: Cancellable) -> bool:
+    """Add ``request`` to the current event's scope, if there is one; False when that
+    event was already cancelled, so the request should not run."""
     scope = _scope.get()
-    if scope is not None:
-        scope.add(request)
+    return scope is None or scope.add(request)

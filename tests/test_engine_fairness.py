@@ -226,6 +226,9 @@ def test_cancelling_a_scope_cancels_every_request_it_made(tiny_loaded):
         assert all(r.done for r in requests[1:])  # the waiting ones ended at once
         assert {r.result().finish_reason for r in requests} == {"cancelled"}
         assert engine.stats()["waiting"] == 0
+        with acting_for("visitor", scope):  # a step still running after its event stopped
+            late = engine.submit("The cat", LONG)
+        assert late.done and late.result().finish_reason == "cancelled"
     finally:
         engine.close()
 

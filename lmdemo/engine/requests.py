@@ -80,7 +80,8 @@ class Request:
         self.error: BaseException | None = None
         # set by the engine: takes a request that has not started out of its queue at once
         self._on_cancel: Callable[[], None] | None = None
-        track(self)  # the UI event that made this request can cancel it
+        if not track(self):  # the UI event that makes it can cancel it; this one already did
+            self._cancel.set()
 
     @property
     def notice(self) -> str:
