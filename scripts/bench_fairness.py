@@ -149,6 +149,21 @@ def after_summary(server: Server) -> float:
 def run(server: Server, args: argparse.Namespace) -> None:
     """Every scenario in turn, one line each, each after a fresh 'alone' reference."""
     server.timed_short()  # warm up: first-call costs are not what is measured
+    if "summary" in args.only:
+        alone = server.timed_short()
+        report("alone", alone)
+        report("one second after a 19,500-character summary", after_summary(server), alone)
+        jobs = start_long(server, args.long, args.long_tokens, sessions=args.long)
+        report("the same on a busy server", after_summary(server), alone)
+        stop(jobs)
+    if "slots" in args.only:
+        slots(server, args)
+    if "raw" in args.only:
+        raw(server, args)
+
+
+def slots(server: Server, args: argparse.Namespace) -> None:
+    """A newcomer while long generations stream from one session, then from many."""
     for sessions in (1, args.long):
         alone = server.timed_short()
         report("alone", alone)
@@ -157,6 +172,10 @@ def run(server: Server, args: argparse.Namespace) -> None:
         report(f"while {args.long} long generations stream from {where}",
                server.timed_short(), alone)
         stop(jobs)
+
+
+def raw(server: Server, args: argparse.Namespace) -> None:
+    """A newcomer while raw API streams (no client library, no session hash) hold the slots."""
     alone = server.timed_short()
     report("alone", alone)
     started = [threading.Event() for _ in range(args.long)]
@@ -170,12 +189,6 @@ def run(server: Server, args: argparse.Namespace) -> None:
     report(f"while {args.long} raw API streams hold the slots", server.timed_short(), alone)
     for thread in raws:
         thread.join(600)
-    alone = server.timed_short()
-    report("alone", alone)
-    report("one second after a 19,500-character summary", after_summary(server), alone)
-    jobs = start_long(server, args.long, args.long_tokens, sessions=args.long)
-    report("the same on a busy server", after_summary(server), alone)
-    stop(jobs)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,9 +197,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="gemma-3-270m")
     parser.add_argument("--long", type=int, default=16, help="long generations per scenario")
     parser.add_argument("--long-tokens", type=int, default=400)
-    parser.add_argument("--raw-tokens", type=int, default=120,
+    parser.add_argument("--raw-tokens", type=int, default=60,
                         help="raw streams cannot be cancelled: they run to this length")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds for the run")
+    parser.add_argument("--only", nargs="+", choices=("summary", "slots", "raw"),
+                        default=["summary", "slots", "raw"], help="scenarios to run")
     parser.add_argument("--app-root", type=Path, default=None,
                         help="serve another checkout's app.py (e.g. the code before a change)")
     args = parser.parse_args(argv)

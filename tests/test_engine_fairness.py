@@ -31,7 +31,7 @@ class Held:
 
         def hold() -> None:
             started.set()
-            self.release.wait(30)
+            self.release.wait(120)
 
         self.thread = threading.Thread(target=engine.call, args=(hold,))
         self.thread.start()
@@ -50,7 +50,7 @@ def _end_time(request) -> float:
     return request.submitted + completion.seconds
 
 
-def _wait_for(condition, timeout: float = 30.0) -> None:
+def _wait_for(condition, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
