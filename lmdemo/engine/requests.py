@@ -61,8 +61,8 @@ class GenerationFailed(LMDemoError):
 class Request:
     """A submitted generation: iterate it for TokenEvents, then read ``completion``.
 
-    The events can be read once (``chunks``, iteration); ``result`` works before, during
-    or after that read and returns the Completion. A second read of the events raises.
+    The events can be read once (``chunks``, iteration); a second read raises. ``result``
+    works before, during or after that read and returns the Completion.
     """
 
     def __init__(self, prompt_ids: list[int], params: SamplingParams, max_new_tokens: int,
@@ -164,12 +164,9 @@ class Request:
             chunks.close()
 
     def result(self) -> Completion:
-        """Wait for the end and return the Completion (also after the events were read)."""
-        if not self._read:
-            for _ in self:
-                pass
-        else:
-            self._done.wait()
-            self._raise_error()
+        """Wait for the end and return the Completion: before, during or after a read of
+        the events, from any number of threads (it does not consume the events)."""
+        self._done.wait()
+        self._raise_error()
         assert self.completion is not None
         return self.completion
