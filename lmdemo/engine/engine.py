@@ -49,7 +49,7 @@ PREFILL_CHUNK_TOKENS = 256
 # token: chunks are sized from the last chunk's speed (a 19,500-character article is ~4,000
 # Gemma tokens, ~5 s of prefill on 2 cores: 256-token chunks alone would add 0.3 s a token).
 PREFILL_CHUNK_SECONDS = 0.12
-MIN_CHUNK_TOKENS = 32  # below this a forward's fixed cost (reading every weight) dominates
+MIN_CHUNK_TOKENS = 64  # below this a forward's fixed cost (reading every weight) dominates
 MAX_RETRIES = 1
 # Requests one session runs while others wait (LMDEMO_MAX_PER_SESSION); when nobody waits,
 # a session may fill the free slots, and those over the cap are paused first.
@@ -391,7 +391,7 @@ class Engine:
         for i, row_logits in batch.join([state.seen.tolist() for state in fresh]):
             fresh[i].logits = row_logits
             rows.append(fresh[i])
-        rows.extend(self._fill_chunk())
+        rows.extend(self._fill_chunk(busy=bool(rows)))
         keep, tokens = [], []
         live = [state for state in rows if not state.request.cancelled]
         draws = dict(zip(map(id, live), self._draw(live), strict=True))
@@ -410,9 +410,9 @@ class Engine:
         for state, row_logits in zip(self._rows, logits, strict=True):
             state.logits = row_logits
 
-    def _fill_chunk(self) -> list[_Active]:
-        """Prefill the next chunk of the oldest long prompt; return it once it is all in,
-        merged into the batch with its next-token logits."""
+    def _fill_chunk(self, busy: bool) -> list[_Active]:
+        """Prefill the next chunk of the oldest long prompt (a short one when ``busy``: rows
+        wait for it); return it once it is all in, merged into the batch with its logits."""
         batch = self._batch
         assert batch is not None
         for state in [s for s in self._filling if s.request.cancelled]:
@@ -423,7 +423,7 @@ class Engine:
             return []
         state = self._filling[0]
         ids = state.seen.tolist()
-        chunk = ids[state.cached : state.cached + self._chunk_size()]
+        chunk = ids[state.cached : state.cached + self._chunk_size(busy)]
         started = time.perf_counter()
         state.cache, logits = batch.extend(state.cache, chunk, state.cached)
         self._prefill_rate = len(chunk) / max(time.perf_counter() - started, 1e-6)
@@ -435,9 +435,12 @@ class Engine:
         state.cache, state.cached, state.logits = None, 0, logits
         return [state]
 
-    def _chunk_size(self) -> int:
-        """Tokens for the next chunk: about PREFILL_CHUNK_SECONDS at the last chunk's speed."""
+    def _chunk_size(self, busy: bool) -> int:
+        """Tokens for the next chunk: about PREFILL_CHUNK_SECONDS at the last chunk's speed
+        while others decode; the largest chunk when nobody waits for a token."""
         most = PREFILL_CHUNK_TOKENS
+        if not busy:
+            return most
         if not self._prefill_rate:
             return most // 2
         wanted = int(self._prefill_rate * PREFILL_CHUNK_SECONDS)
