@@ -45,11 +45,12 @@ PREFILL_TOKENS_PER_STEP = 512
 # A prompt longer than this is prefilled in chunks of at most this size, one chunk per step
 # between the running requests' steps, on its own cache; it joins the batch when all is in.
 PREFILL_CHUNK_TOKENS = 256
-# What one chunk's forward should take, so running streams wait little longer than that per
-# token: chunks are sized from the last chunk's speed (a 19,500-character article is ~4,000
-# Gemma tokens, ~5 s of prefill on 2 cores: 256-token chunks alone would add 0.3 s a token).
-PREFILL_CHUNK_SECONDS = 0.12
-MIN_CHUNK_TOKENS = 64  # below this a forward's fixed cost (reading every weight) dominates
+# While streams decode, a chunk is sized to take about as long as their last decoding step
+# (from the last chunk's speed), so they keep at least half their speed. A 19,500-character
+# article is ~4,000 Gemma tokens, ~5 s of prefill on 2 cores: fixed 256-token chunks would
+# add ~0.3 s to every token of every stream; a 64-token chunk measured 5.7x a short request's
+# time alone on a loaded machine. Both times scale with the machine's load, so the ratio holds.
+MIN_CHUNK_TOKENS = 16  # below this a forward's fixed cost (reading every weight) dominates
 MAX_RETRIES = 1
 # Requests one session runs while others wait (LMDEMO_MAX_PER_SESSION); when nobody waits,
 # a session may fill the free slots, and those over the cap are paused first.
@@ -129,6 +130,7 @@ class Engine:
         self._closed = False
         self._steps = 0
         self._prefill_rate = 0.0  # prompt tokens per second in the last chunk (0: not known)
+        self._decode_seconds = 0.0  # the last batched decoding step
         self._anonymous = itertools.count()
         self._worker = threading.Thread(target=self._run, name="lmdemo-engine", daemon=True)
         self._worker.start()
@@ -406,7 +408,9 @@ class Engine:
         self._rows = [rows[i] for i in keep]
         if not keep:
             return
+        started = time.perf_counter()
         logits = batch.decode(tokens)  # (rows, vocab)
+        self._decode_seconds = time.perf_counter() - started
         for state, row_logits in zip(self._rows, logits, strict=True):
             state.logits = row_logits
 
@@ -436,14 +440,14 @@ class Engine:
         return [state]
 
     def _chunk_size(self, busy: bool) -> int:
-        """Tokens for the next chunk: about PREFILL_CHUNK_SECONDS at the last chunk's speed
-        while others decode; the largest chunk when nobody waits for a token."""
+        """Tokens for the next chunk: while others decode, as many as the last chunk's speed
+        prefills in one decoding step; the largest chunk when nobody waits for a token."""
         most = PREFILL_CHUNK_TOKENS
         if not busy:
             return most
-        if not self._prefill_rate:
-            return most // 2
-        wanted = int(self._prefill_rate * PREFILL_CHUNK_SECONDS)
+        if not self._prefill_rate or not self._decode_seconds:
+            return min(MIN_CHUNK_TOKENS, most)
+        wanted = int(self._prefill_rate * self._decode_seconds)
         return max(min(MIN_CHUNK_TOKENS, most), min(wanted, most))
 
     def _solo_step(self, pausing: list[_Active]) -> None:
