@@ -37,6 +37,8 @@ class AppConfig:
     hub_probe_timeout: float = 2.0
     max_batch: int = 16
     max_queue: int = 64
+    # requests one session runs while other sessions wait (engine/fairness.py)
+    max_per_session: int = 4
     port: int | None = None
     host: str | None = None
     # an OpenAI-compatible server's base URL (".../v1"); None runs the model in-process
@@ -69,6 +71,7 @@ _PARSERS = {
     "hub_probe_timeout": float,
     "max_batch": int,
     "max_queue": int,
+    "max_per_session": int,
     "port": int,
     "host": str,
     "backend": str,
@@ -170,4 +173,7 @@ def check_config(config: AppConfig) -> AppConfig:
                           "URL, e.g. http://127.0.0.1:8000/v1.")
     if config.backend_timeout <= 0:
         raise ConfigError("--backend-timeout must be a positive number of seconds.")
+    if config.max_per_session < 1:
+        raise ConfigError("LMDEMO_MAX_PER_SESSION must be at least 1 (requests one session "
+                          "runs while others wait).")
     return config

@@ -56,7 +56,8 @@ class Runtime:
             backend, self._manager = connect(self.config)
             return backend
         loaded = self.manager.get()
-        return LocalBackend(loaded, self.config.max_batch, self.config.max_queue)
+        return LocalBackend(loaded, self.config.max_batch, self.config.max_queue,
+                                self.config.max_per_session)
 
     @property
     def manager(self) -> ModelManager:

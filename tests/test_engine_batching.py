@@ -232,12 +232,17 @@ def test_more_requests_than_slots_all_finish(tiny_loaded):
         engine.close()
 
 
-def test_fallback_without_batching_gives_the_same_text(tiny_loaded, engine, monkeypatch):
+def test_fallback_without_batching_gives_the_same_text(tiny_loaded, engine, monkeypatch,
+                                                       caplog):
     import lmdemo.engine.engine as engine_module
 
-    monkeypatch.setattr(engine_module, "can_batch", lambda model: False)
-    solo = Engine(tiny_loaded)
+    monkeypatch.setattr(engine_module, "why_not_batched", lambda model: "a test says so")
+    with caplog.at_level("WARNING", logger="lmdemo.engine.engine"):
+        solo = Engine(tiny_loaded)
     try:
+        # the fallback is logged once, with its reason
+        assert [r.getMessage() for r in caplog.records] == [
+            "Decoding one request at a time (one forward each per step): a test says so"]
         assert solo.stats()["batched"] == 0 and engine.stats()["batched"] == 1
         for prompt, params in PROMPTS_AND_PARAMS[:3]:
             assert solo.generate(prompt, params).token_ids == \

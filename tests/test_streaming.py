@@ -134,14 +134,20 @@ def test_a_failed_step_costs_no_one_their_text(tiny_loaded, monkeypatch):
         engine.close()
 
 
-def test_a_step_that_keeps_failing_ends_with_an_error(tiny_loaded, monkeypatch):
-    from lmdemo.errors import LMDemoError
+def test_a_step_that_keeps_failing_ends_with_an_error(tiny_loaded, monkeypatch, caplog):
+    from lmdemo.engine.requests import INTERNAL, GenerationFailed
 
     engine = Engine(tiny_loaded)
     try:
         _flaky_decode(monkeypatch, lambda n: True)
-        with pytest.raises(LMDemoError, match="Generation failed"):
+        with caplog.at_level("ERROR", logger="lmdemo.engine.engine"), \
+                pytest.raises(GenerationFailed) as caught:
             engine.generate("Hello", make_params(max_new_tokens=8))
+        # the visitor reads the plain internal-error message (translated by its key) ...
+        assert str(caught.value) == INTERNAL and caught.value.key == "err_internal"
+        # ... and the cause is in the log, with its traceback
+        failures = [r for r in caplog.records if r.exc_info]
+        assert failures and "simulated failure" in str(failures[0].exc_info[1])
         assert engine.stats()["running"] == 0
     finally:
         engine.close()

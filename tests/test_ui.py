@@ -106,7 +106,8 @@ def test_cancelling_a_stream_frees_its_engine_slot(app, monkeypatch):
     job.cancel()
     while runtime.backend.stats()["running"] and time.time() < deadline:
         time.sleep(0.05)
-    assert runtime.backend.stats() == {"waiting": 0, "running": 0, "batched": 1}
+    assert runtime.backend.stats() == {"waiting": 0, "paused": 0, "running": 0,
+                                       "batched": 1}
     assert time.time() - cancelled < 3.0
 
 

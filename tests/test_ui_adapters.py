@@ -121,3 +121,75 @@ def test_closing_between_steps_closes_at_once():
 
     asyncio.run(run())
     assert closed.is_set()
+
+
+class _Work:
+    """A stand-in engine request: records its owner and whether it was cancelled."""
+
+    def __init__(self) -> None:
+        from lmdemo.sessions import current_owner, track
+
+        self.owner = current_owner()
+        self.cancelled = threading.Event()
+        track(self)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+
+def _as_session(session_hash: str):
+    """Gradio's per-event request, as the wrapper reads it."""
+    from gradio.context import LocalContext
+
+    return LocalContext.request.set(type("Req", (), {"session_hash": session_hash})())
+
+
+def test_a_failed_call_runs_for_its_session_and_cancels_what_it_queued():
+    made: list[_Work] = []
+
+    def probe():
+        made.extend(_Work() for _ in range(24))  # the bias probe queues 24
+        raise KeyError("one of them failed")
+
+    token = _as_session("visitor-1")
+    try:
+        with pytest.raises(gr.Error):
+            user_errors(probe)()
+    finally:
+        from gradio.context import LocalContext
+
+        LocalContext.request.reset(token)
+    assert {work.owner for work in made} == {"visitor-1"}
+    assert all(work.cancelled.is_set() for work in made)
+
+
+def test_stopping_a_generator_mid_step_cancels_the_requests_it_waits_on():
+    """The step blocks on its requests (as the bias probe's does); Stop must end them so the
+    step returns, rather than leave them running for nobody."""
+    made: list[_Work] = []
+    waiting = threading.Event()
+
+    def view():
+        yield "probe"
+        made.extend(_Work() for _ in range(3))
+        waiting.set()
+        for work in made:  # like Request.result(): returns once the request ends
+            assert work.cancelled.wait(10)
+        yield "continuations"
+
+    async def run():
+        token = _as_session("visitor-2")
+        agen = user_errors(view)()
+        assert await agen.__anext__() == "probe"
+        task = asyncio.ensure_future(agen.__anext__())
+        await asyncio.to_thread(waiting.wait, 5)
+        task.cancel()  # Stop, a closed tab, a client's cancel
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        from gradio.context import LocalContext
+
+        LocalContext.request.reset(token)
+
+    asyncio.run(run())
+    assert len(made) == 3 and all(work.owner == "visitor-2" for work in made)
+    assert all(work.cancelled.is_set() for work in made)

@@ -29,7 +29,11 @@ class Backend(Protocol):
     capabilities: Capabilities
 
     def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams) -> Request:
-        """Start a generation; ``prompt_ids`` are ``prompt`` as the local tokenizer reads it."""
+        """Start a generation; ``prompt_ids`` are ``prompt`` as the local tokenizer reads it.
+
+        It runs for the session the caller acts for (``lmdemo.sessions.current_owner``), and
+        the ``Request`` joins the caller's event scope, so a stopped event cancels it.
+        """
         ...
 
     def label_logprobs(self, prompt_ids: list[int], prompt: str,

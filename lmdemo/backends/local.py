@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..engine import Engine, Request
+from ..engine.engine import MAX_PER_SESSION
 from ..models.forward import next_token_logits
 from ..models.loader import LoadedModel
 from ..params import SamplingParams
@@ -28,13 +29,15 @@ class LocalBackend:
     kind = "local"
     capabilities = Capabilities(logprobs=True, token_probs=True)
 
-    def __init__(self, loaded: LoadedModel, max_batch: int = 16, max_queue: int = 64):
+    def __init__(self, loaded: LoadedModel, max_batch: int = 16, max_queue: int = 64,
+                 max_per_session: int = MAX_PER_SESSION):
         self.loaded = loaded
         self.model_name = loaded.name
-        self.engine = Engine(loaded, max_batch, max_queue)
+        self.engine = Engine(loaded, max_batch, max_queue, max_per_session)
 
     def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams) -> Request:
-        """Queue the ids on the engine; raises BusyError when its queue is full."""
+        """Queue the ids on the engine for the session the caller acts for (see
+        lmdemo.sessions); raises BusyError when its queue is full."""
         return self.engine.submit(prompt_ids, params)
 
     def label_logprobs(self, prompt_ids: list[int], prompt: str,

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
 
+from ..models.forward import takes_logits_to_keep
 from ..models.fp16 import Fp16Linear
 from .slab import SlabLayer
 
@@ -31,15 +32,25 @@ FORWARD_COST_TOKENS = 8
 _PLAIN_HEAD_TYPES = {"gpt2", "gemma3_text", "llama", "qwen2", "qwen3", "mistral"}
 
 
-def can_batch(model: torch.nn.Module) -> bool:
-    """True when this model's cache is made of plain or sliding-window layers we can pad."""
+def why_not_batched(model: torch.nn.Module) -> str:
+    """Why this model's steps cannot share one padded cache, or '' when they can."""
     if "position_ids" not in inspect.signature(model.forward).parameters:
-        return False
+        return f"{type(model).__name__}.forward takes no position_ids"
     try:
         cache = DynamicCache(config=model.config)
-    except Exception:  # exotic configs: fall back to one cache per request
-        return False
-    return bool(cache.layers) and all(type(layer) in _SUPPORTED_LAYERS for layer in cache.layers)
+    except (ValueError, TypeError, AttributeError, NotImplementedError) as exc:
+        # configs DynamicCache cannot read (exotic or remote-code models)
+        return f"DynamicCache cannot be built for this config ({type(exc).__name__}: {exc})"
+    odd = sorted({type(layer).__name__ for layer in cache.layers
+                  if type(layer) not in _SUPPORTED_LAYERS})
+    if not cache.layers or odd:
+        return f"its cache has layers we cannot pad ({', '.join(odd) or 'none at all'})"
+    return ""
+
+
+def can_batch(model: torch.nn.Module) -> bool:
+    """True when this model's cache is made of plain or sliding-window layers we can pad."""
+    return not why_not_batched(model)
 
 
 def prefill_groups(lengths: list[int]) -> list[list[int]]:
@@ -113,6 +124,21 @@ class KVBatch:
                                positions.to(self.device), cache)
         return cache, logits
 
+    def extend(self, cache: DynamicCache | None, ids: list[int], past: int
+               ) -> tuple[DynamicCache, torch.Tensor]:
+        """Prefill one chunk of one prompt on its own cache, outside the batch: feed ``ids``
+        after the ``past`` tokens ``cache`` holds (a new cache when None).
+
+        Returns the cache, to be merged with ``add`` once the whole prompt is in, and the
+        float32 logits (vocab,) after the chunk's last token.
+        """
+        if cache is None:
+            cache = DynamicCache(config=self.model.config)
+        inputs = torch.tensor([ids], dtype=torch.long, device=self.device)
+        mask = torch.ones(1, past + len(ids), dtype=torch.long, device=self.device)
+        positions = torch.arange(past, past + len(ids), device=self.device)[None]  # (1, chunk)
+        return cache, self._forward(inputs, mask, positions, cache)[0]
+
     def decode(self, tokens: list[int]) -> torch.Tensor:
         """Feed one new token per row; return float32 logits ``(rows, vocab)``."""
         assert self.cache is not None and len(tokens) == len(self.lengths)
@@ -133,7 +159,9 @@ class KVBatch:
         kwargs = dict(input_ids=inputs, attention_mask=mask, position_ids=positions,
                       cache=cache, use_cache=True)
         if self._lm_head is None:
-            return self.model(**kwargs, logits_to_keep=1).logits[:, -1].float().cpu()
+            if takes_logits_to_keep(type(self.model)):
+                kwargs["logits_to_keep"] = 1
+            return self.model(**kwargs).logits[:, -1].float().cpu()
         hidden = self.model.base_model(**kwargs).last_hidden_state[:, -1]  # (B, hidden)
         return self._head(hidden).float().cpu()
 
@@ -194,6 +222,27 @@ class KVBatch:
                     torch.cat([_pad_left(values, width), _pad_left(new.values, width)]))
         self.width = width
         self.lengths.extend(lengths)
+
+    def take(self, row: int) -> tuple[DynamicCache, int]:
+        """A copy of ``row``'s cache without its padding, and its length: a paused request
+        keeps it and comes back with ``add`` without a new prefill."""
+        assert self.cache is not None
+        length = self.lengths[row]
+        cache = DynamicCache(config=self.model.config)
+        for layer, mine in zip(cache.layers, self.cache.layers, strict=True):
+            if isinstance(mine, DynamicSlidingWindowLayer):
+                # right-aligned: the row's newest min(length, window-1) columns are its own
+                keep = min(length, mine.sliding_window - 1)
+                keys, values = mine.keys, mine.values
+                layer.cumulative_length = length
+                layer._sliding_window_tensor = layer._sliding_window_tensor.to(self.device)
+            else:
+                keys, values = mine.filled()
+                keep = length
+            layer.keys = keys[row : row + 1, :, keys.shape[-2] - keep :].clone()
+            layer.values = values[row : row + 1, :, values.shape[-2] - keep :].clone()
+            layer.device, layer.is_initialized = self.device, True
+        return cache, length
 
     def keep(self, rows: list[int]) -> None:
         """Keep only ``rows`` (in that order) and trim padding that no row needs."""

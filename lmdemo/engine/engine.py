@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import logging
 import threading
 import time
@@ -26,9 +27,11 @@ from ..errors import BusyError, InputError
 from ..models.forward import model_ids
 from ..models.loader import LoadedModel
 from ..params import SamplingParams
+from ..sessions import current_owner
 from ..threads import Job
-from .batch import KVBatch, can_batch
+from .batch import KVBatch, why_not_batched
 from .budget import fit_budget
+from .fairness import WaitingRoom
 from .requests import Completion, Request, TokenEvent
 from .sampling import Draw, banned_ids, sample_rows
 from .text import TextTracker
@@ -39,10 +42,25 @@ ALTERNATIVES = 5
 # Prompt tokens prefilled per step before the running streams get their next token: a burst
 # of arrivals joins over a few steps instead of stalling everyone at once.
 PREFILL_TOKENS_PER_STEP = 512
+# A prompt longer than this is prefilled in chunks of at most this size, one chunk per step
+# between the running requests' steps, on its own cache; it joins the batch when all is in.
+PREFILL_CHUNK_TOKENS = 256
+# While streams decode, a chunk is sized to take about as long as their last decoding step
+# (from the last chunk's speed), so they keep at least half their speed. A 19,500-character
+# article is ~4,000 Gemma tokens, ~5 s of prefill on 2 cores: fixed 256-token chunks would
+# add ~0.3 s to every token of every stream; a 64-token chunk measured 5.7x a short request's
+# time alone on a loaded machine. Both times scale with the machine's load, so the ratio holds.
+MIN_CHUNK_TOKENS = 16  # below this a forward's fixed cost (reading every weight) dominates
 MAX_RETRIES = 1
+# Requests one session runs while others wait (LMDEMO_MAX_PER_SESSION); when nobody waits,
+# a session may fill the free slots, and those over the cap are paused first.
+MAX_PER_SESSION = 4
+# Steps a request runs before it may be paused for a session with nothing running, and steps
+# a paused request waits before it may pause another: time slices, not a pause every step.
+MIN_SLICE_STEPS = 8
 
 
-@dataclass
+@dataclass(eq=False)
 class _Active:
     """Decoding state of one request inside the worker."""
 
@@ -50,11 +68,19 @@ class _Active:
     tracker: TextTracker
     generator: torch.Generator | None
     seen: torch.Tensor  # prompt + generated ids, for the repetition penalty
-    cache: object = None
+    owner: str = ""  # the session it runs for: the unit of fairness
+    cache: object = None  # own cache: solo decoding, a paused row, or a prompt being chunked
+    cached: int = 0  # tokens of ``seen`` inside ``cache`` (chunked prefill, paused rows)
     logits: torch.Tensor | None = None  # (vocab,) for the next position
     events: list[TokenEvent] = field(default_factory=list)
     first_token_at: float | None = None
     retries: int = 0  # times a failed step sent this request back to be prefilled again
+    since: int = 0  # engine step when it last joined (running) or was paused (waiting)
+
+    @property
+    def paused(self) -> bool:
+        """True when it ran before and waits with its cache and next-token logits."""
+        return self.logits is not None
 
 
 def eos_ids(loaded: LoadedModel) -> set[int]:
@@ -79,23 +105,33 @@ def vocab_size(loaded: LoadedModel) -> int:
 
 
 class Engine:
-    """Schedules generation requests over one loaded model."""
+    """Schedules generation requests over one loaded model, fairly between sessions."""
 
-    def __init__(self, loaded: LoadedModel, max_active: int = 16, max_queue: int = 64):
+    def __init__(self, loaded: LoadedModel, max_active: int = 16, max_queue: int = 64,
+                 max_per_session: int = MAX_PER_SESSION):
         self.loaded = loaded
         self.max_active = max_active
         self.max_queue = max_queue
+        self.max_per_session = max_per_session
         self._eos = eos_ids(loaded)
         # Control tokens (<pad>, <start_of_image>…) are never sampled; EOS stays, as the end.
         self._banned = banned_ids(loaded.tokenizer, vocab_size(loaded), keep=self._eos)
-        # None: this model's cache cannot be padded into one batch; step requests one by one
-        self._batch = KVBatch(loaded.model, loaded.device) if can_batch(loaded.model) else None
-        self._rows: list[_Active] = []  # active requests in the order of the batch's rows
-        self._pending: collections.deque[_Active] = collections.deque()
-        self._active: list[_Active] = []
+        reason = why_not_batched(loaded.model)
+        if reason:
+            log.warning("Decoding one request at a time (one forward each per step): %s",
+                        reason)
+        self._batch = None if reason else KVBatch(loaded.model, loaded.device)
+        self._rows: list[_Active] = []  # requests in the order of the batch's rows
+        self._filling: list[_Active] = []  # long prompts being prefilled chunk by chunk
+        self._waiting = WaitingRoom()
+        self._active: list[_Active] = []  # everything holding a slot (rows and filling)
         self._jobs: collections.deque[Job] = collections.deque()
         self._wake = threading.Condition()
         self._closed = False
+        self._steps = 0
+        self._prefill_rate = 0.0  # prompt tokens per second in the last chunk (0: not known)
+        self._decode_seconds = 0.0  # the last batched decoding step
+        self._anonymous = itertools.count()
         self._worker = threading.Thread(target=self._run, name="lmdemo-engine", daemon=True)
         self._worker.start()
 
@@ -104,36 +140,45 @@ class Engine:
         """Token ids of ``text`` as the model sees it (with <bos> where the model uses one)."""
         return model_ids(self.loaded.tokenizer, text)
 
-    def submit(self, prompt: str | list[int], params: SamplingParams) -> Request:
-        """Queue a generation; raises BusyError when the queue is full."""
+    def submit(self, prompt: str | list[int], params: SamplingParams,
+               owner: str | None = None) -> Request:
+        """Queue a generation for ``owner`` (default: the session the caller acts for, see
+        lmdemo.sessions; without one, the request is its own owner); raises BusyError when
+        the queue is full."""
         ids = self.encode(prompt) if isinstance(prompt, str) else list(prompt)
         if not ids:
             raise InputError("The prompt is empty.")
         bos = getattr(self.loaded.tokenizer, "bos_token_id", None)
         budget = fit_budget(ids, params.max_new_tokens, self.loaded.context_window, bos)
-        request = Request(budget.prompt_ids, params, budget.max_new_tokens, budget.notices)
+        owner = owner or current_owner() or f"anonymous-{next(self._anonymous)}"
         generator = None
         if not params.greedy:
             generator = torch.Generator().manual_seed(params.seed)
+        request = Request(budget.prompt_ids, params, budget.max_new_tokens, budget.notices)
         state = _Active(
             request=request,
             tracker=TextTracker(self.loaded.tokenizer, params.stop),
             generator=generator,
             seen=torch.tensor(budget.prompt_ids, dtype=torch.long),
+            owner=owner,
         )
         with self._wake:
             if self._closed:
                 raise BusyError("The engine is shutting down; try again in a moment.")
-            if len(self._pending) >= self.max_queue:
-                raise BusyError(f"The server is busy ({len(self._pending)} requests waiting). "
+            if self._waiting.fresh >= self.max_queue:
+                raise BusyError(f"The server is busy ({self._waiting.fresh} requests waiting). "
                                 "Try again in a few seconds.")
-            self._pending.append(state)
+            request._on_cancel = functools.partial(self._withdraw, state)
+            self._waiting.add(state)
             self._wake.notify()
+        if request.cancelled:  # its event was cancelled while it was being made
+            self._withdraw(state)
         return request
 
-    def generate(self, prompt: str | list[int], params: SamplingParams) -> Completion:
+    def generate(self, prompt: str | list[int], params: SamplingParams,
+                 owner: str | None = None) -> Completion:
         """Run one request to the end."""
-        return self.submit(prompt, params).result()
+        return self.submit(prompt, params, owner).result()
 
     def call(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """Run ``fn(*args, **kwargs)`` on the worker between two decoding steps; return its
@@ -150,10 +195,17 @@ class Engine:
         return job.wait()  # type: ignore[return-value]
 
     def stats(self) -> dict[str, int]:
-        """Numbers of waiting and running requests, and whether steps are batched (1/0)."""
+        """Waiting (never started), paused and running requests, and whether steps are
+        batched (1/0)."""
         with self._wake:
-            return {"waiting": len(self._pending), "running": len(self._active),
-                    "batched": int(self._batch is not None)}
+            fresh = self._waiting.fresh
+            return {"waiting": fresh, "paused": len(self._waiting) - fresh,
+                    "running": len(self._active), "batched": int(self._batch is not None)}
+
+    def running_by_session(self) -> dict[str, int]:
+        """How many requests each session has holding a slot now."""
+        with self._wake:
+            return dict(collections.Counter(state.owner for state in self._active))
 
     def close(self) -> None:
         """Stop the worker; waiting requests are cancelled."""
@@ -162,32 +214,43 @@ class Engine:
             self._wake.notify()
         self._worker.join(timeout=10)
 
+    def _withdraw(self, state: _Active) -> None:
+        """A waiting request was cancelled: it leaves the queue now, not at its turn."""
+        with self._wake:
+            if not self._waiting.remove(state):
+                return  # running: the worker drops it within one step
+            state.cache = state.logits = None
+        self._end(state, "cancelled")
+
     # ---- worker -----------------------------------------------------------------------
     def _run(self) -> None:
         torch.set_grad_enabled(False)
         while True:
             with self._wake:
-                while (not self._closed and not self._pending and not self._active
+                while (not self._closed and not self._waiting and not self._active
                        and not self._jobs):
                     self._wake.wait()
                 if self._closed:
                     break
                 job = self._jobs.popleft() if self._jobs else None
-                decoding = bool(self._pending or self._active)
-                joining = self._admit() if decoding else []
+                decoding = bool(self._waiting or self._active)
+                joining, pausing = self._admit() if decoding else ([], [])
             if job is not None:  # one job per step: jobs wait a step at most, streams one job
                 job.run()
             if not decoding:
                 continue
+            self._steps += 1
             try:
                 if self._batch is not None:
-                    self._batched_step(joining)
+                    self._batched_step(joining, pausing)
                 else:
-                    self._solo_step(joining)
+                    self._solo_step(pausing)
             except Exception as exc:
                 log.exception("generation step failed; its requests resume from their tokens")
                 self._recover(exc)
-        for state in list(self._pending) + self._active:
+        with self._wake:
+            left = self._waiting.drain() + self._active
+        for state in left:
             self._end(state, "cancelled")
         with self._wake:
             leftover, self._jobs = list(self._jobs), collections.deque()
@@ -203,65 +266,193 @@ class Engine:
         """
         if self._batch is not None:
             self._batch = KVBatch(self.loaded.model, self.loaded.device)
-            self._rows = []
+            self._rows, self._filling = [], []
         with self._wake:
             failed, self._active = self._active, []
             for state in reversed(failed):
+                state.cache, state.cached, state.logits = None, 0, None
                 if state.retries >= MAX_RETRIES or state.request.cancelled:
                     self._end(state, "error", exc)
                     continue
                 state.retries += 1
-                state.cache = state.logits = None
-                self._pending.appendleft(state)
+                self._waiting.add(state, front=True)
 
-    def _admit(self) -> list[_Active]:
-        """Move waiting requests into the active set (caller holds the lock)."""
+    # ---- scheduling (caller holds the lock) -------------------------------------------
+    def _admit(self) -> tuple[list[_Active], list[_Active]]:
+        """Choose who joins this step and who is paused to make room for them.
+
+        Free slots go round-robin over sessions: first to sessions under their cap, then,
+        so no slot idles, to anyone. A session with nothing running that finds no free
+        slot pauses the longest-running request of the session running the most.
+        """
+        running = collections.Counter(state.owner for state in self._active)
         joining: list[_Active] = []
         budget = PREFILL_TOKENS_PER_STEP
-        while self._pending and len(self._active) < self.max_active:
-            size = len(self._pending[0].seen)
-            if joining and size > budget:
+        for capped in (True, False):
+            while len(self._active) < self.max_active:
+                state = self._next_waiting(running, capped, budget, bool(joining))
+                if state is None:
+                    break
+                budget -= self._prefill_cost(state)
+                self._start(state, running, joining)
+        pausing: list[_Active] = []
+        for head in list(self._waiting.heads()):
+            if len(self._active) < self.max_active:
+                break  # a free slot it could not take for the prefill budget: next step
+            if running[head.owner] or self._steps - head.since < MIN_SLICE_STEPS * head.paused:
+                continue
+            victim = self._victim(running, pausing)
+            if victim is None:
                 break
-            budget -= size
-            state = self._pending.popleft()
-            self._active.append(state)
-            joining.append(state)
-        return joining
+            pausing.append(victim)
+            running[victim.owner] -= 1
+            self._active.remove(victim)
+            self._start(head, running, joining)
+        return joining, pausing
 
+    def _next_waiting(self, running: collections.Counter, capped: bool, budget: int,
+                      any_joined: bool) -> _Active | None:
+        for state in self._waiting.heads():
+            if capped and running[state.owner] >= self.max_per_session:
+                continue
+            if any_joined and self._prefill_cost(state) > budget:
+                continue
+            return state  # type: ignore[return-value]
+        return None
+
+    def _prefill_cost(self, state: _Active) -> int:
+        """Prompt tokens a newcomer adds to this step's prefill (chunked ones: none yet)."""
+        if state.paused or (self._batch is not None and self._chunked(state)):
+            return 0
+        return len(state.seen)
+
+    def _chunked(self, state: _Active) -> bool:
+        return len(state.seen) > PREFILL_CHUNK_TOKENS
+
+    def _start(self, state: _Active, running: collections.Counter,
+               joining: list[_Active]) -> None:
+        self._waiting.pop(state)
+        self._active.append(state)
+        running[state.owner] += 1
+        state.since = self._steps
+        joining.append(state)
+
+    def _victim(self, running: collections.Counter, pausing: list[_Active]) -> _Active | None:
+        """The request to pause: of the session running the most, the one running longest;
+        one that has not run its slice yet is safe unless its session is over the cap."""
+        limit = self.max_active  # paused caches stay in memory: at most one batch of them
+        if len(self._waiting) - self._waiting.fresh + len(pausing) >= limit:
+            return None
+        candidates = [state for state in self._active if state in self._rows or
+                      (self._batch is None and state.logits is not None)]
+        candidates.sort(key=lambda state: (-running[state.owner], state.since))
+        for state in candidates:
+            over = running[state.owner] > self.max_per_session
+            if over or self._steps - state.since >= MIN_SLICE_STEPS:
+                return state
+        return None
+
+    def _pause(self, states: list[_Active]) -> None:
+        """Send paused requests (cache and next-token logits kept) back to the front of
+        their session's line."""
+        with self._wake:
+            for state in states:
+                state.since = self._steps
+                if state.request.cancelled:
+                    state.cache = state.logits = None
+                    self._end(state, "cancelled")
+                else:
+                    self._waiting.add(state, front=True)
+
+    # ---- steps ------------------------------------------------------------------------
     @torch.inference_mode()
-    def _batched_step(self, joining: list[_Active]) -> None:
-        """Prefill newcomers, give every active request one token, then one batched forward."""
+    def _batched_step(self, joining: list[_Active], pausing: list[_Active]) -> None:
+        """Pause, resume and prefill, give every row one token, then one batched forward."""
         batch = self._batch
         assert batch is not None
+        if pausing:
+            for state in pausing:
+                state.cache, state.cached = batch.take(self._rows.index(state))
+            stay = [i for i, state in enumerate(self._rows) if state not in pausing]
+            batch.keep(stay)
+            self._rows = [self._rows[i] for i in stay]
+            self._pause(pausing)
         rows = list(self._rows)  # row i of the batch cache decodes for rows[i]
-        newcomers = [state for state in joining if not state.request.cancelled]
-        prompts = [state.seen.tolist() for state in newcomers]  # prompt + tokens so far
-        for i, row_logits in batch.join(prompts):
-            newcomers[i].logits = row_logits
-            rows.append(newcomers[i])
-        live = [i for i, state in enumerate(rows) if not state.request.cancelled]
-        draws = dict(zip(live, self._draw([rows[i] for i in live]), strict=True))
+        fresh: list[_Active] = []
+        for state in joining:
+            if state.request.cancelled:
+                self._end(state, "cancelled")
+            elif state.paused:  # resumes where it stopped: its cache, its next logits
+                batch.add(state.cache, [state.cached])  # type: ignore[arg-type]
+                state.cache, state.cached = None, 0
+                rows.append(state)
+            elif self._chunked(state):
+                self._filling.append(state)
+            else:
+                fresh.append(state)
+        for i, row_logits in batch.join([state.seen.tolist() for state in fresh]):
+            fresh[i].logits = row_logits
+            rows.append(fresh[i])
+        rows.extend(self._fill_chunk(busy=bool(rows)))
         keep, tokens = [], []
+        live = [state for state in rows if not state.request.cancelled]
+        draws = dict(zip(map(id, live), self._draw(live), strict=True))
         for index, state in enumerate(rows):
-            reason = self._accept(state, draws[index]) if index in draws else "cancelled"
+            reason = self._accept(state, draws[id(state)]) if id(state) in draws else "cancelled"
             if reason:
                 self._end(state, reason)
             else:
                 keep.append(index)
                 tokens.append(state.tracker.ids[-1])
-        for state in joining:  # cancelled before their prefill
-            if state in self._active and state not in rows:
-                self._end(state, "cancelled")
         batch.keep(keep)
         self._rows = [rows[i] for i in keep]
         if not keep:
             return
+        started = time.perf_counter()
         logits = batch.decode(tokens)  # (rows, vocab)
+        self._decode_seconds = time.perf_counter() - started
         for state, row_logits in zip(self._rows, logits, strict=True):
             state.logits = row_logits
 
-    def _solo_step(self, joining: list[_Active]) -> None:
+    def _fill_chunk(self, busy: bool) -> list[_Active]:
+        """Prefill the next chunk of the oldest long prompt (a short one when ``busy``: rows
+        wait for it); return it once it is all in, merged into the batch with its logits."""
+        batch = self._batch
+        assert batch is not None
+        for state in [s for s in self._filling if s.request.cancelled]:
+            self._filling.remove(state)
+            state.cache = None
+            self._end(state, "cancelled")
+        if not self._filling:
+            return []
+        state = self._filling[0]
+        ids = state.seen.tolist()
+        chunk = ids[state.cached : state.cached + self._chunk_size(busy)]
+        started = time.perf_counter()
+        state.cache, logits = batch.extend(state.cache, chunk, state.cached)
+        self._prefill_rate = len(chunk) / max(time.perf_counter() - started, 1e-6)
+        state.cached += len(chunk)
+        if state.cached < len(ids):
+            return []
+        self._filling.pop(0)
+        batch.add(state.cache, [state.cached])  # type: ignore[arg-type]
+        state.cache, state.cached, state.logits = None, 0, logits
+        return [state]
+
+    def _chunk_size(self, busy: bool) -> int:
+        """Tokens for the next chunk: while others decode, as many as the last chunk's speed
+        prefills in one decoding step; the largest chunk when nobody waits for a token."""
+        most = PREFILL_CHUNK_TOKENS
+        if not busy:
+            return most
+        if not self._prefill_rate or not self._decode_seconds:
+            return min(MIN_CHUNK_TOKENS, most)
+        wanted = int(self._prefill_rate * self._decode_seconds)
+        return max(min(MIN_CHUNK_TOKENS, most), min(wanted, most))
+
+    def _solo_step(self, pausing: list[_Active]) -> None:
         """Fallback for models we cannot batch: one forward per active request."""
+        self._pause(pausing)  # each keeps its own cache already
         for state in list(self._active):
             try:
                 if state.request.cancelled:
@@ -332,7 +523,7 @@ class Engine:
             events=state.events,
         )
         state.cache = None
-        if state in self._active:
-            self._active.remove(state)
+        with self._wake:
+            if state in self._active:
+                self._active.remove(state)
         request._finish(completion, error)
-

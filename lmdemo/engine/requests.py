@@ -5,12 +5,13 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import LMDemoError
 from ..notices import Notice, join_notices
 from ..params import SamplingParams
+from ..sessions import track
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,25 @@ class Completion:
 
 
 _DONE = object()
+INTERNAL = "Something went wrong inside lmdemo; the details are in the server log. Try again."
+
+
+class GenerationFailed(LMDemoError):
+    """A step failed for a reason that is not the visitor's: they read the plain
+    internal-error message; the engine logged the cause with its traceback."""
+
+    default_key = "err_internal"
+
+    def __init__(self) -> None:
+        super().__init__(INTERNAL)
 
 
 class Request:
-    """A submitted generation: iterate it for TokenEvents, then read ``completion``."""
+    """A submitted generation: iterate it for TokenEvents, then read ``completion``.
+
+    The events can be read once (``chunks``, iteration); a second read raises. ``result``
+    works before, during or after that read and returns the Completion.
+    """
 
     def __init__(self, prompt_ids: list[int], params: SamplingParams, max_new_tokens: int,
                  notices: tuple[Notice, ...] = ()):
@@ -59,7 +75,13 @@ class Request:
         self.completion: Completion | None = None
         self._events: queue.Queue[object] = queue.Queue()
         self._cancel = threading.Event()
+        self._done = threading.Event()
+        self._read = False
         self.error: BaseException | None = None
+        # set by the engine: takes a request that has not started out of its queue at once
+        self._on_cancel: Callable[[], None] | None = None
+        if not track(self):  # the UI event that makes it can cancel it; this one already did
+            self._cancel.set()
 
     @property
     def notice(self) -> str:
@@ -71,9 +93,19 @@ class Request:
         """True once ``cancel`` was called."""
         return self._cancel.is_set()
 
+    @property
+    def done(self) -> bool:
+        """True once the request has finished (any reason)."""
+        return self._done.is_set()
+
     def cancel(self) -> None:
-        """Ask the engine to drop this request; its slot is freed within one step."""
+        """Ask the engine to drop this request: a waiting one leaves the queue at once, a
+        running one frees its slot within one step."""
+        if self._cancel.is_set() or self.done:
+            return
         self._cancel.set()
+        if self._on_cancel is not None:
+            self._on_cancel()
 
     # engine side
     def _emit(self, event: TokenEvent) -> None:
@@ -82,6 +114,7 @@ class Request:
     def _finish(self, completion: Completion, error: BaseException | None = None) -> None:
         self.completion = completion
         self.error = error
+        self._done.set()
         self._events.put(_DONE)
 
     # caller side
@@ -90,7 +123,13 @@ class Request:
 
         A consumer slower than the engine (a browser stream on a busy server) then gets one
         update per turn with all the new tokens, rather than falling further behind.
+        The events can be read once: a second read raises RuntimeError (``result`` still
+        returns the Completion).
         """
+        if self._read:
+            raise RuntimeError("This request's events were already read; use result() or "
+                               ".completion for the finished text.")
+        self._read = True
         try:
             while True:
                 chunk = [self._events.get()]  # wait for one, then take whatever else is there
@@ -107,10 +146,14 @@ class Request:
             # A caller that stops iterating early (Stop button, closed tab) frees the slot.
             if self.completion is None:
                 self.cancel()
-        if self.error is not None:
-            if isinstance(self.error, LMDemoError):
-                raise self.error
-            raise LMDemoError(f"Generation failed: {self.error}") from self.error
+        self._raise_error()
+
+    def _raise_error(self) -> None:
+        if self.error is None:
+            return
+        if isinstance(self.error, LMDemoError):
+            raise self.error
+        raise GenerationFailed() from self.error  # the engine logged it with its traceback
 
     def __iter__(self) -> Iterator[TokenEvent]:
         chunks = self.chunks()
@@ -121,8 +164,9 @@ class Request:
             chunks.close()
 
     def result(self) -> Completion:
-        """Wait for the end and return the Completion."""
-        for _ in self:
-            pass
+        """Wait for the end and return the Completion: before, during or after a read of
+        the events, from any number of threads (it does not consume the events)."""
+        self._done.wait()
+        self._raise_error()
         assert self.completion is not None
         return self.completion

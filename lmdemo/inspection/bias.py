@@ -17,6 +17,7 @@ from .embeddings import parse_words
 from .next_token import top_probabilities
 
 if TYPE_CHECKING:
+    from ..engine import Request
     from ..runtime import Runtime
 
 SLOT = "{}"
@@ -106,18 +107,25 @@ def bias_probe(
 
 def sample_continuations(runtime: Runtime, prompts: Sequence[str], seed: int,
                          max_new_tokens: int) -> list[list[str]]:
-    """SAMPLES continuations per prompt from the backend; the same seeds for every prompt."""
-    requests = []
-    for prompt in prompts:
-        ids = runtime.encode(prompt)
-        row = []
-        for j in range(SAMPLES):
-            params = make_params(temperature=SAMPLE_TEMPERATURE, top_k=50, top_p=0.95,
-                                 max_new_tokens=max_new_tokens, seed=seed + j,
-                                 repetition_penalty=1.0, stop="\n")
-            row.append(runtime.backend.submit(ids, prompt, params))  # all run side by side
-        requests.append(row)
-    return [[r.result().text for r in row] for row in requests]
+    """SAMPLES continuations per prompt from the backend; the same seeds for every prompt.
+
+    All of them run side by side; if one fails, or the caller gives up, the rest are
+    cancelled rather than left running for nobody.
+    """
+    requests: list[Request] = []
+    try:
+        for prompt in prompts:
+            ids = runtime.encode(prompt)
+            for j in range(SAMPLES):
+                params = make_params(temperature=SAMPLE_TEMPERATURE, top_k=50, top_p=0.95,
+                                     max_new_tokens=max_new_tokens, seed=seed + j,
+                                     repetition_penalty=1.0, stop="\n")
+                requests.append(runtime.backend.submit(ids, prompt, params))
+        texts = [request.result().text for request in requests]
+    finally:
+        for request in requests:
+            request.cancel()  # a no-op for the finished ones
+    return [texts[i : i + SAMPLES] for i in range(0, len(texts), SAMPLES)]
 
 
 def probe_stream(runtime: Runtime, template: str, fillers: str | list[str], seed: float,

@@ -42,15 +42,21 @@ def compare_sides(runtime: Runtime, article: str, params: SamplingParams) -> lis
 
 def stream_sides(runtime: Runtime, sides: list[Side]) -> Iterator[tuple[str, str]]:
     """Start both prompts at once (the backend runs them side by side); yield both texts
-    as the model wrote them."""
-    requests = [runtime.backend.submit(runtime.encode(side.prompt), side.prompt, side.params)
-                for side in sides]
-    texts = ["", ""]
-    for i, request in enumerate(requests):  # the second is mostly done by the time it is read
-        for chunk in request.chunks():
-            texts[i] += "".join(event.text for event in chunk)
-            yield texts[0], texts[1]
-    yield texts[0], texts[1]
+    as the model wrote them. Closing the stream (Stop) or a failure cancels both."""
+    requests = []
+    try:
+        for side in sides:
+            requests.append(runtime.backend.submit(runtime.encode(side.prompt), side.prompt,
+                                                   side.params))
+        texts = ["", ""]
+        for i, request in enumerate(requests):  # the second is mostly done when it is read
+            for chunk in request.chunks():
+                texts[i] += "".join(event.text for event in chunk)
+                yield texts[0], texts[1]
+        yield texts[0], texts[1]
+    finally:
+        for request in requests:
+            request.cancel()  # a no-op for the finished ones
 
 
 def compare_stream(runtime: Runtime, article: str, params: SamplingParams

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import torch
 
 from .loader import LoadedModel
@@ -15,6 +18,13 @@ def model_ids(tokenizer: object, text: str) -> list[int]:
     return ids
 
 
+@functools.lru_cache(maxsize=32)
+def takes_logits_to_keep(model_class: type) -> bool:
+    """True when ``model_class.forward`` names ``logits_to_keep`` (read from its signature,
+    so a TypeError raised inside a forward is never mistaken for a missing argument)."""
+    return "logits_to_keep" in inspect.signature(model_class.forward).parameters
+
+
 @torch.inference_mode()
 def next_token_logits(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
     """Float32 logits ``(vocab,)`` for the token after ``ids``: one forward pass, no cache.
@@ -24,8 +34,6 @@ def next_token_logits(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
     Call it on the model's compute thread (``Runtime.call``).
     """
     inputs = torch.tensor([ids], dtype=torch.long, device=loaded.device)
-    try:
-        out = loaded.model(input_ids=inputs, use_cache=False, logits_to_keep=1)
-    except TypeError:  # a model class without logits_to_keep
-        out = loaded.model(input_ids=inputs, use_cache=False)
+    extra = {"logits_to_keep": 1} if takes_logits_to_keep(type(loaded.model)) else {}
+    out = loaded.model(input_ids=inputs, use_cache=False, **extra)
     return out.logits[0, -1].float().cpu()

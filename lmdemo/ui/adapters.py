@@ -15,6 +15,7 @@ from gradio.context import LocalContext
 
 from ..errors import LMDemoError
 from ..inputs import shorten
+from ..sessions import Scope, acting_for
 from .i18n import language_of, say, say_message
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,13 @@ def log_line(text: str, limit: int = LOGGED_CHARS) -> str:
 _END = object()
 
 
+def visitor_session() -> str | None:
+    """The Gradio session of the event that is running (None outside an event). A raw API
+    call that sends no session hash gets its event id as one, so it is a session too."""
+    request = LocalContext.request.get(None)
+    return getattr(request, "session_hash", None) or None
+
+
 class _Puller:
     """Steps a generator in worker threads and closes it even while a step is running.
 
@@ -70,8 +78,9 @@ class _Puller:
     left to the step itself, which closes the generator as soon as it returns.
     """
 
-    def __init__(self, generator: Generator):
+    def __init__(self, generator: Generator, owner: str | None, scope: Scope):
         self.generator = generator
+        self.owner, self.scope = owner, scope
         self.lock = threading.Lock()
         self.busy = False
         self.abandoned = False
@@ -82,7 +91,8 @@ class _Puller:
                 return _END
             self.busy = True
         try:
-            return next(self.generator, _END)
+            with acting_for(self.owner, self.scope):
+                return next(self.generator, _END)
         finally:
             with self.lock:
                 self.busy = False
@@ -94,6 +104,8 @@ class _Puller:
             self.abandoned = True
             if not self.busy:
                 self.generator.close()
+        # A step blocked on engine requests (the bias probe waits for 24) returns at once.
+        self.scope.cancel()
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -104,12 +116,14 @@ def user_errors(fn: Callable) -> Callable:
     cancellation lands in this wrapper's ``finally`` and closes the inner generator as soon
     as its current step returns, so the engine request it holds is cancelled within one
     decoding step rather than whenever the garbage collector finds the abandoned generator.
+    Every engine request the event makes runs for the visitor's session and is cancelled
+    when the event fails or ends (``_for_visitor``).
     """
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
         async def gen_wrapper(*args, **kwargs):
-            puller = _Puller(fn(*args, **kwargs))
+            puller = _Puller(fn(*args, **kwargs), visitor_session(), Scope())
             try:
                 while True:
                     value = await anyio.to_thread.run_sync(puller.pull)
@@ -128,10 +142,20 @@ def user_errors(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return _for_visitor(fn, *args, **kwargs)
         except gr.Error:
             raise
         except Exception as exc:
             raise _convert(exc) from exc
 
     return wrapper
+
+
+def _for_visitor(fn: Callable, /, *args: object, **kwargs: object) -> object:
+    """Call ``fn`` for the visitor's session; a failure cancels every request it queued."""
+    scope = Scope()
+    try:
+        with acting_for(visitor_session(), scope):
+            return fn(*args, **kwargs)
+    finally:
+        scope.cancel()  # finished requests ignore it; what a failed call left running stops
