@@ -92,6 +92,17 @@ def test_auto_measures_each_role_and_keeps_the_fastest(monkeypatch):
     assert "head 16384x640" in choice.reason and "fp16 4.00 ms" in choice.reason
 
 
+@int8_kernel
+def test_auto_never_measures_int8_which_missed_the_precision_target(monkeypatch):
+    offered = []
+    monkeypatch.setattr(formats, "time_formats",
+                        lambda f, shape, repeats=5: offered.append(f) or dict.fromkeys(f, 1.0))
+    monkeypatch.setattr(formats, "fp16_supported", lambda: True)
+    assert choose_formats("auto", (8, 8), (8, 8), AVX512).label == "fp32"
+    assert offered == [("fp32", "fp16")] * 2
+    assert choose_formats("int8", (8, 8), (8, 8), AVX512).label == "int8"
+
+
 def test_named_formats_are_used_as_asked_without_measuring(monkeypatch):
     monkeypatch.setattr(formats, "time_formats", lambda *a, **k: pytest.fail("measured"))
     assert choose_formats("none", (8, 8), (8, 8), AVX2).label == "fp32"
