@@ -78,14 +78,14 @@ def test_a_format_that_rounds_more_must_win_by_the_margin(timings, expected):
 def test_auto_measures_each_role_and_keeps_the_fastest(monkeypatch):
     calls = []
 
-    def fake_times(offered, shape, repeats=5):
+    def fake_times(offered, shape, **kwargs):
         calls.append((offered, shape))
         big = shape[0] > 10000
         return {"fp32": 10.0, "fp16": 4.0 if big else 9.8}
 
     monkeypatch.setattr(formats, "time_formats", fake_times)
     monkeypatch.setattr(formats, "fp16_supported", lambda: True)
-    choice = choose_formats("auto", (2048, 640), (262144, 640), AVX2)
+    choice = choose_formats("auto", (2048, 640), (262144, 640), AVX2, measure=True)
     assert (choice.body, choice.head) == ("fp32", "fp16")
     assert choice.label == "body fp32, head fp16"
     assert calls == [(("fp32", "fp16"), (2048, 640)), (("fp32", "fp16"), (16384, 640))]
@@ -96,11 +96,21 @@ def test_auto_measures_each_role_and_keeps_the_fastest(monkeypatch):
 def test_auto_never_measures_int8_which_missed_the_precision_target(monkeypatch):
     offered = []
     monkeypatch.setattr(formats, "time_formats",
-                        lambda f, shape, repeats=5: offered.append(f) or dict.fromkeys(f, 1.0))
+                        lambda f, shape, **k: offered.append(f) or dict.fromkeys(f, 1.0))
     monkeypatch.setattr(formats, "fp16_supported", lambda: True)
-    assert choose_formats("auto", (8, 8), (8, 8), AVX512).label == "fp32"
+    assert choose_formats("auto", (8, 8), (8, 8), AVX512, measure=True).label == "fp32"
     assert offered == [("fp32", "fp16")] * 2
     assert choose_formats("int8", (8, 8), (8, 8), AVX512).label == "int8"
+
+
+def test_auto_at_start_up_goes_by_the_flags_without_measuring(monkeypatch):
+    monkeypatch.setattr(formats, "time_formats", lambda *a, **k: pytest.fail("measured"))
+    monkeypatch.setattr(formats, "fp16_supported", lambda: True)
+    assert choose_formats("auto", (8, 8), (8, 8), AVX2).label == "fp16"
+    no_f16c = CpuInfo("old", frozenset({"avx"}), "DEFAULT")
+    assert choose_formats("auto", (8, 8), (8, 8), no_f16c).label == "fp32"
+    monkeypatch.setattr(formats, "fp16_supported", lambda: False)  # an ARM build
+    assert choose_formats("auto", (8, 8), (8, 8), AVX2).label == "fp32"
 
 
 def test_named_formats_are_used_as_asked_without_measuring(monkeypatch):

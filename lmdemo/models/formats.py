@@ -12,10 +12,11 @@ per-row int8 weights agreed on 97.1 % (97.5 % with only the head in int8), and b
 whose kernels round the activations too, on 98.3 %. ``--quantize int8`` and
 ``--dtype bfloat16`` still run them when asked.
 
-``auto`` first drops what this CPU cannot run fast (from its flags and PyTorch's kernel
-capability), then times one body-shaped and one head-shaped product in each remaining format,
-alternating, and keeps the fastest for each role; a format that rounds more must win by
-``MARGIN``. The tied output head (Gemma's 262,144 x 640 matrix is 63 % of the bytes) gets
+``auto`` drops what this CPU cannot run fast (from its flags and PyTorch's kernel
+capability) and takes float16 weights where FBGEMM runs. ``python -m lmdemo.models.formats``
+times one body-shaped and one head-shaped product in each format on this CPU, alternating,
+and says what the timings would pick for each role (a format that rounds more must win by
+``MARGIN``). The tied output head (Gemma's 262,144 x 640 matrix is 63 % of the bytes) gets
 its own choice. On an AVX2-only AMD EPYC PyTorch's int8 kernel has no vectorised path and
 was 4-40x slower than FBGEMM's float16 product (README: speed).
 """
@@ -140,7 +141,8 @@ class FormatChoice:
 
 def available_formats(cpu: CpuInfo) -> tuple[str, ...]:
     """The formats this CPU and PyTorch build can run at speed, least rounding first."""
-    usable = {"fp32": True, "fp16": fp16_supported(), "int8": int8_supported(cpu)}
+    fp16 = fp16_supported() and (not cpu.flags or {"avx2", "f16c"} <= cpu.flags)
+    usable = {"fp32": True, "fp16": fp16, "int8": int8_supported(cpu)}
     return tuple(f for f in FORMATS if usable[f])
 
 
@@ -153,11 +155,13 @@ def _product(fmt: str, weight: torch.Tensor) -> Callable[[torch.Tensor], torch.T
     return lambda x: torch.nn.functional.linear(x, weight)
 
 
-def time_formats(formats: tuple[str, ...], shape: tuple[int, int], repeats: int = 5
-                 ) -> dict[str, float]:
-    """Best milliseconds of one one-row product of ``shape`` (out, in) per format.
+def time_formats(formats: tuple[str, ...], shape: tuple[int, int], repeats: int = 5,
+                 calls: int = 8) -> dict[str, float]:
+    """Best milliseconds per one-row product of ``shape`` (out, in), per format.
 
-    The formats take turns, so a busy neighbour slows them alike.
+    Each timing is a burst of ``calls`` back-to-back products, as decoding runs them: a lone
+    call would also time the wake-up of OpenMP helper threads that went to sleep (tens of
+    ms on a busy machine). The formats take turns, so a busy neighbour slows them alike.
     """
     generator = torch.Generator().manual_seed(0)
     weight = torch.randn(shape, generator=generator) * 0.02
@@ -170,8 +174,9 @@ def time_formats(formats: tuple[str, ...], shape: tuple[int, int], repeats: int 
         for _ in range(repeats):
             for f in formats:
                 start = time.perf_counter()
-                products[f](x)
-                best[f] = min(best[f], (time.perf_counter() - start) * 1e3)
+                for _ in range(calls):
+                    products[f](x)
+                best[f] = min(best[f], (time.perf_counter() - start) * 1e3 / calls)
     return best
 
 
@@ -186,10 +191,13 @@ def _fastest(timings: dict[str, float]) -> str:
 
 
 def choose_formats(asked: str, body_shape: tuple[int, int], head_shape: tuple[int, int],
-                   cpu: CpuInfo | None = None) -> FormatChoice:
+                   cpu: CpuInfo | None = None, measure: bool = False) -> FormatChoice:
     """Formats for ``--quantize asked`` (auto, fp16, int8, none) on this CPU.
 
-    ``auto`` measures (``time_formats``); a named format is used as asked; ``none`` is fp32.
+    ``auto`` goes by the CPU's flags: float16 weights wherever FBGEMM's kernel runs (AVX2 and
+    F16C), else float32. With ``measure`` it times both instead (``time_formats``), per role;
+    start-up does not, because a measurement on the loading thread misjudged FBGEMM by 100x
+    on a busy machine (README: speed). A named format is used as asked; ``none`` is fp32.
     """
     cpu = cpu or cpu_info()
     if asked == "none":
@@ -198,9 +206,13 @@ def choose_formats(asked: str, body_shape: tuple[int, int], head_shape: tuple[in
         return FormatChoice(asked, asked, f"asked for {asked} (--quantize {asked})", cpu)
     formats = tuple(f for f in available_formats(cpu) if f in AUTO_FORMATS)
     if len(formats) == 1:
-        return FormatChoice("fp32", "fp32", "no faster kernel on this CPU", cpu)
+        return FormatChoice("fp32", "fp32", "no FBGEMM float16 kernel on this CPU", cpu)
+    if not measure:
+        return FormatChoice("fp16", "fp16", "FBGEMM's float16-weight kernel runs on this CPU "
+                            "(half the bytes of float32 per token, same top-1 choices)", cpu)
     head = (min(head_shape[0], HEAD_ROWS), head_shape[1])
-    timings = {"body": time_formats(formats, body_shape), "head": time_formats(formats, head)}
+    timings = {"body": time_formats(formats, body_shape),
+               "head": time_formats(formats, head, calls=3)}
     body_fmt, head_fmt = _fastest(timings["body"]), _fastest(timings["head"])
     shown = "; ".join(f"{role} {shape[0]}x{shape[1]}: " + ", ".join(
         f"{f} {ms:.2f} ms" for f, ms in timings[role].items())
@@ -209,7 +221,7 @@ def choose_formats(asked: str, body_shape: tuple[int, int], head_shape: tuple[in
 
 
 def _role_shapes(model: nn.Module) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """(most common body layer shape, head shape) of ``model``'s linear layers."""
+    """(body layer shape holding most bytes, head shape) of ``model``'s linear layers."""
     found = linear_layers(model)
     if not found:
         return None
@@ -217,7 +229,9 @@ def _role_shapes(model: nn.Module) -> tuple[tuple[int, int], tuple[int, int]] | 
     shapes = [tuple(w.shape) for parent, name, w, _ in found if getattr(parent, name) is not head]
     head_shape = next((tuple(w.shape) for parent, name, w, _ in found
                        if getattr(parent, name) is head), None)
-    body = max(set(shapes), key=shapes.count) if shapes else head_shape
+    # the shape that holds most of the body's bytes (Gemma: the 2048x640 MLP projections)
+    body = max(set(shapes), key=lambda s: shapes.count(s) * s[0] * s[1]) if shapes \
+        else head_shape
     return body, head_shape or body  # type: ignore[return-value]
 
 
@@ -254,3 +268,17 @@ def pick_and_convert(model: nn.Module, asked: str) -> FormatChoice:
     log.info("Weight format %s for %d linear layers on %s, converted in %.1fs: %s",
              choice.label, count, choice.cpu.summary, time.perf_counter() - start, choice.reason)
     return choice
+
+
+def main() -> None:
+    """Print this CPU, the formats it offers and one-row product timings per role."""
+    cpu = cpu_info()
+    print(f"CPU: {cpu.summary}; formats: {', '.join(available_formats(cpu))}")
+    for body, head in (((2048, 640), (262144, 640)), ((3072, 768), (50257, 768))):
+        choice = choose_formats("auto", body, head, cpu, measure=True)
+        print(f"body {body}, head {head}: would pick {choice.label}; {choice.reason}")
+    print(f"auto at start-up: {choose_formats('auto', (1, 1), (1, 1), cpu).label}")
+
+
+if __name__ == "__main__":
+    main()
