@@ -22,7 +22,7 @@ from lmdemo.models.fp16 import Fp16Linear, fp16_supported
 from lmdemo.models.loader import wants_weight_formats
 
 AVX2 = CpuInfo("AMD EPYC", frozenset({"avx2", "fma", "f16c"}), "AVX2")
-AVX512 = CpuInfo("Intel Xeon", frozenset({"avx2", "avx512f", "amx_bf16"}), "AVX512")
+AVX512 = CpuInfo("Intel Xeon", frozenset({"avx2", "f16c", "avx512f", "amx_bf16"}), "AVX512")
 int8_kernel = pytest.mark.skipif(not hasattr(torch, "_weight_int8pack_mm"),
                                  reason="needs torch._weight_int8pack_mm")
 
