@@ -13,7 +13,7 @@ whose kernels round the activations too, on 98.3 %. ``--quantize int8`` and
 ``--dtype bfloat16`` still run them when asked.
 
 ``auto`` drops what this CPU cannot run fast (from its flags and PyTorch's kernel
-capability) and takes float16 weights where FBGEMM runs. ``python -m lmdemo.models.formats``
+capability) and takes float16 weights where FBGEMM runs. ``python -m lmdemo.bench.formats``
 times one body-shaped and one head-shaped product in each format on this CPU, alternating,
 and says what the timings would pick for each role (a format that rounds more must win by
 ``MARGIN``). The tied output head (Gemma's 262,144 x 640 matrix is 63 % of the bytes) gets
@@ -269,16 +269,3 @@ def pick_and_convert(model: nn.Module, asked: str) -> FormatChoice:
              choice.label, count, choice.cpu.summary, time.perf_counter() - start, choice.reason)
     return choice
 
-
-def main() -> None:
-    """Print this CPU, the formats it offers and one-row product timings per role."""
-    cpu = cpu_info()
-    print(f"CPU: {cpu.summary}; formats: {', '.join(available_formats(cpu))}")
-    for body, head in (((2048, 640), (262144, 640)), ((3072, 768), (50257, 768))):
-        choice = choose_formats("auto", body, head, cpu, measure=True)
-        print(f"body {body}, head {head}: would pick {choice.label}; {choice.reason}")
-    print(f"auto at start-up: {choose_formats('auto', (1, 1), (1, 1), cpu).label}")
-
-
-if __name__ == "__main__":
-    main()
