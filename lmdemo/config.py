@@ -28,8 +28,8 @@ class AppConfig:
     cache_dir: Path = field(default_factory=default_cache_dir)
     device: str = "auto"  # auto | cpu | cuda
     dtype: str = "auto"  # auto | float32 | bfloat16
-    # auto: float16-weight linear layers on a CPU in fp32 (models/fp16.py), none elsewhere
-    quantize: str = "auto"  # auto | fp16 | none
+    # auto: the weight format measured fastest on this CPU in fp32 (models/formats.py)
+    quantize: str = "auto"  # auto | fp16 | int8 | none
     max_input_chars: int = 20_000
     # Caps the usable context even when the model allows more: a 32k-token prefill on a
     # 2-core CPU would stall every other user.
@@ -56,7 +56,7 @@ class AppConfig:
 _CHOICES = {
     "device": ("auto", "cpu", "cuda"),
     "dtype": ("auto", "float32", "bfloat16"),
-    "quantize": ("auto", "fp16", "none"),
+    "quantize": ("auto", "fp16", "int8", "none"),
 }
 
 
@@ -139,8 +139,8 @@ def add_model_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGrou
     parser.add_argument("--device", choices=_CHOICES["device"])
     parser.add_argument("--dtype", choices=_CHOICES["dtype"])
     parser.add_argument("--quantize", choices=_CHOICES["quantize"],
-                        help="store linear weights as float16 (x86 CPUs; auto: on for a "
-                        "CPU in float32)")
+                        help="weight format of the linear layers on a CPU in float32 (auto: "
+                        "the fastest measured at start-up; int8: weight-only, AVX-512 CPUs)")
     parser.add_argument("--cache-dir", type=Path, dest="cache_dir")
 
 

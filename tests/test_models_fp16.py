@@ -8,7 +8,7 @@ from torch import nn
 
 from lmdemo.errors import ModelLoadError
 from lmdemo.models.fp16 import Fp16Linear, fp16_supported, halve_linears
-from lmdemo.models.loader import wants_fp16_weights
+from lmdemo.models.loader import wants_weight_formats
 
 pytestmark = pytest.mark.skipif(not fp16_supported(), reason="needs FBGEMM (x86)")
 
@@ -73,19 +73,20 @@ def test_weight_bytes_are_two_per_weight():
     assert Fp16Linear.from_weight(torch.randn(10, 6), None).weight_bytes == 120
 
 
-def test_auto_uses_fp16_weights_on_a_cpu_in_float32_only(tiny_config):
+def test_auto_chooses_weight_formats_on_a_cpu_in_float32_only(tiny_config):
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     auto = tiny_config.with_overrides(quantize="auto")
-    assert wants_fp16_weights(auto, cpu, torch.float32)
-    assert not wants_fp16_weights(auto, cpu, torch.bfloat16)
-    assert not wants_fp16_weights(auto, cuda, torch.float32)
-    assert not wants_fp16_weights(tiny_config.with_overrides(quantize="none"), cpu, torch.float32)
+    assert wants_weight_formats(auto, cpu, torch.float32)
+    assert not wants_weight_formats(auto, cpu, torch.bfloat16)
+    assert not wants_weight_formats(auto, cuda, torch.float32)
+    assert not wants_weight_formats(tiny_config.with_overrides(quantize="none"), cpu,
+                                    torch.float32)
 
 
 def test_asking_for_fp16_where_it_cannot_run_names_the_fix(tiny_config):
     asked = tiny_config.with_overrides(quantize="fp16")
-    with pytest.raises(ModelLoadError, match="--quantize none or auto"):
-        wants_fp16_weights(asked, torch.device("cuda"), torch.float32)
+    with pytest.raises(ModelLoadError, match="--quantize fp16 cannot run here.*auto or none"):
+        wants_weight_formats(asked, torch.device("cuda"), torch.float32)
 
 
 def test_loader_reports_the_precision(tiny_loaded, tiny_fp16_loaded):

@@ -47,7 +47,8 @@ def build_random_gpt2(folder: Path, name: str) -> Path:
 
 # --precision of the benchmarks -> (dtype, quantize) settings of lmdemo's loader
 PRECISIONS = {"auto": ("auto", "auto"), "fp32": ("float32", "none"),
-              "fp16": ("float32", "fp16"), "bf16": ("bfloat16", "none")}
+              "fp16": ("float32", "fp16"), "int8": ("float32", "int8"),
+              "bf16": ("bfloat16", "none")}
 
 
 def load_bench_model(name: str, precision: str = "auto",

@@ -27,6 +27,7 @@ import torch
 
 from ..engine import Engine
 from ..models import LoadedModel, decode_attention
+from ..models.formats import Int8Linear
 from ..models.fp16 import Fp16Linear
 from ..params import make_params
 from ..threads import in_own_thread
@@ -203,6 +204,20 @@ def run_engine(engine: Engine, prompts: list[list[int]], new_tokens: int) -> Run
     return run
 
 
+def run_engine_one_by_one(loaded: LoadedModel, prompts: list[list[int]], new_tokens: int
+                          ) -> float:
+    """Seconds for one engine to serve ``prompts`` one after another (each waits for the last)."""
+    engine = Engine(loaded, max_active=16, max_queue=64)
+    try:
+        run_engine(engine, _prompts(loaded, 2), 4)  # warm-up, as in run_fresh_engine
+        start = time.perf_counter()
+        for ids in prompts:
+            run_engine(engine, [ids], new_tokens)
+        return time.perf_counter() - start
+    finally:
+        engine.close()
+
+
 # ---- memory bandwidth --------------------------------------------------------------------
 def measure_bandwidth(megabytes: int = 256, repeats: int = 5) -> float:
     """Bytes per second moved by a large tensor copy (read + write), best of ``repeats``."""
@@ -219,7 +234,8 @@ def measure_bandwidth(megabytes: int = 256, repeats: int = 5) -> float:
 def weight_bytes_per_token(model: torch.nn.Module) -> int:
     """Bytes of weights one decoding step reads (tied embeddings are read once, as the head)."""
     total = sum(p.numel() * p.element_size() for p in model.parameters())
-    total += sum(m.weight_bytes for m in model.modules() if isinstance(m, Fp16Linear))
+    total += sum(m.weight_bytes for m in model.modules()
+                 if isinstance(m, (Fp16Linear, Int8Linear)))
     embedding = model.get_input_embeddings().weight
     if getattr(model.get_output_embeddings(), "weight", None) is not embedding:
         total -= embedding.numel() * embedding.element_size()  # untied: one row is read
@@ -252,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of (a) and (c) for one request alone (median shown)")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch intra-op threads (0: torch's default, one per core)")
+    parser.add_argument("--no-targets", action="store_true",
+                        help="skip the target checks (16 concurrent against one by one; "
+                        "one user against llama.cpp)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -267,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model {args.model}: {base.num_parameters / 1e6:.1f}M parameters; engine precision "
           f"{loaded.precision}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; load average {load[0]:.2f} {load[1]:.2f}")
+    if loaded.formats is not None:
+        print(f"weight format {loaded.formats.label} on {loaded.formats.cpu.summary}: "
+              f"{loaded.formats.reason}")
     print(f"{new_tokens} new tokens per request, greedy; one request alone runs (a) and (c) "
           f"{args.repeats} times, alternating, and shows the median")
     print(f"{'conc':>4} {'method':<19}{'agg tok/s':>9} {'stream':>9} {'TTFT p50':>8} "
@@ -307,10 +329,52 @@ def main(argv: list[str] | None = None) -> int:
     for key, model in (("a", base), ("c", loaded)):
         if key in alone:
             print(f"one request, ({key}): {_bandwidth_note(model, alone[key], bandwidth)}")
+    if not args.no_targets:
+        print_targets(loaded, args.model, new_tokens, args.repeats)
     load = os.getloadavg()
     print(f"* sequential: measured on {BASELINE_MEASURED} requests, later ones queued behind "
           f"them with the same durations. load average at end {load[0]:.2f} {load[1]:.2f}")
     return 0
+
+
+CONCURRENT_TARGET = 6.0  # 16 concurrent requests against the same 16 one by one (issue 13)
+
+
+def print_targets(loaded: LoadedModel, model: str, new_tokens: int, repeats: int) -> None:
+    """Each target of issue 13 against its figure, measured side by side here."""
+    from .llamacpp import INSTALL, TARGET, llama_decode, open_llama
+
+    prompts = _prompts(loaded, 16)
+    ratios = []
+    for _ in range(max(1, repeats - 1)):  # alternate: concurrent, then one by one
+        together = run_fresh_engine(loaded, prompts, new_tokens).wall
+        ratios.append(in_own_thread(run_engine_one_by_one, loaded, prompts, new_tokens)
+                      / together)
+    ratio = statistics.median(ratios)
+    print(f"target: 16 concurrent >= {CONCURRENT_TARGET:.0f}x one by one (engine level; the "
+          f"served figure: scripts/bench_clients.py): {ratio:.2f}x "
+          f"({', '.join(f'{r:.2f}' for r in ratios)}) "
+          f"{'met' if ratio >= CONCURRENT_TARGET else 'missed'}")
+    if model != "gemma-3-270m":
+        print("target: one user >= 0.8x llama.cpp: needs --model gemma-3-270m")
+        return
+    from ..config import default_cache_dir
+    from ..models.gguf_cache import bundled_gguf
+
+    llm = open_llama(str(bundled_gguf(default_cache_dir())[0]), torch.get_num_threads())
+    if llm is None:
+        print(f"target: one user >= {TARGET}x llama.cpp: skipped, llama-cpp-python is not "
+              f"installed ({INSTALL})")
+        return
+    mine, theirs = [], []
+    for _ in range(repeats):  # alternate
+        mine.append(run_fresh_engine(loaded, prompts[:1], new_tokens).row()["stream"])
+        theirs.append(llama_decode(llm, PROMPTS[0], new_tokens))
+    ratio = statistics.median(m / t for m, t in zip(mine, theirs, strict=True))
+    print(f"target: one user >= {TARGET}x llama.cpp ({torch.get_num_threads()} threads, same "
+          f"GGUF): lmdemo {statistics.median(mine):.1f} tok/s, llama.cpp "
+          f"{statistics.median(theirs):.1f} tok/s: {ratio:.2f}x "
+          f"{'met' if ratio >= TARGET else 'missed'}")
 
 
 def _bandwidth_note(loaded: LoadedModel, tokens_per_second: float, bandwidth: float) -> str:

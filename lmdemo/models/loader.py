@@ -14,7 +14,7 @@ from ..config import AppConfig
 from ..errors import ModelLoadError
 from .catalog import BUNDLED, FOLDER, GGUF, HUB, ModelSpec
 from .decode_attention import use_decode_attention
-from .fp16 import fp16_supported, halve_linears
+from .formats import FormatChoice, available_formats, cpu_info, pick_and_convert
 from .gguf_cache import bundled_gguf, ensure_converted, file_key
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class LoadedModel:
     reason: Reason = Reason("", "")  # why this model is live (see models.manager)
     load_seconds: float = 0.0
     converted_now: bool = False
-    fp16_weights: bool = False  # linear layers are models.fp16.Fp16Linear
+    formats: FormatChoice | None = None  # weight formats of the linear layers (formats.py)
     parameter_count: int = 0  # counted before the linear layers were swapped
 
     @property
@@ -64,10 +64,21 @@ class LoadedModel:
         return str(self.dtype).removeprefix("torch.")
 
     @property
+    def fp16_weights(self) -> bool:
+        """True when the body's linear layers are models.fp16.Fp16Linear."""
+        return self.formats is not None and self.formats.body == "fp16"
+
+    @property
     def precision(self) -> str:
         """How the model computes, e.g. ``float32`` or ``float16 weights, float32 compute``."""
-        dtype = self.dtype_name
-        return f"float16 weights, {dtype} compute" if self.fp16_weights else dtype
+        dtype, formats = self.dtype_name, self.formats
+        if formats is None or formats.label == "fp32":
+            return dtype
+        names = {"fp32": "float32", "fp16": "float16", "int8": "int8"}
+        if formats.body == formats.head:
+            return f"{names[formats.body]} weights, {dtype} compute"
+        return (f"{names[formats.body]} weights (head {names[formats.head]}), "
+                f"{dtype} compute")
 
 
 def pick_device(config: AppConfig) -> torch.device:
@@ -96,19 +107,24 @@ def pick_dtype(config: AppConfig, device: torch.device) -> torch.dtype:
     return torch.bfloat16 if device.type == "cuda" else torch.float32
 
 
-def wants_fp16_weights(config: AppConfig, device: torch.device, dtype: torch.dtype) -> bool:
-    """Whether to store linear weights as float16: asked for, or 'auto' on a CPU in fp32.
+def wants_weight_formats(config: AppConfig, device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether the linear layers' weight format is chosen (``formats.py``): on a CPU in fp32,
+    unless ``--quantize none``. A format this CPU cannot run is an error naming the choices.
 
     Measured with ``python -m lmdemo.bench.throughput`` and ``python -m lmdemo.bench.precision``
-    (README: precision): half the bytes per token, no top-1 change on the benchmark prompts.
+    (README: speed).
     """
     if config.quantize == "none":
         return False
-    supported = device.type == "cpu" and dtype == torch.float32 and fp16_supported()
-    if config.quantize == "fp16" and not supported:
-        raise ModelLoadError("--quantize fp16 needs an x86 CPU (FBGEMM) and --dtype float32; "
-                             "use --quantize none or auto.")
-    return supported
+    applies = device.type == "cpu" and dtype == torch.float32
+    if config.quantize == "auto":
+        return applies
+    usable = available_formats(cpu_info()) if applies else ()
+    if config.quantize not in usable:
+        raise ModelLoadError(
+            f"--quantize {config.quantize} cannot run here (a CPU in --dtype float32 offers: "
+            f"{', '.join(usable) or 'none'}); use --quantize auto or none.")
+    return True
 
 
 def _context_window(model_config: object, cap: int) -> int:
@@ -184,9 +200,9 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) 
                              f"{exc.__class__.__name__}: {exc}".strip()) from exc
     model.eval()
     parameter_count = sum(p.numel() for p in model.parameters())
-    fp16_weights = wants_fp16_weights(config, device, dtype)
-    if fp16_weights:
-        halve_linears(model)
+    formats = None
+    if wants_weight_formats(config, device, dtype):
+        formats = pick_and_convert(model, config.quantize)
     if device.type == "cpu":  # one-token attention as two products (see decode_attention)
         use_decode_attention(model)
     if getattr(tokenizer, "pad_token_id", None) is None:
@@ -202,7 +218,7 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) 
         reason=reason or Reason("", ""),
         load_seconds=seconds,
         converted_now=fresh,
-        fp16_weights=fp16_weights,
+        formats=formats,
         parameter_count=parameter_count,
     )
     log.info("Model %s live on %s (%s) in %.1fs: %s", spec.name, device, loaded.precision,
