@@ -43,6 +43,8 @@ def compare_sides(runtime: Runtime, article: str, params: SamplingParams) -> lis
 def stream_sides(runtime: Runtime, sides: list[Side]) -> Iterator[tuple[str, str]]:
     """Start both prompts at once (the backend runs them side by side); yield both texts
     as the model wrote them."""
+    for side in sides:
+        runtime.check_params(side.params)  # the server's own cap (lower when hosted)
     requests = [runtime.backend.submit(runtime.encode(side.prompt), side.prompt, side.params)
                 for side in sides]
     texts = ["", ""]

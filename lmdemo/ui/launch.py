@@ -7,11 +7,38 @@ import sys
 import time
 from collections.abc import Sequence
 
+from starlette.middleware import Middleware
+
 from ..config import AppConfig, load_config
 from ..errors import LMDemoError
 from ..runtime import Runtime
 
 log = logging.getLogger("lmdemo")
+
+# Named endpoints that start generations but are not engine-scheduled events themselves.
+GENERATING_APIS = frozenset({"bias_probe"})
+
+
+def metered_events(demo) -> tuple[set[int], set[str]]:
+    """The events a rate limit counts: those that feed the engine (they run without a
+    concurrency limit because the engine schedules them) and the generating API endpoints.
+    Returns (fn indices, api names)."""
+    fns = {index: fn for index, fn in demo.fns.items()
+           if fn.concurrency_limit is None or fn.api_name in GENERATING_APIS}
+    return set(fns), {fn.api_name for fn in fns.values() if fn.api_name}
+
+
+def rate_limit_middleware(config: AppConfig, demo) -> list[Middleware]:
+    """The per-client rate limit on generation calls, when the config sets one."""
+    if config.rate_limit <= 0:
+        return []
+    from .ratelimit import RateLimitMiddleware
+
+    fns, names = metered_events(demo)
+    # Behind a Space's proxy every request comes from the proxy: the visitor is the first
+    # X-Forwarded-For hop. Off a Space that header is the client's own word, so unused.
+    return [Middleware(RateLimitMiddleware, per_minute=config.rate_limit, metered_fns=fns,
+                       metered_names=names, trust_forwarded=config.hosted)]
 
 
 def serve(config: AppConfig, block: bool = True):
@@ -30,8 +57,21 @@ def serve(config: AppConfig, block: bool = True):
     demo.queue(default_concurrency_limit=4, max_size=config.max_queue)
     # MCP: every task (and teaching view) is a tool at /gradio_api/mcp/, described by its
     # endpoint's docstring; --no-mcp turns it off.
+    kwargs = launch_kwargs()
+    app_kwargs = kwargs.setdefault("app_kwargs", {})
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", ()),
+                                *rate_limit_middleware(config, demo)]
+    # Gradio keeps each session's component state, ~490 KB here, for up to 10,000 sessions
+    # by default; session_capacity bounds that (the oldest session's state goes first).
     demo.launch(server_name=config.host, server_port=config.port, prevent_thread_lock=True,
-                mcp_server=config.mcp, **launch_kwargs())
+                mcp_server=config.mcp, state_session_capacity=config.session_capacity,
+                **kwargs)
+    if config.hosted:
+        log.info("Hosted mode is on: catalogue models only, inputs up to %d characters, "
+                 "max_new_tokens up to %d, queue of %d, %s, no uploads",
+                 config.max_input_chars, config.max_new_tokens, config.max_queue,
+                 f"{config.rate_limit} generations a minute per client" if config.rate_limit
+                 else "no rate limit")
     log.info("Ready in %.1fs with %s via %s (%s)", time.perf_counter() - started,
              runtime.model_name, runtime.describe(), runtime.loaded.reason.text)
     if block:
