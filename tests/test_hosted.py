@@ -66,6 +66,75 @@ def test_limit_message_names_the_limit_and_the_wait():
                                       "minute from one address. Try again in 3 s.")
 
 
+class Recorder:
+    """An ASGI app that records what reached it and reads the whole body."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.bodies.append(body)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def _asgi(middleware, path: str, body: bytes, method: str = "POST") -> int:
+    import asyncio
+
+    chunks = [body[:5], body[5:]]  # a body in two pieces, as a server may pass it
+    messages = [{"type": "http.request", "body": c, "more_body": i == 0}
+                for i, c in enumerate(chunks)]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "headers": [],
+             "client": ("127.0.0.1", 1)}
+    asyncio.run(middleware(scope, receive, send))
+    return sent[0]["status"]
+
+
+def test_middleware_counts_only_generation_calls_and_passes_bodies_whole():
+    app = Recorder()
+    limiter = ratelimit.RateLimitMiddleware(app, per_minute=2, metered_fns={3},
+                                            metered_names={"generate"})
+    join = b'{"fn_index": 3, "data": ["x"], "session_hash": "s"}'
+    other = b'{"fn_index": 4, "data": ["y"]}'
+    tool = b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {}}'
+    listing = b'{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}'
+    for _ in range(5):  # not metered: other events, tool listings, GETs, other names
+        assert _asgi(limiter, "/gradio_api/queue/join", other) == 200
+        assert _asgi(limiter, "/gradio_api/mcp/", listing) == 200
+        assert _asgi(limiter, "/gradio_api/call/tokenize", b"{}") == 200
+        assert _asgi(limiter, "/gradio_api/call/generate/abc", b"", method="GET") == 200
+    assert app.bodies[0] == other  # the app still reads the body the limiter read
+    assert _asgi(limiter, "/gradio_api/queue/join", join) == 200
+    assert _asgi(limiter, "/gradio_api/mcp/", tool) == 200
+    assert _asgi(limiter, "/gradio_api/call/generate", b"{}") == 429
+    assert _asgi(limiter, "/gradio_api/queue/join", join) == 429
+    assert _asgi(limiter, "/gradio_api/queue/join", b"not json") == 200  # Gradio answers it
+
+
+def test_hosted_summary_names_the_limits():
+    from lmdemo.config import load_config
+    from lmdemo.ui.launch import hosted_summary
+
+    line = hosted_summary(load_config(["--hosted"], {}))
+    assert line.startswith("Hosted mode is on: catalogue models only")
+    assert "max_new_tokens up to 256" in line and "20 generation calls a minute" in line
+    assert "no uploads" in line
+
+
 # ---- catalogue models only ------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["someone/some-model", "./models/x", "/tmp/x.gguf", "gpt-5"])
 def test_hosted_mode_refuses_models_outside_the_catalogue(name, tmp_path):

@@ -28,6 +28,15 @@ def metered_events(demo) -> tuple[set[int], set[str]]:
     return set(fns), {fn.api_name for fn in fns.values() if fn.api_name}
 
 
+def hosted_summary(config: AppConfig) -> str:
+    """The log line that says hosted mode is on, with the limits it set."""
+    limit = (f"{config.rate_limit} generation calls a minute per client" if config.rate_limit
+             else "no rate limit")
+    return (f"Hosted mode is on: catalogue models only, inputs up to {config.max_input_chars} "
+            f"characters, max_new_tokens up to {config.max_new_tokens}, a queue of "
+            f"{config.max_queue}, {limit}, no uploads.")
+
+
 def rate_limit_middleware(config: AppConfig, demo) -> list[Middleware]:
     """The per-client rate limit on generation calls, when the config sets one."""
     if config.rate_limit <= 0:
@@ -67,11 +76,7 @@ def serve(config: AppConfig, block: bool = True):
                 mcp_server=config.mcp, state_session_capacity=config.session_capacity,
                 **kwargs)
     if config.hosted:
-        log.info("Hosted mode is on: catalogue models only, inputs up to %d characters, "
-                 "max_new_tokens up to %d, queue of %d, %s, no uploads",
-                 config.max_input_chars, config.max_new_tokens, config.max_queue,
-                 f"{config.rate_limit} generations a minute per client" if config.rate_limit
-                 else "no rate limit")
+        log.info("%s", hosted_summary(config))
     log.info("Ready in %.1fs with %s via %s (%s)", time.perf_counter() - started,
              runtime.model_name, runtime.describe(), runtime.loaded.reason.text)
     if block:
