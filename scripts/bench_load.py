@@ -4,8 +4,8 @@
 
 Starts ``python app.py`` on a loopback port. For each count N, N clients (each its own
 ``gradio_client.Client``, so its own session) submit one sampled ``/generate`` at once, each
-with its own prompt and seed. Afterwards every request is run again alone, one at a time; the
-concurrent answer must be identical to the solo one, or some state leaked between users
+with its own prompt and seed. Every request is first run alone, one at a time; the
+concurrent answer must be identical to that one, or some state leaked between users
 (cross-talk). Prints failures, mismatches, wall time and latency percentiles. Bounded: each
 request has a timeout, and the run stops after ``--max-seconds``.
 """
@@ -48,6 +48,13 @@ def ask(client, request: dict, timeout: float) -> str:
     return client.submit(text, api_name="/generate", **rest).result(timeout=timeout)
 
 
+def connect(url: str):
+    """A client (its own session) that waits long enough for a busy server's config."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, httpx_kwargs={"timeout": 120})
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
@@ -56,9 +63,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def concurrent_round(url: str, count: int, new_tokens: int, timeout: float) -> dict:
     """``count`` clients submit at once; returns answers, errors and latencies by index."""
-    from gradio_client import Client
-
-    clients = [Client(url, verbose=False) for _ in range(count)]
+    clients = [connect(url) for _ in range(count)]
     answers: dict[int, str] = {}
     errors: dict[int, str] = {}
     latency: dict[int, float] = {}
@@ -79,12 +84,30 @@ def concurrent_round(url: str, count: int, new_tokens: int, timeout: float) -> d
         thread.start()
     for thread in threads:
         thread.join(timeout + 30)
+    for client in clients:
+        client.close()  # their heartbeats would load the server during the next round
     return {"answers": answers, "errors": errors, "latency": latency,
             "wall": time.perf_counter() - start}
 
 
+def report(count: int, got: dict, solo: dict[int, str]) -> int:
+    """Print one round's figures; return its faults (failures, cross-talk, missing answers)."""
+    crossed = [i for i in got["answers"] if got["answers"][i] != solo[i]]
+    missing = count - len(got["answers"]) - len(got["errors"])
+    lat = list(got["latency"].values())
+    print(f"{count} clients: {len(got['answers'])}/{count} answered, {len(got['errors'])} "
+          f"failures, {missing} unfinished, {len(crossed)} differ from the same request run "
+          f"alone; wall {got['wall']:.1f} s; latency p50 {percentile(lat, 0.5):.1f} s, p95 "
+          f"{percentile(lat, 0.95):.1f} s, max {max(lat):.1f} s", flush=True)
+    for index, error in sorted(got["errors"].items())[:5]:
+        print(f"  user {index} failed: {error[:200]}")
+    for index in crossed[:3]:
+        print(f"  user {index}: {got['answers'][index]!r} vs alone {solo[index]!r}")
+    return len(got["errors"]) + len(crossed) + missing
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the rounds, then the solo references; print the figures; exit 1 on any fault."""
+    """Run the solo references, then the rounds; print the figures; exit 1 on any fault."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="gemma-3-270m")
     parser.add_argument("--clients", type=int, nargs="+", default=[32, 64])
@@ -92,46 +115,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per request")
     parser.add_argument("--max-seconds", type=float, default=1500.0)
     args = parser.parse_args(argv)
-    from gradio_client import Client
-
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + args.max_seconds
     proc = launch_app(args.model, None, port)
-    rounds: dict[int, dict] = {}
-    solo: dict[int, str] = {}
+    print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; model {args.model}; "
+          f"sampled /generate, {args.new_tokens} new tokens, one prompt and seed per user",
+          flush=True)
+    faults = 0
     try:
+        # The references first, one request at a time, so each round is judged as it ends.
+        alone = connect(url)
+        solo = {index: ask(alone, request_of(index, args.new_tokens), args.timeout)
+                for index in range(max(args.clients))}
+        alone.close()
         for count in args.clients:
-            rounds[count] = concurrent_round(url, count, args.new_tokens, args.timeout)
             if time.monotonic() > deadline:
+                print(f"stopped at the {args.max_seconds:.0f} s bound")
+                faults += 1
                 break
-        alone = Client(url, verbose=False)
-        for index in range(max(rounds)):
-            if time.monotonic() > deadline:
-                print(f"solo references stopped at the {args.max_seconds:.0f} s bound")
-                break
-            solo[index] = ask(alone, request_of(index, args.new_tokens), args.timeout)
+            faults += report(count, concurrent_round(url, count, args.new_tokens,
+                                                     args.timeout), solo)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; model {args.model}; "
-          f"sampled /generate, {args.new_tokens} new tokens, one prompt and seed per user")
-    faults = 0
-    for count, got in rounds.items():
-        compared = [i for i in got["answers"] if i in solo]
-        crossed = [i for i in compared if got["answers"][i] != solo[i]]
-        lat = list(got["latency"].values())
-        faults += len(got["errors"]) + len(crossed) + (count - len(got["answers"])
-                                                       - len(got["errors"]))
-        print(f"{count} clients: {len(got['answers'])}/{count} answered, "
-              f"{len(got['errors'])} failures, {len(crossed)} differ from solo "
-              f"(of {len(compared)} compared); wall {got['wall']:.1f} s; latency p50 "
-              f"{percentile(lat, 0.5):.1f} s, p95 {percentile(lat, 0.95):.1f} s, "
-              f"max {max(lat):.1f} s")
-        for index, error in sorted(got["errors"].items())[:5]:
-            print(f"  user {index} failed: {error[:200]}")
-        for index in crossed[:3]:
-            print(f"  user {index}: {got['answers'][index]!r} vs solo {solo[index]!r}")
     return 1 if faults else 0
 
 
