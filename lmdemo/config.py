@@ -49,8 +49,8 @@ class AppConfig:
     # The most new tokens one request may ask for (the sliders' own range ends at 1024).
     max_new_tokens: int = int(MAX_NEW_TOKENS.high)
     # Sessions whose component state Gradio keeps (its default is 10,000). Each costs about
-    # 490 KB, so 10,000 could take ~5 GB; past this many the oldest session's state is dropped.
-    session_capacity: int = 40
+    # 490 KB, so 10,000 could take ~5 GB; past this many the least recently used is dropped.
+    session_capacity: int = 32
     # Generation calls one client may start per minute; 0 means no limit.
     rate_limit: int = 0
     # A public deployment (--hosted, LMDEMO_HOSTED=1, or a Hugging Face Space): catalogue

@@ -71,7 +71,7 @@ def serve(config: AppConfig, block: bool = True):
     app_kwargs["middleware"] = [*app_kwargs.get("middleware", ()),
                                 *rate_limit_middleware(config, demo)]
     # Gradio keeps each session's component state, ~490 KB here, for up to 10,000 sessions
-    # by default; session_capacity bounds that (the oldest session's state goes first).
+    # by default; session_capacity bounds that (the least recently used session goes first).
     demo.launch(server_name=config.host, server_port=config.port, prevent_thread_lock=True,
                 mcp_server=config.mcp, state_session_capacity=config.session_capacity,
                 **kwargs)
