@@ -126,9 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # The references first, one request at a time, so each round is judged as it ends.
         alone = connect(url)
+        started = time.perf_counter()
         solo = {index: ask(alone, request_of(index, args.new_tokens), args.timeout)
                 for index in range(max(args.clients))}
         alone.close()
+        print(f"{len(solo)} requests alone, one at a time: {time.perf_counter() - started:.1f} s",
+              flush=True)
         for count in args.clients:
             if time.monotonic() > deadline:
                 print(f"stopped at the {args.max_seconds:.0f} s bound")
