@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .errors import ConfigError
+from .params import MAX_NEW_TOKENS
 
 ENV_PREFIX = "LMDEMO_"
 
@@ -47,10 +48,30 @@ class AppConfig:
     backend_timeout: float = 60.0
     # serve the tasks as MCP tools at /gradio_api/mcp/
     mcp: bool = True
+    # The most new tokens one request may ask for (the sliders' own range ends at 1024).
+    max_new_tokens: int = int(MAX_NEW_TOKENS.high)
+    # Sessions whose component state Gradio keeps (its default is 10,000). Each costs about
+    # 490 KB, so 10,000 could take ~5 GB; past this many the least recently used is dropped.
+    session_capacity: int = 32
+    # Generation calls one client may start per minute; 0 means no limit.
+    rate_limit: int = 0
+    # A public deployment (--hosted, LMDEMO_HOSTED=1, or a Hugging Face Space): catalogue
+    # models only, the lower limits in HOSTED_LIMITS, a per-client rate limit.
+    hosted: bool = False
 
     def with_overrides(self, **changes: object) -> AppConfig:
         """Return a copy with some fields changed (used by tests and the CLI)."""
         return replace(self, **changes)
+
+
+# What hosted mode lowers, unless a setting or flag names the value explicitly.
+HOSTED_LIMITS: dict[str, int] = {
+    "max_input_chars": 4_000,
+    "max_new_tokens": 256,
+    "max_context_tokens": 2048,
+    "max_queue": 32,
+    "rate_limit": 20,
+}
 
 
 _CHOICES = {
@@ -77,6 +98,10 @@ _PARSERS = {
     "backend": str,
     "backend_timeout": float,
     "mcp": lambda raw: _flag("mcp", raw),
+    "max_new_tokens": int,
+    "session_capacity": int,
+    "rate_limit": int,
+    "hosted": lambda raw: _flag("hosted", raw),
 }
 
 
@@ -117,6 +142,10 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, object]:
         values["port"] = _coerce("port", environ["GRADIO_SERVER_PORT"])
     if "GRADIO_SERVER_NAME" in environ and "host" not in values:
         values["host"] = environ["GRADIO_SERVER_NAME"]
+    # Hugging Face sets SPACE_ID in every Space: a Space is public, so hosted mode is on
+    # unless LMDEMO_HOSTED=0 says otherwise.
+    if environ.get("SPACE_ID") and "hosted" not in values:
+        values["hosted"] = True
     return values
 
 
@@ -129,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_backend_arguments(parser)
     parser.add_argument("--no-mcp", dest="mcp", action="store_false", default=None,
                         help="do not serve the tasks as MCP tools (LMDEMO_MCP=0)")
+    parser.add_argument("--hosted", action="store_true", default=None,
+                        help="public deployment: catalogue models only, lower limits, a "
+                        "per-client rate limit (LMDEMO_HOSTED=1; on by itself in a Space)")
     return parser
 
 
@@ -160,6 +192,8 @@ def load_config(
     values = config_from_env(os.environ if environ is None else environ)
     args = build_parser().parse_args([] if argv is None else list(argv))
     values.update({k: v for k, v in vars(args).items() if v is not None})
+    if values.get("hosted"):
+        values = {**HOSTED_LIMITS, **values}  # an explicit setting still wins
     config = AppConfig(**values)  # type: ignore[arg-type]
     return check_config(config)
 
@@ -176,4 +210,9 @@ def check_config(config: AppConfig) -> AppConfig:
     if config.max_per_session < 1:
         raise ConfigError("LMDEMO_MAX_PER_SESSION must be at least 1 (requests one session "
                           "runs while others wait).")
+    if not 1 <= config.max_new_tokens <= MAX_NEW_TOKENS.high:
+        raise ConfigError(f"max_new_tokens must be between 1 and {int(MAX_NEW_TOKENS.high)}; "
+                          f"got {config.max_new_tokens}.")
+    if config.session_capacity < 1 or config.rate_limit < 0:
+        raise ConfigError("session_capacity must be ≥ 1 and rate_limit ≥ 0 (0: no limit).")
     return config

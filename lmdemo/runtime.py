@@ -18,9 +18,10 @@ from typing import TypeVar
 
 from .backends import Backend, LocalBackend
 from .config import AppConfig
-from .errors import UnavailableError
+from .errors import ParamError, UnavailableError
 from .models import LoadedModel, ModelManager
 from .models.forward import model_ids
+from .params import MAX_NEW_TOKENS, SamplingParams
 from .threads import ComputeThread
 
 T = TypeVar("T")
@@ -109,8 +110,23 @@ class Runtime:
         """Token ids of ``text`` as the model sees it (with <bos> where the model uses one)."""
         return model_ids(self.tokenizer, text)
 
+    def check_params(self, params: SamplingParams) -> SamplingParams:
+        """Apply this server's own cap on ``max_new_tokens`` (lower when hosted)."""
+        cap = self.config.max_new_tokens
+        if params.max_new_tokens > cap:
+            raise ParamError("max_new_tokens", f"{MAX_NEW_TOKENS.label} must be between 1 and "
+                             f"{cap} on this server; got {params.max_new_tokens}.",
+                             key="err_out_of_range", label=MAX_NEW_TOKENS.label,
+                             label_key="param_max_new_tokens", low="1", high=str(cap),
+                             value=str(params.max_new_tokens))
+        return params
+
     def memo(self, key: str, make: Callable[[], T]) -> T:
-        """Per-runtime state a task keeps across calls (sentiment's calibrations), made once."""
+        """Per-runtime state a task keeps across calls (sentiment's scorer), made once.
+
+        Keys are names fixed in the code, never user input, so this holds a handful of
+        entries; anything keyed by input (a template) bounds itself (see SentimentScorer).
+        """
         with self._lock:
             if key not in self._memo:
                 self._memo[key] = make()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from lmdemo.config import AppConfig, load_config
+from lmdemo.config import HOSTED_LIMITS, AppConfig, load_config
 from lmdemo.errors import ConfigError
 
 
@@ -66,3 +66,43 @@ def test_backend_and_mcp_settings():
 def test_bad_backend_settings_are_named(argv, env, message):
     with pytest.raises(ConfigError, match=message):
         load_config(argv, env)
+
+
+@pytest.mark.parametrize(("argv", "env"), [
+    (["--hosted"], {}),
+    ([], {"LMDEMO_HOSTED": "1"}),
+    ([], {"SPACE_ID": "someone/lmdemo"}),
+])
+def test_hosted_mode_turns_on_and_lowers_limits(argv, env):
+    config = load_config(argv, env)
+    assert config.hosted is True
+    for name, value in HOSTED_LIMITS.items():
+        assert getattr(config, name) == value
+        assert value < getattr(AppConfig(), name) or name == "rate_limit"
+    assert config.rate_limit > 0 and AppConfig().rate_limit == 0
+
+
+def test_hosted_limits_yield_to_explicit_settings_and_space_can_opt_out():
+    config = load_config(["--hosted"], {"LMDEMO_MAX_NEW_TOKENS": "100", "LMDEMO_RATE_LIMIT": "0"})
+    assert (config.max_new_tokens, config.rate_limit) == (100, 0)
+    assert config.max_input_chars == HOSTED_LIMITS["max_input_chars"]
+    assert load_config([], {"SPACE_ID": "a/b", "LMDEMO_HOSTED": "0"}).hosted is False
+    plain = load_config([], {})
+    assert plain.hosted is False and plain.max_new_tokens == 1024
+
+
+def test_session_capacity_is_bounded_and_settable():
+    assert 1 <= AppConfig().session_capacity <= 100  # Gradio's own default is 10,000
+    assert load_config([], {"LMDEMO_SESSION_CAPACITY": "7"}).session_capacity == 7
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"LMDEMO_MAX_NEW_TOKENS": "0"}, "max_new_tokens must be between 1 and 1024; got 0"),
+    ({"LMDEMO_MAX_NEW_TOKENS": "5000"}, "max_new_tokens must be between 1 and 1024"),
+    ({"LMDEMO_SESSION_CAPACITY": "0"}, "session_capacity must be ≥ 1"),
+    ({"LMDEMO_RATE_LIMIT": "-1"}, "rate_limit ≥ 0"),
+    ({"LMDEMO_HOSTED": "sure"}, "LMDEMO_HOSTED='sure' must be 1 or 0"),
+])
+def test_bad_hosted_settings_are_named(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config([], env)

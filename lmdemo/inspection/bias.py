@@ -132,6 +132,7 @@ def probe_stream(runtime: Runtime, template: str, fillers: str | list[str], seed
                  max_new_tokens: float) -> Iterator[tuple[list[dict], list[list[str]] | None]]:
     """Yield (probe, None) at once, then (probe, continuations per filler) when sampled."""
     params = make_params(seed=seed, max_new_tokens=max_new_tokens)  # named range errors
+    runtime.check_params(params)  # the server's own cap, times 24 requests
     probe = bias_probe(runtime, template, fillers)
     yield probe, None
     yield probe, sample_continuations(runtime, [item["prompt"] for item in probe],

@@ -43,6 +43,8 @@ def compare_sides(runtime: Runtime, article: str, params: SamplingParams) -> lis
 def stream_sides(runtime: Runtime, sides: list[Side]) -> Iterator[tuple[str, str]]:
     """Start both prompts at once (the backend runs them side by side); yield both texts
     as the model wrote them. Closing the stream (Stop) or a failure cancels both."""
+    for side in sides:
+        runtime.check_params(side.params)  # the server's own cap (lower when hosted)
     requests = []
     try:
         for side in sides:

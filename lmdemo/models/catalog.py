@@ -67,5 +67,15 @@ def resolve(name: str) -> ModelSpec:
     raise UnknownModelError(f"{name!r} is not a model name, folder or hub id. " + _choices())
 
 
+def resolve_catalogued(name: str) -> ModelSpec:
+    """Resolve ``name`` among the catalogue's names and aliases only (hosted mode)."""
+    key = ALIASES.get(name.strip(), name.strip())
+    if key in CATALOG:
+        return CATALOG[key]
+    raise UnknownModelError(f"{name!r} is not a catalogue model, and a hosted lmdemo serves "
+                            "catalogue models only (no hub ids or local paths). "
+                            + _choices())
+
+
 def _choices() -> str:
     return "Catalog models: " + ", ".join(CATALOG) + "."

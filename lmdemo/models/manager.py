@@ -9,7 +9,15 @@ from collections.abc import Callable
 from ..config import AppConfig
 from ..errors import ModelError, ModelLoadError
 from ..threads import in_own_thread
-from .catalog import BUNDLED_MODEL, CATALOG, DEFAULT_MODEL, HUB, ModelSpec, resolve
+from .catalog import (
+    BUNDLED_MODEL,
+    CATALOG,
+    DEFAULT_MODEL,
+    HUB,
+    ModelSpec,
+    resolve,
+    resolve_catalogued,
+)
 from .hub import hub_reachable, in_local_cache
 from .loader import LoadedModel, Reason, load_spec
 
@@ -60,7 +68,9 @@ class ModelManager:
 
     def _load(self) -> LoadedModel:
         if self.config.model:
-            spec = resolve(self.config.model)
+            # A hosted app loads nothing a visitor or a stray setting could point elsewhere.
+            pick = resolve_catalogued if self.config.hosted else resolve
+            spec = pick(self.config.model)
             reason = Reason("explicit", f"{spec.name} was chosen explicitly (--model or "
                                         "LMDEMO_MODEL).")
             try:

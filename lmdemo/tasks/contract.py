@@ -196,6 +196,7 @@ class Task:
     def run(self, runtime: Runtime, inputs: Mapping[str, object], params: SamplingParams,
             template: str | None = None) -> TaskRun:
         """``preprocess`` then ``forward``; iterate ``.stream()`` or call ``.answer()``."""
+        runtime.check_params(params)  # the server's own cap (lower when hosted)
         prepared = self.preprocess(runtime, inputs, params.max_new_tokens, template)
         return self.forward(runtime, prepared, params)
 

@@ -7,11 +7,47 @@ import sys
 import time
 from collections.abc import Sequence
 
+from starlette.middleware import Middleware
+
 from ..config import AppConfig, load_config
 from ..errors import LMDemoError
 from ..runtime import Runtime
 
 log = logging.getLogger("lmdemo")
+
+# Named endpoints that start generations but are not engine-scheduled events themselves.
+GENERATING_APIS = frozenset({"bias_probe"})
+
+
+def metered_events(demo) -> tuple[set[int], set[str]]:
+    """The events a rate limit counts: those that feed the engine (they run without a
+    concurrency limit because the engine schedules them) and the generating API endpoints.
+    Returns (fn indices, api names)."""
+    fns = {index: fn for index, fn in demo.fns.items()
+           if fn.concurrency_limit is None or fn.api_name in GENERATING_APIS}
+    return set(fns), {fn.api_name for fn in fns.values() if fn.api_name}
+
+
+def hosted_summary(config: AppConfig) -> str:
+    """The log line that says hosted mode is on, with the limits it set."""
+    limit = (f"{config.rate_limit} generation calls a minute per client" if config.rate_limit
+             else "no rate limit")
+    return (f"Hosted mode is on: catalogue models only, inputs up to {config.max_input_chars} "
+            f"characters, max_new_tokens up to {config.max_new_tokens}, a queue of "
+            f"{config.max_queue}, {limit}, no uploads.")
+
+
+def rate_limit_middleware(config: AppConfig, demo) -> list[Middleware]:
+    """The per-client rate limit on generation calls, when the config sets one."""
+    if config.rate_limit <= 0:
+        return []
+    from .ratelimit import RateLimitMiddleware
+
+    fns, names = metered_events(demo)
+    # Behind a Space's proxy every request comes from the proxy: the visitor is the first
+    # X-Forwarded-For hop. Off a Space that header is the client's own word, so unused.
+    return [Middleware(RateLimitMiddleware, per_minute=config.rate_limit, metered_fns=fns,
+                       metered_names=names, trust_forwarded=config.hosted)]
 
 
 def serve(config: AppConfig, block: bool = True):
@@ -34,12 +70,19 @@ def serve(config: AppConfig, block: bool = True):
     # MCP: every task (and teaching view) is a tool at /gradio_api/mcp/, described by its
     # endpoint's docstring; --no-mcp turns it off.
     kwargs = launch_kwargs()
-    # No input takes a file, so Gradio's upload route is closed (lmdemo/ui/uploads.py).
+    # No input takes a file, so Gradio's upload route is closed (lmdemo/ui/uploads.py); the
+    # hosted rate limit is middleware too.
     app_kwargs = dict(kwargs.get("app_kwargs") or {})  # type: ignore[call-overload]
-    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(RefuseUploads)]
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(RefuseUploads),
+                                *rate_limit_middleware(config, demo)]
     kwargs["app_kwargs"] = app_kwargs
+    # Gradio keeps each session's component state, ~490 KB here, for up to 10,000 sessions
+    # by default; session_capacity bounds that (the least recently used session goes first).
     demo.launch(server_name=config.host, server_port=config.port, prevent_thread_lock=True,
-                mcp_server=config.mcp, **kwargs)
+                mcp_server=config.mcp, state_session_capacity=config.session_capacity,
+                **kwargs)
+    if config.hosted:
+        log.info("%s", hosted_summary(config))
     log.info("Ready in %.1fs with %s via %s (%s)", time.perf_counter() - started,
              runtime.model_name, runtime.describe(), runtime.loaded.reason.text)
     if block:

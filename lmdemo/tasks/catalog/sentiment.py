@@ -9,6 +9,7 @@ inputs ("N/A", "", "[MASK]") measures that bias, and we divide it out.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +35,9 @@ EXAMPLES = (
     ("the actors seem to be having fun , and so are we .", "positive"),
     ("a tired retread that never finds its own voice .", "negative"),
 )
+# Calibrations kept, most recently used first: each is two floats, but the key is a
+# visitor's template of up to max_input_chars, so an unbounded cache grows with every edit.
+CALIBRATIONS_KEPT = 32
 TEMPLATE = "".join(f"Review: {text}\nSentiment: {label}\n\n" for text, label in EXAMPLES) + (
     "Review: {text}\nSentiment:")
 
@@ -53,11 +57,12 @@ class SentimentResult:
 
 
 class SentimentScorer:
-    """Scores label words on one runtime's backend; caches each template's calibration."""
+    """Scores label words on one runtime's backend; caches recent templates' calibrations."""
 
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: Runtime, kept: int = CALIBRATIONS_KEPT):
         self.runtime = runtime
-        self._calibration: dict[str, torch.Tensor] = {}
+        self.kept = kept
+        self._calibration: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._lock = threading.Lock()
 
     def label_probs(self, prompt: str, ids: list[int] | None = None) -> torch.Tensor:
@@ -70,11 +75,20 @@ class SentimentScorer:
     def calibration(self, template: str) -> torch.Tensor:
         """Mean label probabilities for content-free inputs under ``template``."""
         with self._lock:
-            if template not in self._calibration:
-                probs = [self.label_probs(render(template, ("text",), text=cf))
-                         for cf in CONTENT_FREE]
-                self._calibration[template] = torch.stack(probs).mean(dim=0)
+            if template in self._calibration:
+                self._calibration.move_to_end(template)
+                return self._calibration[template]
+            probs = [self.label_probs(render(template, ("text",), text=cf))
+                     for cf in CONTENT_FREE]
+            self._calibration[template] = torch.stack(probs).mean(dim=0)
+            while len(self._calibration) > self.kept:
+                self._calibration.popitem(last=False)  # the least recently used
             return self._calibration[template]
+
+    def cached(self) -> tuple[str, ...]:
+        """The templates whose calibration is kept, least recently used first."""
+        with self._lock:
+            return tuple(self._calibration)
 
     def score(self, prepared: Prepared, template: str, calibrate: bool = True
               ) -> SentimentResult:
