@@ -75,12 +75,15 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
             seed = gr.Number(value=SEED.default, precision=0, minimum=SEED.low,
                              maximum=SEED.high, label=t("seed"), scale=1)
             max_new = gr.Slider(1, 40, value=12, step=1, label=t("max_new_tokens"), scale=1)
-        go = gr.Button(t("compare"), variant="primary")
+        with gr.Row():
+            go = gr.Button(t("compare"), variant="primary")
+            stop = gr.Button(t("stop"), variant="stop")  # cancels every queued sample
         results = H.view("bias_results")
         # Filled when the page opens: the live model is known only once it has loaded.
         gr.Markdown(user_errors(note))
-    gr.on([go.click, template.submit, fillers.submit], user_errors(run),
-          inputs=[template, fillers, seed, max_new], outputs=results,
-          api_visibility="private", concurrency_limit=None)
+    event = gr.on([go.click, template.submit, fillers.submit], user_errors(run),
+                  inputs=[template, fillers, seed, max_new], outputs=results,
+                  api_visibility="private", concurrency_limit=None)
+    stop.click(fn=None, cancels=[event])
     return LinkTarget("bias_probe", "inspect-bias", {"template": template, "fillers": fillers,
                                                      "seed": seed, "max_new_tokens": max_new}, go)

@@ -31,7 +31,9 @@ def build_tldr_compare(runtime: Runtime, inputs: Sequence[gr.components.Componen
 
     with gr.Accordion(t("tldr_compare"), open=False):
         gr.Markdown(t("tldr_help_plain"))
-        go = gr.Button(t("tldr_run"), variant="primary")
+        with gr.Row():
+            go = gr.Button(t("tldr_run"), variant="primary")
+            stop = gr.Button(t("stop"), variant="stop")  # cancels both sides' requests
         rule = gr.Markdown()
         with gr.Row():
             with_cue = gr.Textbox(label=t("tldr_with"), lines=6, interactive=False)
@@ -41,6 +43,7 @@ def build_tldr_compare(runtime: Runtime, inputs: Sequence[gr.components.Componen
                                      interactive=False, buttons=["copy"])
             without_prompt = gr.Textbox(label=t("tldr_prompt_without"), lines=3, max_lines=8,
                                         interactive=False, buttons=["copy"])
-    go.click(user_errors(compare), inputs=[inputs[0], *controls],
-             outputs=[with_cue, without, with_prompt, without_prompt, rule],
-             api_visibility="private", concurrency_limit=None)
+    event = go.click(user_errors(compare), inputs=[inputs[0], *controls],
+                     outputs=[with_cue, without, with_prompt, without_prompt, rule],
+                     api_visibility="private", concurrency_limit=None)
+    stop.click(fn=None, cancels=[event])
