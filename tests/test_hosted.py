@@ -267,3 +267,26 @@ def test_readme_starts_with_valid_spaces_front_matter():
     requires = (ROOT / "pyproject.toml").read_text()
     floor = re.search(r'requires-python = ">=(\d+\.\d+)"', requires).group(1)
     assert Version(str(meta["python_version"])) >= Version(floor)
+
+
+# ---- the page says it is a public server ------------------------------------------------------
+@pytest.mark.parametrize(("rate", "language", "expected"), [
+    (20, "en", "Public server: texts up to 4,000 characters, at most 256 new tokens, 20 "
+               "generations a minute per visitor."),
+    (0, "en", "Public server: texts up to 4,000 characters, at most 256 new tokens."),
+    (20, "zh-CN", "公共服务器：文本最多 4,000 个字符，最多生成 256 个新词元，"
+                  "每位访客每分钟最多 20 次生成。"),
+])
+def test_hosted_banner_names_the_limits(tiny_runtime, rate, language, expected):
+    from lmdemo.runtime import Runtime
+    from lmdemo.ui.app import model_banner
+
+    config = tiny_runtime.config.with_overrides(hosted=True, max_input_chars=4000,
+                                                max_new_tokens=256, rate_limit=rate)
+    hosted = Runtime(config, tiny_runtime.manager)  # the tiny model, already loaded
+    try:
+        banner = model_banner(hosted, language)
+    finally:
+        hosted.close()
+    assert banner.endswith(expected)
+    assert "Public server" not in model_banner(tiny_runtime, language)

@@ -29,9 +29,16 @@ def model_banner(runtime: Runtime, language: str = "en") -> str:
         facts = say("banner_remote", language, name=runtime.backend.model_name,
                     url=runtime.config.backend, context=loaded.context_window)
         weights = say("remote_weights" if has_weights else "remote_no_weights", language)
-        return f"{facts}  \n" + say("reason_remote", language, tokenizer=loaded.name,
-                                    weights=weights)
-    return local_banner(loaded, language)
+        banner = f"{facts}  \n" + say("reason_remote", language, tokenizer=loaded.name,
+                                      weights=weights)
+    else:
+        banner = local_banner(loaded, language)
+    config = runtime.config
+    if config.hosted:  # a public server says what it limits, so visitors know why
+        key = "banner_hosted" if config.rate_limit else "banner_hosted_no_rate"
+        banner += "  \n" + say(key, language, chars=f"{config.max_input_chars:,}",
+                               new=config.max_new_tokens, rate=config.rate_limit)
+    return banner
 
 
 def local_banner(loaded: LoadedModel, language: str = "en") -> str:
