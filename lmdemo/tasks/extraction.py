@@ -89,10 +89,11 @@ def _pattern(text: str) -> re.Pattern[str] | None:
 def locate(source: str, text: str) -> str | None:
     """The source's own spelling of ``text`` (spaces squeezed), or None if it is not there.
 
-    Exact first; then ignoring case; then without edge punctuation or a leading "the".
+    Without edge punctuation, then as written, then without a leading "the"; each exact
+    first, then ignoring case.
     """
-    candidates = [text, text.strip(_EDGE_PUNCT)]
-    bare = candidates[-1]
+    bare = text.strip(_EDGE_PUNCT)
+    candidates = [bare, text]  # "Radioactivity." at a sentence end is "Radioactivity"
     if bare.lower().startswith("the "):
         candidates.append(bare[4:])
     for candidate in candidates:
