@@ -18,9 +18,9 @@ from lmdemo.ui.strings import EN, ZH
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_the_five_tasks_in_tab_order():
+def test_the_six_tasks_in_tab_order():
     assert [task.name for task in all_tasks()] == ["generate", "summarize", "answer",
-                                                   "translate", "sentiment"]
+                                                   "extract", "translate", "sentiment"]
 
 
 def test_unknown_task_lists_the_tasks():

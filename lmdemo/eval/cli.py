@@ -12,7 +12,14 @@ from ..config import load_config
 from ..errors import InputError
 from ..tasks import get_task
 from .datasets import DEFAULT_DATA, LOADERS
+from .extract import DATA as EXTRACT_DATA
+from .extract import load_extract, run_extract
 from .runners import PRESET_TASKS, RUNNERS, EvalResult
+
+# Extraction scores its dev and test splits in one run (lmdemo/eval/extract.py).
+RUNNERS = {**RUNNERS, "extract": run_extract}
+LOADERS = {**LOADERS, "extract": load_extract}
+DEFAULT_DATA = {**DEFAULT_DATA, "extract": EXTRACT_DATA}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -45,4 +45,10 @@ def tldr_compare(runtime: Runtime, parts) -> None:
     build_tldr_compare(runtime, parts.inputs, parts.template, parts.controls)
 
 
-EXTRAS = {"summarize": tldr_compare, "sentiment": sentiment_details}
+def _extract_panel(runtime: Runtime, parts) -> ExtraPanel:
+    from .task_extract import extract_panel  # it imports ExtraPanel from here
+
+    return extract_panel(runtime, parts)
+
+
+EXTRAS = {"summarize": tldr_compare, "sentiment": sentiment_details, "extract": _extract_panel}

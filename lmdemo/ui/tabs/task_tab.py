@@ -142,7 +142,8 @@ def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
     """The Run button's one event: prompt, notices, the answer as it grows, the extra panel.
 
     One pass and one place for each message: an invalid input raises here, once, and the
-    extra panel (sentiment's before-calibration numbers) comes from the same result.
+    extra panel (sentiment's before-calibration numbers, extract's highlights) comes from the
+    same result.
     """
     names = parameter_names(task)
 
@@ -157,6 +158,8 @@ def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
             yield {**head, outs.output: ""}
             for text in run.stream():
                 yield {outs.output: text}
+            if outs.extra is not None:  # filled from the finished run (extract's highlights)
+                yield outs.extra.fill(run, language)
             return
         values = {**head, outs.output: run.answer()}
         if outs.extra is not None:
