@@ -153,9 +153,12 @@ def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
         notice = notice_text(run.notices, language)
         head = {outs.sent: run.prompt, outs.notice: f"⚠️ {notice}" if notice else ""}
         if task.streams:
-            yield {**head, outs.output: ""}
+            yield {**head, outs.output: gr.update(value="", placeholder="")}
+            text = ""
             for text in run.stream():
                 yield {outs.output: text}
+            if task.empty and text == "":  # the answer is "", and the box says what that means
+                yield {outs.output: gr.update(value="", placeholder=say(task.empty, language))}
             return
         values = {**head, outs.output: run.answer()}
         if outs.extra is not None:
