@@ -3,9 +3,9 @@
 After a few-shot prompt that ends where the answer begins ("Answer:"), every span of the
 context of up to ``MAX_WORDS`` words inside one sentence is a candidate. The model scores a
 candidate by the log-probability of its tokens followed by an end of line, divided by its
-token count to the power ``LENGTH_ALPHA`` (length normalisation). One more candidate is the
-no-answer phrase the prompt's unanswerable example uses; when it scores within
-``NO_ANSWER_MARGIN`` of the best span, the answer is "" (SQuAD 2.0's convention).
+token count plus one to the power ``LENGTH_ALPHA`` (length normalisation; 0 keeps the sum).
+One more candidate is the no-answer phrase the prompt's unanswerable example uses; when it
+scores within ``NO_ANSWER_MARGIN`` of the best span, the answer is "" (SQuAD 2.0's convention).
 
 Cost: one forward over the prompt, kept as a cache; the likeliest ``MAX_STARTS`` start words
 (by their first token) then go through one batched forward over that cache, each row
@@ -28,9 +28,12 @@ if TYPE_CHECKING:
 
 MAX_WORDS = 8  # a short answer; longer spans are rarely what a question asks for
 MAX_STARTS = 8  # rows of the batched forward: start words kept after the first-token pass
-# Tuned on tests/data/qa-dev.tsv only (python -m lmdemo eval qa --data tests/data/qa-dev.tsv).
-LENGTH_ALPHA = 1.0
-NO_ANSWER_MARGIN = 0.0
+# Tuned on the dev rows of tests/data/qa-grounded-dev.tsv only (scripts/tune_qa.py): the pair
+# with the best lower of answerable exact match and unanswerable recall. Summed log-probability
+# (alpha 0) beat per-token means, which favour long spans whose later words are easy to copy;
+# the no-answer phrase, seen once in the prompt, needs a head start of several nats.
+LENGTH_ALPHA = 0.0
+NO_ANSWER_MARGIN = 6.0
 
 # A word: a run of letters, digits and inner joiners ("1,500", "o'clock", "U.S"), or one CJK
 # character (Chinese has no spaces, so each character may start or end a span).
