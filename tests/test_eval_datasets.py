@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from lmdemo.errors import InputError
-from lmdemo.eval.datasets import DEFAULT_DATA, load_articles, load_qa, load_sst2
+from lmdemo.eval.datasets import DEFAULT_DATA, QA_TEST, load_articles, load_qa, load_sst2
 
 
 def test_load_sst2_skips_header(tmp_path):
@@ -38,6 +40,14 @@ def test_load_qa(tmp_path):
     (row,) = load_qa(path)
     assert row.context == "It is red."
     assert row.answers == ("red", "Red")
+
+
+def test_an_empty_answers_field_marks_an_unanswerable_question(tmp_path):
+    path = tmp_path / "q.tsv"
+    path.write_text("It is red.\tHow old is it?\t\nIt is red.\tWhat colour?\tred\n",
+                    encoding="utf-8")
+    rows = load_qa(path)
+    assert [(r.answers, r.answerable) for r in rows] == [((), False), (("red",), True)]
 
 
 def test_load_qa_rejects_missing_field(tmp_path):
@@ -78,6 +88,32 @@ def test_shipped_articles_are_news_sized():
 def test_shipped_qa_tuning_set_loads():
     rows = load_qa(DEFAULT_DATA["summarize"].parent / "qa-tune.tsv")
     assert len(rows) >= 30
+
+
+def test_every_default_data_file_ships_in_the_repository():
+    """A fresh clone or a Space evaluates as it is: nothing is read from outside the repo."""
+    root = Path(__file__).resolve().parents[1]
+    for task, path in DEFAULT_DATA.items():
+        assert path.is_file() and root in path.resolve().parents, task
+    assert len(load_sst2(DEFAULT_DATA["sst2"])) == 872  # the whole GLUE SST-2 dev split
+
+
+@pytest.mark.parametrize("path", [DEFAULT_DATA["qa"], QA_TEST])
+def test_shipped_qa_sets_hold_both_kinds_of_question(path):
+    rows = load_qa(path)
+    answerable = [r for r in rows if r.answerable]
+    assert len(answerable) >= 40 and len(rows) - len(answerable) >= 20
+    for row in answerable:  # each accepted answer is words of the context
+        assert any(a.lower() in row.context.lower() for a in row.answers), row.question
+    for row in rows:
+        assert 1 <= len(re.findall(r"[.!?](?:\s|$)", row.context)) <= 4, row.context
+
+
+def test_the_qa_dev_and_test_sets_share_no_context():
+    dev = {r.context for r in load_qa(DEFAULT_DATA["qa"])}
+    test = {r.context for r in load_qa(QA_TEST)}
+    tune = {r.context for r in load_qa(DEFAULT_DATA["summarize"].parent / "qa-tune.tsv")}
+    assert not dev & test and not (dev | test) & tune
 
 
 def test_few_shot_examples_are_not_taken_from_the_dev_sets():

@@ -9,6 +9,7 @@ import pytest
 from lmdemo.__main__ import build_parser, main
 from lmdemo.eval import run_qa, run_sst2, run_summarize
 from lmdemo.eval.datasets import Article, QAExample, SentimentExample
+from lmdemo.eval.runners import qa_scores
 from lmdemo.runtime import Runtime
 from lmdemo.tasks import TaskService
 
@@ -36,9 +37,36 @@ def test_run_qa_on_two_rows(service):
     rows = [QAExample("It is red.", "What colour is it?", ("red",)),
             QAExample("Tom lives in Rome. He likes it.", "Where does Tom live?", ("Rome",))]
     result = run_qa(service, rows)
-    assert set(result.metrics) == {"exact_match", "f1"}
+    assert set(result.metrics) == {"answerable_rows", "exact_match", "f1",
+                                   "answerable_abstained", "unanswerable_rows"}
     assert result.baseline["f1"] > 0  # the first sentence contains both answers
-    assert all(isinstance(r["predicted"], str) for r in result.records)
+    for row, record in zip(rows, result.records, strict=True):
+        assert record["predicted"] == "" or record["predicted"] in row.context
+        assert "no_answer_score" in record  # span mode says why it answered
+
+
+def test_run_qa_scores_answerable_and_unanswerable_rows_apart(service):
+    rows = [QAExample("It is red.", "What colour is it?", ("red",)),
+            QAExample("It is red.", "How old is it?", ())]
+    result = run_qa(service, rows, spans=False)
+    assert result.metrics["answerable_rows"] == result.metrics["unanswerable_rows"] == 1
+    assert result.baseline["no_answer_recognised"] == 0.0  # a first sentence never abstains
+    assert result.baseline["exact_match"] == 0.0 and result.baseline["f1"] > 0
+    assert result.settings["spans"] is False and "best_span" not in result.records[0]
+
+
+@pytest.mark.parametrize(("predictions", "expected"), [
+    (["red", ""], {"exact_match": 1.0, "answerable_abstained": 0.0,
+                   "no_answer_recognised": 1.0}),
+    (["", "new"], {"exact_match": 0.0, "answerable_abstained": 1.0,
+                   "no_answer_recognised": 0.0}),
+    (["The red.", "x"], {"exact_match": 1.0, "f1": 1.0, "no_answer_recognised": 0.0}),
+])
+def test_qa_scores(predictions, expected):
+    rows = [QAExample("It is red.", "What colour is it?", ("red",)),
+            QAExample("It is red.", "How old is it?", ())]
+    scores = qa_scores(predictions, rows)
+    assert {k: scores[k] for k in expected} == expected
 
 
 def test_run_summarize_on_one_article(service):
@@ -77,6 +105,11 @@ def test_serve_passes_its_flags_through(monkeypatch):
     monkeypatch.setitem(sys.modules, "lmdemo.ui.launch", fake)
     assert main(["serve", "--port", "7861"]) == 0
     assert seen == [["--port", "7861"]]
+
+
+def test_generate_applies_to_qa_only(capsys):
+    assert main(["eval", "sst2", "--generate", "--no-progress"]) == 2
+    assert "--generate applies to qa" in capsys.readouterr().err
 
 
 def test_eval_rejects_unknown_flags():

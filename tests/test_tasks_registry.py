@@ -61,8 +61,8 @@ def test_positional_and_named_inputs_agree(tiny_runtime):
     by_name = service.preview("answer", question="Where is Paris?",
                               context="Paris is in France.", max_new_tokens=4)
     assert by_position == by_name
-    with pytest.raises(InputError, match="takes 2 inputs"):
-        service.preview("answer", "a", "b", "c", max_new_tokens=4)
+    with pytest.raises(InputError, match="takes 3 inputs"):  # context, question, spans
+        service.preview("answer", "a", "b", True, "d", max_new_tokens=4)
 
 
 def test_sentiment_flag_reaches_the_scorer(tiny_runtime):

@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "shared CPU, 1 can be much faster than the default)")
     parser.add_argument("--preset", help="score a named prompt preset instead of the default "
                         "template, e.g. 'paper' for the GPT-2 paper's TL;DR or Q:/A: prompt")
+    parser.add_argument("--generate", action="store_true", help="qa: let the model write "
+                        "each answer instead of picking a span of the text (the ablation)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -50,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     total, rows = len(rows), rows[args.offset:end]
     if not rows:
         raise InputError(f"{path} has {total} rows, so --offset {args.offset} leaves none.")
+    if args.generate and args.task != "qa":
+        raise InputError(f"--generate applies to qa, not {args.task}.")
+    options = {"spans": not args.generate} if args.task == "qa" else {}
     template = None
     if args.preset:
         if args.task not in PRESET_TASKS:
@@ -68,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     service = TaskService(Runtime(config))
     try:
         result = RUNNERS[args.task](service, rows, progress=_progress(args, args.task),
-                                    template=template)
+                                    template=template, **options)
     finally:
         service.close()
     result.settings.update({"data": str(path), "offset": args.offset, "limit": args.limit,

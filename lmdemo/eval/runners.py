@@ -66,30 +66,60 @@ def run_sst2(service: TaskService, rows: Sequence[SentimentExample],
 
 
 def run_qa(service: TaskService, rows: Sequence[QAExample],
-           progress: Progress = _no_progress, template: str | None = None) -> EvalResult:
-    """Exact match and token F1 of the answers; baseline: the context's first sentence."""
+           progress: Progress = _no_progress, template: str | None = None,
+           spans: bool = True) -> EvalResult:
+    """Answerable rows: exact match and token F1; unanswerable rows: the share answered "".
+
+    Both halves are printed, so neither is bought at the other's expense unseen:
+    ``answerable_abstained`` is the share of answerable questions the model left empty.
+    Baseline: the context's first sentence (it never abstains).
+    """
     start = time.perf_counter()
     params = task_params("answer")
     records: list[dict[str, object]] = []
     for row in progress(rows):
-        answer = service.run("answer", row.context, row.question, params=params,
-                             template=template).answer()
-        records.append({"question": row.question, "answers": list(row.answers),
-                        "predicted": answer,
-                        "em": metrics.exact_match(answer, row.answers),
-                        "f1": round(metrics.token_f1(answer, row.answers), 4)})
+        run = service.run("answer", row.context, row.question, spans, params=params,
+                          template=template)
+        answer = str(run.answer())
+        record: dict[str, object] = {"question": row.question, "answers": list(row.answers),
+                                     "answerable": row.answerable, "predicted": answer}
+        if row.answerable:
+            record.update(em=metrics.exact_match(answer, row.answers),
+                          f1=round(metrics.token_f1(answer, row.answers), 4))
+        else:
+            record.update(no_answer=float(answer == ""))
+        choice = getattr(run, "choice", None)  # span mode: why this answer
+        if choice is not None:
+            record.update(best_span=choice.best.text if choice.best else None,
+                          best_score=round(choice.best.score, 4) if choice.best else None,
+                          no_answer_score=round(choice.no_answer.score, 4))
+        records.append(record)
     leads = [first_sentence(row.context) for row in rows]
     return EvalResult(
         task="qa", model=service.runtime.model_name, rows=len(rows),
-        metrics={"exact_match": metrics.mean(r["em"] for r in records),  # type: ignore[misc]
-                 "f1": metrics.mean(r["f1"] for r in records)},  # type: ignore[misc]
-        baseline={"exact_match": metrics.mean(metrics.exact_match(p, r.answers)
-                                              for p, r in zip(leads, rows, strict=True)),
-                  "f1": metrics.mean(metrics.token_f1(p, r.answers)
-                                     for p, r in zip(leads, rows, strict=True))},
+        metrics=qa_scores([str(r["predicted"]) for r in records], rows),
+        baseline=qa_scores(leads, rows),
         baseline_name="first sentence of the context",
-        settings={"params": vars(params), "template": template or get_task("answer").template},
+        settings={"params": vars(params), "spans": spans,
+                  "template": template or get_task("answer").template},
         records=records, seconds=time.perf_counter() - start)
+
+
+def qa_scores(predictions: Sequence[str], rows: Sequence[QAExample]) -> dict[str, float]:
+    """Answerable and unanswerable halves scored apart, with how many rows each has."""
+    pairs = list(zip(predictions, rows, strict=True))
+    answerable = [(p, r) for p, r in pairs if r.answerable]
+    unanswerable = [p for p, r in pairs if not r.answerable]
+    scores = {"answerable_rows": float(len(answerable))}
+    if answerable:  # a score over no rows would read as a real 0.0
+        scores.update(
+            exact_match=metrics.mean([metrics.exact_match(p, r.answers) for p, r in answerable]),
+            f1=metrics.mean([metrics.token_f1(p, r.answers) for p, r in answerable]),
+            answerable_abstained=metrics.mean([float(p == "") for p, _ in answerable]))
+    scores["unanswerable_rows"] = float(len(unanswerable))
+    if unanswerable:
+        scores["no_answer_recognised"] = metrics.mean([float(p == "") for p in unanswerable])
+    return scores
 
 
 def run_summarize(service: TaskService, rows: Sequence[Article],

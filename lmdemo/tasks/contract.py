@@ -138,6 +138,8 @@ class Task:
     order: int = 100  # place among the tabs and subcommands
     streams: bool = True  # False: the answer is a score, decoding controls do not apply
     clean: Callable[[str], object] = str.strip  # raw continuation -> answer
+    # string key the UI shows in place of an empty answer ("" means the text does not say)
+    empty: str = ""
 
     # ---- fields -------------------------------------------------------------------------
     @property

@@ -52,9 +52,6 @@ EN: dict[str, str] = {
                       "prompt is one click away under *Prompt sent*; with this small model it "
                       "ends mid-sentence more often (see the README). The comparison below "
                       "shows what the cue itself does.",
-    "help_answer": "A few examples of text, question and shortest answer teach the model to "
-                   "copy a short span; its answer is cut at the end of the answer line. The "
-                   "GPT-2 paper's **Q:** … **A:** prompt is a preset under *Prompt sent*.",
     "help_sentiment": "No text is generated. The model reads a few labelled examples and "
                       "your text, and we compare how likely it finds the next word "
                       "*positive* versus *negative*. Calibration divides out the model's "
@@ -188,8 +185,6 @@ ZH: dict[str, str] = {
                       "GPT-2 论文的 **TL;DR:** 提示词在 *发送的提示词* 中一键可用；"
                       "对这个小模型来说，它更常在句子中间停下（见 README）。"
                       "下方的对比展示了这个提示本身的作用。",
-    "help_answer": "几个“文本、问题、最短答案”的示例教模型照抄一小段原文；答案在答案行末尾截断。"
-                   "GPT-2 论文的 **Q:** … **A:** 提示词是 *发送的提示词* 中的一个预设。",
     "help_sentiment": "这里不生成文本。模型先读几个带标签的例子和你的文本，"
                       "我们比较它认为下一个词是 *positive* 还是 *negative* 的概率。"
                       "校准会用“N/A”等无内容输入测出模型对某个标签的偏好并将其除去。",

@@ -1,22 +1,48 @@
-"""Question answering from a given text: worked examples, then the text and the question."""
+"""Question answering from a given text: worked examples, then the text and the question.
+
+By default the answer is a span of the text, picked by the model's scores (``tasks.spans``),
+or "" when the no-answer phrase scores about as well as the best span: the text does not say.
+With ``spans`` off (or on a server without local weights) the model generates the answer, as
+in the GPT-2 paper; generating the no-answer phrase also gives "".
+"""
 
 from __future__ import annotations
 
-from ..contract import Field, Task
+import logging
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ...notices import Notice, join_notices
+from ...params import SamplingParams
+from .. import spans
+from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
+
+if TYPE_CHECKING:
+    from ...runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 # The GPT-2 paper's zero-shot prompt, kept as a preset so the tab and `python -m lmdemo eval
 # qa --preset paper` can show what the tuned few-shot prompt adds.
 PAPER_QA = "{context}\n\nQ: {question}\nA:"
 
+# What the worked example with no answer in its text answers; the span scorer weighs it
+# against the spans, and a generated answer equal to it means "" too.
+NO_ANSWER = "not stated"
+
 # Few-shot extractive QA: each example answers with the shortest span of its text, so the
-# model copies a short span too instead of answering in a full sentence. The examples are
-# lmdemo's own, not from any evaluation set.
+# model copies a short span too instead of answering in a full sentence; one example's text
+# does not hold its answer. The examples are lmdemo's own, not from any evaluation set.
 QA_EXAMPLES = (
     ("The library on King Street opened in 1955 and now holds 20,000 books. It was founded by "
      "the teacher Clara Bent.", "Who founded the library?", "Clara Bent"),
     ("Jonas grew up in Lyon, where his parents ran a bakery. He moved to Berlin when he was 19.",
      "Where did Jonas grow up?", "Lyon"),
+    ("The bakery on Mill Road opens at 7 a.m. and sells bread, cakes and coffee.",
+     "Who owns the bakery?", NO_ANSWER),
     ("The old lighthouse is 28 metres tall and was painted white in 2010.",
      "How tall is the lighthouse?", "28 metres"),
     ("Tomatoes need plenty of sun and water. Most gardeners plant them in late spring.",
@@ -37,15 +63,109 @@ CONTEXT = (
 
 CONTEXT_ZH = "小明住在上海，他每天骑自行车去学校。他最喜欢的科目是数学。"
 
-TASK = Task(
+
+def clean(text: str) -> str:
+    """A generated answer: its first line, or "" when it is the no-answer phrase."""
+    answer = short_answer(text)
+    return "" if spans.is_no_answer(answer, NO_ANSWER) else answer
+
+
+def context_in(prompt: str, context: str) -> str:
+    """The part of ``context`` the prompt holds: all of it, or the start left after a cut."""
+    if context in prompt:
+        return context
+    low, high = 0, len(context)  # the longest prefix of the context found in the prompt
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if context[:mid] in prompt else (low, mid - 1)
+    return context[:low]
+
+
+def shared_ids(runtime: Runtime, template: str, ids: list[int]) -> int:
+    """How many of the prompt's ids every question with this template shares: the worked
+    examples, up to the line where the first slot is (0 when the tokens do not line up)."""
+    head = ""
+    for literal, slot, _, _ in string.Formatter().parse(template):
+        head += literal
+        if slot is not None:
+            break
+    # up to the last line break before the slot, and without trailing blanks: a tokenizer may
+    # join "\n\n" into one token alone and split it before the next line's word (GPT-2)
+    head = head[:head.rfind("\n") + 1].rstrip()
+    if not head:
+        return 0
+    head_ids = runtime.encode(head)
+    return len(head_ids) if ids[:len(head_ids)] == head_ids else 0
+
+
+class SpanRun:
+    """A finished span choice: the prompt, any notices, the answer ("" for none) and why."""
+
+    def __init__(self, prompt: str, notices: tuple[Notice, ...], choice: spans.SpanChoice):
+        self.prompt = prompt
+        self.notices = notices
+        self.choice = choice
+
+    @property
+    def notice(self) -> str:
+        """The notices in English, as one line (the CLI prints it)."""
+        return join_notices(self.notices)
+
+    def stream(self) -> Iterator[str]:
+        """The answer at once: a span is chosen whole."""
+        yield self.answer()
+
+    def answer(self) -> str:
+        """The chosen span, or "" when the text does not say."""
+        return self.choice.answer
+
+
+@dataclass
+class AnswerTask(Task):
+    """Answers with a span of the text picked by the model's scores, or generates one."""
+
+    def preprocess(self, runtime: Runtime, inputs, max_new_tokens: int,
+                   template: str | None = None) -> Prepared:
+        """As every task, and keep the context as it stands in the prompt for the spans."""
+        prepared = super().preprocess(runtime, inputs, max_new_tokens, template)
+        context = str(self.values(inputs, runtime.config.max_input_chars)["context"])
+        options = {**prepared.options, "context": context_in(prepared.prompt, context)}
+        return Prepared(prepared.prompt, prepared.ids, prepared.notices, prepared.template,
+                        options)
+
+    def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams
+                ) -> SpanRun | TaskRun:
+        """Score the spans on local weights; otherwise generate (with a notice why)."""
+        if not prepared.options.get("spans", True):
+            return super().forward(runtime, prepared, params)
+        if runtime.remote:
+            log.info("answer: %s scores no spans; generating instead", runtime.describe())
+            notice = Notice("This server returns no scores for spans of the text, so the answer "
+                            "was generated; it may use words the text does not have.",
+                            "notice_answer_generated")
+            run = super().forward(runtime, prepared, params)
+            run.notices = (*run.notices, notice)
+            return run
+        loaded = runtime.loaded
+        prefix = runtime.memo("answer-prefix", spans.PrefixCache)
+        shared = shared_ids(runtime, prepared.template, prepared.ids)
+        choice = runtime.call(spans.choose, loaded, prepared.ids,
+                              str(prepared.options["context"]), NO_ANSWER, prefix, shared)
+        return SpanRun(prepared.prompt, prepared.notices, choice)
+
+
+TASK = AnswerTask(
     name="answer",
-    doc="Answer a question from a given text with a short span of it.",
+    doc="Answer a question from a given text with a short span of it, or with the empty "
+        "string when the text does not say.",
     title="tab_answer",
-    help="help_answer",
+    help="help_answer_spans",
     output="answer",
     fields=(Field("context", "context", "The text that holds the answer.", lines=8),
             Field("question", "question", "The question to answer from the context.",
-                  lines=1)),
+                  lines=1),
+            Field("spans", "answer_spans", "Pick the answer among the text's own words "
+                  "(or none); off: the model writes it.", kind=FLAG, default=True)),
     template=TUNED_QA,
     presets={"tuned": TUNED_QA, "paper": PAPER_QA},
     required=("context", "question"),
@@ -57,5 +177,6 @@ TASK = Task(
     # Checked on the bundled Gemma: "上海" and "骑自行车" (greedy, the tuned prompt).
     examples_zh=((CONTEXT_ZH, "小明住在哪里？"), (CONTEXT_ZH, "小明怎么去学校？")),
     order=30,
-    clean=short_answer,
+    clean=clean,
+    empty="answer_not_stated",
 )

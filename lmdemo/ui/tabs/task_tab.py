@@ -155,9 +155,12 @@ def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
         notice = notice_text(run.notices, language)
         head = {outs.sent: run.prompt, outs.notice: f"⚠️ {notice}" if notice else ""}
         if task.streams:
-            yield {**head, outs.output: ""}
+            yield {**head, outs.output: gr.update(value="", placeholder="")}
+            text = ""
             for text in run.stream():
                 yield {outs.output: text}
+            if task.empty and text == "":  # the answer is "", and the box says what that means
+                yield {outs.output: gr.update(value="", placeholder=say(task.empty, language))}
             if outs.extra is not None:  # filled from the finished run (extract's highlights)
                 yield outs.extra.fill(run, language)
             return
