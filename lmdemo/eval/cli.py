@@ -13,6 +13,13 @@ from ..errors import InputError
 from ..tasks import get_task
 from .datasets import DEFAULT_DATA, LOADERS
 from .runners import PRESET_TASKS, RUNNERS, EvalResult
+from .summaries import SUMMARY_DATA, load_summary_articles, run_summaries
+
+# issue 12's summary figures per split (lmdemo/eval/summaries.py)
+RUNNERS = {**RUNNERS, "summaries": run_summaries}
+LOADERS = {**LOADERS, "summaries": load_summary_articles}
+DEFAULT_DATA = {**DEFAULT_DATA, "summaries": SUMMARY_DATA}
+PRESET_TASKS = {**PRESET_TASKS, "summaries": "summarize"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
