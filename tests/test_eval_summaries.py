@@ -229,3 +229,14 @@ def test_bundled_model_does_not_loop_on_the_long_article():
     assert not metrics.has_loop(raw), raw
     assert summary and not metrics.has_loop(summary)
     assert metrics.is_faithful(summary, article), summary
+
+
+def test_condensed_notice_reads_the_same_in_the_ui_and_in_chinese(tiny_runtime):
+    from lmdemo.ui.tabs.task_tab import notice_text
+
+    article = " ".join(f"Report {i}: the harbour wall grew by {i} metres." for i in range(100))
+    prepared = get_task("summarize").preprocess(tiny_runtime, {"text": article}, 20)
+    assert prepared.notices[0].key == "notice_condensed"
+    assert notice_text(prepared.notices[:1], "en") == prepared.notices[0].text
+    chinese = notice_text(prepared.notices[:1], "zh-CN")
+    assert chinese.startswith("这篇文章") and "100 句" in chinese

@@ -140,7 +140,7 @@ class SummarizeTask(Task):
         notice = Notice(f"The article is long for this model: its first sentence and the "
                         f"{kept - 1} sentences that best sum it up ({kept} of {total}, "
                         f"{len(short):,} of {len(article):,} characters) were summarized.",
-                        "notice_condensed", {"kept": kept, "total": total,
+                        "notice_condensed", {"picked": kept - 1, "kept": kept, "total": total,
                                              "chars": f"{len(short):,}",
                                              "all_chars": f"{len(article):,}"})
         return replace(prepared, notices=(notice, *prepared.notices))
