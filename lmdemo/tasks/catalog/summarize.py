@@ -55,10 +55,11 @@ ARTICLE = (
     "children every afternoon. Mayor Tom Reed called the opening the best day the town has "
     "had in years."
 )
-# Longer articles are condensed to about this many characters before the prompt is built.
-# Measured with `python -m lmdemo eval summaries`: on the 18,000-character dev article the
-# 270M model, given the whole text (cut to the 4,096-token window), loops ("to-be-to-be");
-# given the lead and the most central sentences it writes a normal summary.
+# Longer articles are condensed to about this many characters before the prompt is built:
+# about twice the dev set's short articles, on which the 270M model summarizes reliably.
+# Given a whole 19,000-character article (cut to the 4,096-token window) it was seen to loop
+# ("to-be-to-be", issue 12) or to copy a sentence from the middle. `python -m lmdemo eval
+# summaries` and scripts/summary_ablations.py measure both ways.
 CONDENSE_CHARS = 1500
 _SENTENCE = re.compile(r".+?(?:[.!?][\"'”’)\]]*(?=\s|$)|[。！？][”’」)]*|$)", re.S)
 _STEM_WORD = re.compile(r"[^\W\d_]{4,}")
