@@ -239,3 +239,17 @@ def test_condensed_notice_reads_the_same_in_the_ui_and_in_chinese(tiny_runtime):
     assert notice_text(prepared.notices[:1], "en") == prepared.notices[0].text
     chinese = notice_text(prepared.notices[:1], "zh-CN")
     assert chinese.startswith("这篇文章") and "100 句" in chinese
+
+
+def test_cli_eval_summaries_prints_each_split(tiny_model_dir, tmp_path, capsys):
+    from lmdemo.__main__ import main
+
+    data = tmp_path / "a.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "split": split, "text": ARTICLE}) + "\n"
+                            for i, split in enumerate(("dev", "test"))), encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert main(["eval", "summaries", "--data", str(data), "--model", str(tiny_model_dir),
+                 "--json", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "dev loops" in printed and "test lead_copy" in printed and "test faithful" in printed
+    assert [r["split"] for r in json.loads(out.read_text())["records"]] == ["dev", "test"]
