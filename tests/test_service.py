@@ -48,12 +48,12 @@ def test_preview_is_the_prompt_that_runs(service):
 
 @pytest.mark.parametrize("preset", ["tuned", "paper"])
 def test_long_article_is_trimmed_not_the_cue(service, preset):
-    article = "The council met today. " * 200
+    article = "The council met today and " * 180  # one sentence: not condensed, but cut
     template = get_task("summarize").preset(preset)
     run = service.run("summarize", article, params=make_params(max_new_tokens=20),
                       template=template)
     assert run.prompt.endswith(template.rsplit("{article}", 1)[1])
-    assert run.prompt.count("The council met today.") < 200
+    assert run.prompt.count("The council met today") < 200
     assert "article was cut" in run.notice
     assert len(service.runtime.encode(run.prompt)) + 20 <= service.runtime.context_window
     run.answer()

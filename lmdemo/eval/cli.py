@@ -15,6 +15,13 @@ from .datasets import DEFAULT_DATA, LOADERS
 from .extract import DATA as EXTRACT_DATA
 from .extract import load_extract, run_extract
 from .runners import PRESET_TASKS, RUNNERS, EvalResult
+from .summaries import SUMMARY_DATA, load_summary_articles, run_summaries
+
+# issue 12's summary figures per split (lmdemo/eval/summaries.py)
+RUNNERS = {**RUNNERS, "summaries": run_summaries}
+LOADERS = {**LOADERS, "summaries": load_summary_articles}
+DEFAULT_DATA = {**DEFAULT_DATA, "summaries": SUMMARY_DATA}
+PRESET_TASKS = {**PRESET_TASKS, "summaries": "summarize"}
 
 # Extraction scores its dev and test splits in one run (lmdemo/eval/extract.py).
 RUNNERS = {**RUNNERS, "extract": run_extract}

@@ -151,3 +151,96 @@ def summary_scores(summaries: Sequence[str], articles: Sequence[str]) -> dict[st
         "repeated_trigram": mean(repeated_trigram_rate(s) for s, _ in pairs),
         "faithfulness": mean(faithfulness(s, a) for s, a in pairs),
     }
+
+
+# ---- summaries: loops, lead copies, fact support (issue 12) ------------------------------
+
+# Words too common to say anything about faithfulness; content words are the others of 4+
+# letters. A word is supported when the article has a word with the same first 5 letters,
+# a crude stem that accepts "rationing" for "ration" and "strikes" for "strike".
+_STOPWORDS = frozenset(
+    "about above after again against also been before being below between both could does "
+    "doing down during each from further have having here into itself just more most must "
+    "much only other over same should some such than that their them then there these they "
+    "this those through under until very were what when where which while will with would "
+    "your said says".split())
+_STEM = 5
+FAITHFUL_WORD_SHARE = 0.8  # at least this share of content words occur in the article
+LEAD_COPY_SHARE = 0.8  # a copy of the lead: one run of words covering 80 % of the lead
+
+
+def has_loop(summary: str) -> bool:
+    """True when some 3 consecutive words occur 3 or more times in the summary."""
+    from ..tasks.postprocess import loop_start
+
+    return loop_start(summary) is not None
+
+
+def _words(text: str) -> list[str]:
+    return normalize_answer(text).split()
+
+
+def _longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest run of consecutive words that ``a`` and ``b`` share."""
+    best, previous = 0, [0] * (len(b) + 1)
+    for x in a:
+        current = [0] * (len(b) + 1)
+        for j, y in enumerate(b, 1):
+            if x == y:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+def copies_lead(summary: str, article: str) -> bool:
+    """True when the summary repeats the article's first sentence (near) verbatim.
+
+    Words are compared after SQuAD normalisation (case, punctuation, a/an/the); the summary
+    copies the lead when one unbroken run of its words covers at least 80 % of the lead's.
+    """
+    from .baselines import first_sentence
+
+    lead = _words(first_sentence(article))
+    if not lead:
+        return False
+    return _longest_common_run(_words(summary), lead) >= LEAD_COPY_SHARE * len(lead)
+
+
+def content_word_support(summary: str, article: str) -> float | None:
+    """Share of the summary's content words (4+ letters, not stopwords) whose 5-letter stem
+    occurs in the article; None when the summary has no content words."""
+    stems = {w[:_STEM] for w in _words(article)}
+    content = [w for w in _words(summary) if len(w) >= 4 and w not in _STOPWORDS
+               and not w.isdigit()]
+    if not content:
+        return None
+    return sum(w[:_STEM] in stems for w in content) / len(content)
+
+
+def is_faithful(summary: str, article: str) -> bool:
+    """A non-empty summary whose numbers and names all occur in the article and at least
+    80 % of whose content words do."""
+    if not summary.strip() or unsupported_facts(summary, article):
+        return False
+    support = content_word_support(summary, article)
+    return support is None or support >= FAITHFUL_WORD_SHARE
+
+
+def word_count(text: str) -> int:
+    """Words in the text, as ``_WORD`` finds them."""
+    return len(_WORD.findall(text))
+
+
+def summary_health(summaries: Sequence[str], articles: Sequence[str]) -> dict[str, float]:
+    """Issue 12's summary figures over a set: loops (a count), lead copies, faithful share,
+    mean number-and-name support, mean length in words, and empty summaries (a count)."""
+    pairs = list(zip(summaries, articles, strict=True))
+    return {
+        "loops": float(sum(has_loop(s) for s, _ in pairs)),
+        "lead_copy": mean(float(copies_lead(s, a)) for s, a in pairs),
+        "faithful": mean(float(is_faithful(s, a)) for s, a in pairs),
+        "fact_support": mean(faithfulness(s, a) for s, a in pairs),
+        "mean_words": mean(float(word_count(s)) for s, _ in pairs),
+        "empty": float(sum(not s.strip() for s, _ in pairs)),
+    }
