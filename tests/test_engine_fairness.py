@@ -327,3 +327,40 @@ def test_chunks_and_pauses_keep_solo_logits_on_a_hybrid_cache(sliding_window):
         step()
     assert fed == {"short": 6, "long": 4}
     assert worst < LOGIT_TOLERANCE
+
+
+def test_old_requests_hold_half_the_batch_while_a_newcomer_runs(tiny_loaded):
+    """Sixteen long streams would make every step of a newcomer's short request a 17-row
+    step; instead the old ones hold half the slots until it is done, then all resume."""
+    prompts = ("Once upon a time", "The weather in the mountains", "My favourite food",
+               "In the year 2050")
+    solo = Engine(tiny_loaded)
+    try:
+        expected = [solo.generate(p, LONG).token_ids for p in prompts]
+    finally:
+        solo.close()
+    engine = Engine(tiny_loaded, max_active=4, max_queue=16, max_per_session=4)
+    rows: list[tuple[int, bool]] = []  # (rows in the step, the newcomer still running)
+    decode = KVBatch.decode
+    newcomer = None
+
+    def counting_decode(self, tokens):
+        rows.append((len(tokens), newcomer is not None and not newcomer.done))
+        return decode(self, tokens)
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(KVBatch, "decode", counting_decode)
+            long = [engine.submit(p, LONG, owner="busy") for p in prompts]
+            _wait_for(lambda: engine._steps > engine_module.OLD_TOKENS
+                      + engine_module.MIN_SLICE_STEPS)
+            assert not any(r.done for r in long)
+            newcomer = engine.submit("Hi", SHORT, owner="new")
+            newcomer.result()
+            # the step under way when it was submitted may still have had four rows
+            during = [n for n, running in rows if running][1:]
+            assert during and max(during) <= 3  # two old rows and the newcomer
+            assert [r.result().token_ids for r in long] == expected
+            assert max(n for n, running in rows if not running) == 4
+    finally:
+        engine.close()

@@ -58,6 +58,10 @@ MAX_PER_SESSION = 4
 # Steps a request runs before it may be paused for a session with nothing running, and steps
 # a paused request waits before it may pause another: time slices, not a pause every step.
 MIN_SLICE_STEPS = 8
+# A request is "old" once it has written this many tokens. While a young one runs or waits,
+# old requests hold at most half the slots, so a newcomer's first tokens come from a smaller,
+# faster step than sixteen long streams' rows (they resume, cache kept, when it is done).
+OLD_TOKENS = 16
 
 
 @dataclass(eq=False)
@@ -287,6 +291,7 @@ class Engine:
         """
         running = collections.Counter(state.owner for state in self._active)
         joining: list[_Active] = []
+        pausing = self._make_room_for_young(running)
         budget = PREFILL_TOKENS_PER_STEP
         for capped in (True, False):
             while len(self._active) < self.max_active:
@@ -295,7 +300,6 @@ class Engine:
                     break
                 budget -= self._prefill_cost(state)
                 self._start(state, running, joining)
-        pausing: list[_Active] = []
         for head in list(self._waiting.heads()):
             if len(self._active) < self.max_active:
                 break  # a free slot it could not take for the prefill budget: next step
@@ -310,10 +314,43 @@ class Engine:
             self._start(head, running, joining)
         return joining, pausing
 
+    @staticmethod
+    def _old(state: _Active) -> bool:
+        return len(state.tracker.ids) >= OLD_TOKENS
+
+    def _old_limit(self) -> int:
+        """Slots old requests may hold: all, or half while a young request runs or waits."""
+        young = any(not self._old(state) for state in self._active) or any(
+            not self._old(state) for state in self._waiting.heads())  # type: ignore[arg-type]
+        return max(1, self.max_active // 2) if young else self.max_active
+
+    def _make_room_for_young(self, running: collections.Counter) -> list[_Active]:
+        """Pause old requests beyond the old-request limit (of the session running the most,
+        the longest-running first; each keeps its slice unless its session is over the cap)."""
+        old = [state for state in self._active if self._old(state) and (
+            state in self._rows or (self._batch is None and state.logits is not None))]
+        excess = len(old) - self._old_limit()
+        pausing: list[_Active] = []
+        old.sort(key=lambda state: (-running[state.owner], state.since))
+        for state in old:
+            if excess <= 0 or len(self._waiting) - self._waiting.fresh + len(pausing) >= \
+                    self.max_active:  # paused caches stay in memory: one batch of them at most
+                break
+            over = running[state.owner] > self.max_per_session
+            if over or self._steps - state.since >= MIN_SLICE_STEPS:
+                pausing.append(state)
+                running[state.owner] -= 1
+                self._active.remove(state)
+                excess -= 1
+        return pausing
+
     def _next_waiting(self, running: collections.Counter, capped: bool, budget: int,
                       any_joined: bool) -> _Active | None:
+        old_free = self._old_limit() - sum(self._old(state) for state in self._active)
         for state in self._waiting.heads():
             if capped and running[state.owner] >= self.max_per_session:
+                continue
+            if self._old(state) and old_free <= 0:  # type: ignore[arg-type]
                 continue
             if any_joined and self._prefill_cost(state) > budget:
                 continue
