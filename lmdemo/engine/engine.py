@@ -59,9 +59,12 @@ MAX_PER_SESSION = 4
 # a paused request waits before it may pause another: time slices, not a pause every step.
 MIN_SLICE_STEPS = 8
 # A request is "old" once it has written this many tokens. While a young one runs or waits,
-# old requests hold at most half the slots, so a newcomer's first tokens come from a smaller,
-# faster step than sixteen long streams' rows (they resume, cache kept, when it is done).
+# old requests hold at most a quarter of the slots, so a newcomer's first tokens come from a
+# smaller, faster step than sixteen long streams' rows (they resume, cache kept, when it is
+# done). Half the slots measured 3.6 s for an 8-token request under sixteen streams on 2
+# cores (scripts/bench_fairness.py), over the 3 s target.
 OLD_TOKENS = 16
+OLD_SHARE = 4  # old requests keep max_active // OLD_SHARE slots while a young one is here
 
 
 @dataclass(eq=False)
@@ -319,10 +322,11 @@ class Engine:
         return len(state.tracker.ids) >= OLD_TOKENS
 
     def _old_limit(self) -> int:
-        """Slots old requests may hold: all, or half while a young request runs or waits."""
+        """Slots old requests may hold: all, or a quarter while a young request runs or
+        waits."""
         young = any(not self._old(state) for state in self._active) or any(
             not self._old(state) for state in self._waiting.heads())  # type: ignore[arg-type]
-        return max(1, self.max_active // 2) if young else self.max_active
+        return max(1, self.max_active // OLD_SHARE) if young else self.max_active
 
     def _make_room_for_young(self, running: collections.Counter) -> list[_Active]:
         """Pause old requests beyond the old-request limit (of the session running the most,
@@ -430,7 +434,9 @@ class Engine:
         for i, row_logits in batch.join([state.seen.tolist() for state in fresh]):
             fresh[i].logits = row_logits
             rows.append(fresh[i])
-        rows.extend(self._fill_chunk(busy=bool(rows)))
+        # a young row (a newcomer's first tokens) waits for the smallest chunk only
+        young = any(not self._old(state) for state in rows)
+        rows.extend(self._fill_chunk(busy=bool(rows), hurry=young))
         keep, tokens = [], []
         live = [state for state in rows if not state.request.cancelled]
         draws = dict(zip(map(id, live), self._draw(live), strict=True))
@@ -451,9 +457,10 @@ class Engine:
         for state, row_logits in zip(self._rows, logits, strict=True):
             state.logits = row_logits
 
-    def _fill_chunk(self, busy: bool) -> list[_Active]:
+    def _fill_chunk(self, busy: bool, hurry: bool = False) -> list[_Active]:
         """Prefill the next chunk of the oldest long prompt (a short one when ``busy``: rows
-        wait for it); return it once it is all in, merged into the batch with its logits."""
+        wait for it; the shortest when ``hurry``: a newcomer's first tokens wait for it);
+        return it once it is all in, merged into the batch with its logits."""
         batch = self._batch
         assert batch is not None
         for state in [s for s in self._filling if s.request.cancelled]:
@@ -464,7 +471,8 @@ class Engine:
             return []
         state = self._filling[0]
         ids = state.seen.tolist()
-        chunk = ids[state.cached : state.cached + self._chunk_size(busy)]
+        size = min(MIN_CHUNK_TOKENS, PREFILL_CHUNK_TOKENS) if hurry else self._chunk_size(busy)
+        chunk = ids[state.cached : state.cached + size]
         started = time.perf_counter()
         state.cache, logits = batch.extend(state.cache, chunk, state.cached)
         self._prefill_rate = len(chunk) / max(time.perf_counter() - started, 1e-6)
