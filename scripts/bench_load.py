@@ -22,16 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lmdemo.bench.startup import free_port, launch_app  # noqa: E402
+from bench_clients import PROMPTS  # noqa: E402  (this folder is on sys.path)
 
-PROMPTS = (
-    "The best way to learn a new language is",
-    "Once upon a time, in a small village by the sea,",
-    "Photosynthesis is the process by which",
-    "The students asked the teacher why the sky is blue, and she said",
-    "My favourite recipe for a rainy day starts with",
-    "The old lighthouse keeper wrote in his diary:",
-)
+from lmdemo.bench.startup import free_port, launch_app  # noqa: E402
 
 
 def request_of(index: int, new_tokens: int) -> dict:

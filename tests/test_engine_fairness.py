@@ -329,9 +329,10 @@ def test_chunks_and_pauses_keep_solo_logits_on_a_hybrid_cache(sliding_window):
     assert worst < LOGIT_TOLERANCE
 
 
-def test_old_requests_hold_half_the_batch_while_a_newcomer_runs(tiny_loaded):
+def test_old_requests_hold_a_share_of_the_batch_while_a_newcomer_runs(tiny_loaded):
     """Sixteen long streams would make every step of a newcomer's short request a 17-row
-    step; instead the old ones hold half the slots until it is done, then all resume."""
+    step; instead the old ones hold a quarter of the slots until it is done, then all
+    resume."""
     prompts = ("Once upon a time", "The weather in the mountains", "My favourite food",
                "In the year 2050")
     solo = Engine(tiny_loaded)
@@ -339,7 +340,7 @@ def test_old_requests_hold_half_the_batch_while_a_newcomer_runs(tiny_loaded):
         expected = [solo.generate(p, LONG).token_ids for p in prompts]
     finally:
         solo.close()
-    engine = Engine(tiny_loaded, max_active=4, max_queue=16, max_per_session=4)
+    engine = Engine(tiny_loaded, max_active=8, max_queue=16, max_per_session=8)
     rows: list[tuple[int, bool]] = []  # (rows in the step, the newcomer still running)
     decode = KVBatch.decode
     newcomer = None
@@ -359,7 +360,7 @@ def test_old_requests_hold_half_the_batch_while_a_newcomer_runs(tiny_loaded):
             newcomer.result()
             # the step under way when it was submitted may still have had four rows
             during = [n for n, running in rows if running][1:]
-            assert during and max(during) <= 3  # two old rows and the newcomer
+            assert during and max(during) <= 3  # 8 // OLD_SHARE old rows and the newcomer
             assert [r.result().token_ids for r in long] == expected
             assert max(n for n, running in rows if not running) == 4
     finally:

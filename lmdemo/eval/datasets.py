@@ -92,8 +92,9 @@ def load_qa(path: Path) -> list[QAExample]:
     return rows
 
 
-def load_articles(path: Path) -> list[Article]:
-    """JSON lines with a ``text`` field (and optionally ``id``)."""
+def text_objects(path: Path) -> list[tuple[int, dict]]:
+    """The JSON objects of a JSON-lines file, each with a non-blank ``text`` field, and their
+    line numbers; a line that is not one names itself."""
     rows = []
     for n, line in _lines(path):
         try:
@@ -102,8 +103,14 @@ def load_articles(path: Path) -> list[Article]:
             raise InputError(f"{path}:{n}: not valid JSON ({exc.msg}).") from None
         if not isinstance(item, dict) or not str(item.get("text", "")).strip():
             raise InputError(f"{path}:{n}: each line must be an object with a 'text' field.")
-        rows.append(Article(str(item.get("id", n)), str(item["text"]).strip()))
+        rows.append((n, item))
     return rows
+
+
+def load_articles(path: Path) -> list[Article]:
+    """JSON lines with a ``text`` field (and optionally ``id``)."""
+    return [Article(str(item.get("id", n)), str(item["text"]).strip())
+            for n, item in text_objects(path)]
 
 
 LOADERS = {"sst2": load_sst2, "qa": load_qa, "summarize": load_articles}

@@ -8,7 +8,6 @@ their mean length; the definitions are in ``lmdemo.eval.metrics`` (``summary_hea
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from ..errors import InputError
 from ..tasks import get_task
 from . import metrics
 from .baselines import first_sentence
-from .datasets import REPO_ROOT, _lines
+from .datasets import REPO_ROOT, text_objects
 from .runners import EvalResult, Progress, _no_progress, task_params
 
 if TYPE_CHECKING:
@@ -42,13 +41,7 @@ class SplitArticle:
 def load_summary_articles(path: Path) -> list[SplitArticle]:
     """JSON lines ``{"id", "split", "text"}``; ``split`` is dev or test (default dev)."""
     rows = []
-    for n, line in _lines(path):
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{n}: not valid JSON ({exc.msg}).") from None
-        if not isinstance(item, dict) or not str(item.get("text", "")).strip():
-            raise InputError(f"{path}:{n}: each line must be an object with a 'text' field.")
+    for n, item in text_objects(path):
         split = str(item.get("split", "dev"))
         if split not in SPLITS:
             raise InputError(f"{path}:{n}: split must be one of {', '.join(SPLITS)}, "
