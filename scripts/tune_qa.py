@@ -144,15 +144,23 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="a QA file (tune on dev only)")
     parser.add_argument("--out", type=Path, required=True, help="raw scores (reused if there)")
     parser.add_argument("--limit", type=int, help="collect at most N rows")
+    parser.add_argument("--starts", type=int, default=spans.MAX_STARTS,
+                        help="start words scored per question while collecting (the app's "
+                             "MAX_STARTS by default; more lets fewer be simulated)")
     parser.add_argument("--apply", action="store_true",
                         help="only print the scores of the settings in tasks/spans.py")
     args = parser.parse_args()
+    spans.MAX_STARTS = args.starts
     rows = featured(json.loads(args.out.read_text()) if args.out.is_file()
                     else collect(args.data, args.out, args.limit))
     seconds = sorted(r["seconds"] for r in rows)
     print(f"seconds per question: median {seconds[len(seconds) // 2]}, max {seconds[-1]}")
     report(rows, spans.Settings(), "settings in tasks/spans.py")
     report(rows, spans.Settings(0.0, 0.0, 0.0, 0.0, 6.0, 0.0), "no prior, no rules, margin 6")
+    for starts in (4, 6, 8, 12, 16):  # rows of the batched forward, as collected
+        em, na, best = scores(rows, spans.Settings(), best_spans(rows, spans.Settings(), starts))
+        print(f"  with {starts} start words: EM {em:.3f}, unanswerable {na:.3f}, "
+              f"best span always {best:.3f}")
     if not args.apply:
         tune(rows)
 

@@ -284,13 +284,13 @@ def choose(loaded: LoadedModel, prompt_ids: list[int], context: str, no_answer: 
            prefix: PrefixCache | None = None, shared: int = 0, question: str = "",
            prior_ids: list[int] | None = None, settings: Settings | None = None,
            margin: float | None = None, max_words: int = MAX_WORDS,
-           max_starts: int = MAX_STARTS, max_sentences: int = MAX_SENTENCES) -> SpanChoice:
+           max_starts: int | None = None, max_sentences: int = MAX_SENTENCES) -> SpanChoice:
     """Score the context's spans and the no-answer phrase after ``prompt_ids``; pick one.
 
     ``prior_ids`` is the same prompt with a content-free question: a span's score there is
     its prior, which calibration subtracts. ``prompt_ids[:shared]`` (the worked examples,
     shared by both prompts) may be read from and kept in ``prefix``. ``margin`` overrides
-    the settings' margin.
+    the settings' margin; ``max_starts`` is ``MAX_STARTS``, read at call time, by default.
 
     Call it on the model's compute thread (``Runtime.call``).
     """
@@ -306,7 +306,7 @@ def choose(loaded: LoadedModel, prompt_ids: list[int], context: str, no_answer: 
     # the prompt alone ranks the start words by their first token
     first, cache = (prefix or PrefixCache()).prefill(loaded, prompt_ids, shared)
     order = sorted(range(len(runs)), key=lambda i: -float(first[run_ids[i][0]]))
-    kept = [i for i in order if run_ids[i]][:max_starts]
+    kept = [i for i in order if run_ids[i]][:max_starts or MAX_STARTS]
     rows = [run_ids[i] for i in kept] + [na_ids]
     after = _rows(loaded, cache, rows)  # (R, T, vocab)
     if prior_ids is not None:
