@@ -221,12 +221,23 @@ def _tensor(loaded: LoadedModel, ids: list[int]) -> torch.Tensor:
     return torch.tensor([ids], dtype=torch.long, device=loaded.device)
 
 
+@dataclass(frozen=True)
+class RowScores:
+    """What teacher-forcing the rows gives: each next token's and a line end's log-probability."""
+
+    token: torch.Tensor  # (R, T): log p(row[t + 1]) after row[:t + 1]; padding past the end
+    newline: torch.Tensor  # (R, T): log p(a line end) after row[:t + 1]
+
+
 @torch.inference_mode()
-def _rows(loaded: LoadedModel, cache: object, rows: list[list[int]]) -> torch.Tensor:
-    """Log-probabilities after each token of each row ``(R, T, vocab)``, over the prompt's cache.
+def _rows(loaded: LoadedModel, cache: object, rows: list[list[int]],
+          newline: list[int]) -> RowScores:
+    """Teacher-force every row over the prompt's cache and keep only the scores needed.
 
     The cache is repeated once per row, and the rows are right-padded: a causal model never
-    lets a real token see the padding after it, so no mask is needed.
+    lets a real token see the padding after it, so no mask is needed. Only two numbers per
+    position leave the forward, not a log-softmax over the whole vocabulary (Gemma's has
+    262,144 entries: about 1 MB per position in float32).
     """
     model = loaded.model
     assert model is not None
@@ -236,7 +247,14 @@ def _rows(loaded: LoadedModel, cache: object, rows: list[list[int]]) -> torch.Te
         batch[n, :len(row)] = torch.tensor(row)
     cache.batch_repeat_interleave(len(rows))  # type: ignore[attr-defined]
     logits = model(input_ids=batch.to(loaded.device), cache=cache, use_cache=True).logits
-    return torch.log_softmax(logits.float(), dim=-1).cpu()
+    nxt = torch.cat([batch[:, 1:], batch[:, :1]], dim=1).to(logits.device)  # (R, T)
+    token, line = torch.empty(len(rows), width), torch.empty(len(rows), width)
+    for n in range(len(rows)):  # a row at a time keeps the float32 copy small
+        row = logits[n].float()  # (T, vocab)
+        norm = torch.logsumexp(row, dim=-1)
+        token[n] = (row.gather(1, nxt[n, :, None])[:, 0] - norm).cpu()
+        line[n] = (torch.logsumexp(row[:, newline], dim=-1) - norm).cpu()
+    return RowScores(token, line)
 
 
 @dataclass(frozen=True)
@@ -264,20 +282,19 @@ def abstains(s: Settings, best: float, no_answer: float, covered: float) -> bool
 
 
 def _score_rows(loaded: LoadedModel, prompt_ids: list[int], prefix: PrefixCache | None,
-                shared: int, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Log-probabilities of each row's first token ``(vocab,)`` and after each token
-    ``(R, T, vocab)``, the rows teacher-forced after the prompt."""
+                shared: int, rows: list[list[int]], newline: list[int]
+                ) -> tuple[torch.Tensor, RowScores]:
+    """Log-probabilities of the first token after the prompt ``(vocab,)``, and the rows'
+    scores teacher-forced after it."""
     first, cache = (prefix or PrefixCache()).prefill(loaded, prompt_ids, shared)
-    return first, _rows(loaded, cache, rows)
+    return first, _rows(loaded, cache, rows, newline)
 
 
-def _logprob(first: torch.Tensor, after: torch.Tensor, row: int, ids: list[int], upto: int,
-             newline: list[int]) -> float:
+def _logprob(first: torch.Tensor, after: RowScores, row: int, ids: list[int], upto: int
+             ) -> float:
     """Summed log-probability of ids[:upto] then an end of line, from one row's scores."""
-    total = float(first[ids[0]])
-    for t in range(1, upto):
-        total += float(after[row, t - 1, ids[t]])
-    return total + float(torch.logsumexp(after[row, upto - 1, newline], dim=0))
+    total = float(first[ids[0]]) + float(after.token[row, :upto - 1].sum())
+    return total + float(after.newline[row, upto - 1])
 
 
 def choose(loaded: LoadedModel, prompt_ids: list[int], context: str, no_answer: str,
@@ -308,9 +325,10 @@ def choose(loaded: LoadedModel, prompt_ids: list[int], context: str, no_answer: 
     order = sorted(range(len(runs)), key=lambda i: -float(first[run_ids[i][0]]))
     kept = [i for i in order if run_ids[i]][:max_starts or MAX_STARTS]
     rows = [run_ids[i] for i in kept] + [na_ids]
-    after = _rows(loaded, cache, rows)  # (R, T, vocab)
+    after = _rows(loaded, cache, rows, newline)
     if prior_ids is not None:
-        prior_first, prior_after = _score_rows(loaded, prior_ids, prefix, shared, rows)
+        prior_first, prior_after = _score_rows(loaded, prior_ids, prefix, shared, rows,
+                                                 newline)
     candidates: list[Scored] = []
     for row, i in enumerate(kept):
         run = runs[i]
@@ -321,14 +339,14 @@ def choose(loaded: LoadedModel, prompt_ids: list[int], context: str, no_answer: 
                 continue
             upto = token_ends.index(end + 1) + 1
             text = run.text[:end]
-            logprob = _logprob(first, after, row, run_ids[i], upto, newline)
-            prior = (_logprob(prior_first, prior_after, row, run_ids[i], upto, newline)
+            logprob = _logprob(first, after, row, run_ids[i], upto)
+            prior = (_logprob(prior_first, prior_after, row, run_ids[i], upto)
                      if prior_ids is not None else 0.0)
             f = span_rules.span_features(q, text)
             candidates.append(Scored(text, span_score(s, logprob, prior, f), logprob, upto,
                                      prior, row, run.sentence))
-    na_logprob = _logprob(first, after, len(kept), na_ids, len(na_ids), newline)
-    na_prior = (_logprob(prior_first, prior_after, len(kept), na_ids, len(na_ids), newline)
+    na_logprob = _logprob(first, after, len(kept), na_ids, len(na_ids))
+    na_prior = (_logprob(prior_first, prior_after, len(kept), na_ids, len(na_ids))
                 if prior_ids is not None else 0.0)
     na = Scored(no_answer, na_logprob - s.prior_weight * na_prior, na_logprob, len(na_ids),
                 na_prior)
