@@ -154,6 +154,25 @@ def test_an_answer_is_a_verbatim_span_of_the_text_or_empty(tiny_runtime, context
     assert all(c.text in context and 1 <= len(c.text.split()) for c in run.choice.ranked)
 
 
+@pytest.mark.parametrize("preset", ["tuned", "paper"])
+def test_the_task_calibrates_against_the_same_template_with_a_content_free_question(
+        tiny_runtime, preset, monkeypatch):
+    seen = {}
+    choose = spans.choose
+
+    def spy(loaded, ids, context, no_answer, prefix, shared, question, prior_ids):
+        seen.update(question=question, prior=tiny_runtime.tokenizer.decode(prior_ids))
+        return choose(loaded, ids, context, no_answer, prefix, shared, question, prior_ids)
+
+    monkeypatch.setattr(spans, "choose", spy)
+    task = get_task("answer")
+    run = task.run(tiny_runtime, {"context": AMAZON, "question": "Who?"},
+                   make_params(**task.defaults), task.preset(preset))
+    assert seen["question"] == "Who?"
+    assert seen["prior"] == run.prompt.replace("Who?", spans.CONTENT_FREE)
+    assert any(c.prior != 0.0 for c in run.choice.ranked)
+
+
 def test_a_cut_context_gives_spans_only_from_what_the_prompt_holds(tiny_runtime):
     context = " ".join(f"Fact {i} is that item {i} weighs {i} kilograms." for i in range(300))
     run = get_task("answer").run(tiny_runtime, {"context": context, "question": "How heavy?"},
