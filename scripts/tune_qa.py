@@ -42,6 +42,7 @@ def collect(path: Path, out: Path, limit: int | None) -> list[dict]:
             choice = run.choice
             na = choice.no_answer
             rows.append({"answers": list(row.answers), "question": row.question,
+                         "context": row.context,
                          "seconds": round(time.perf_counter() - start, 2),
                          "covered": choice.covered,
                          "spans": [(c.text, c.logprob, c.prior, c.row) for c in choice.ranked],
@@ -59,6 +60,7 @@ def featured(rows: list[dict]) -> list[dict]:
     for row in rows:
         q = span_rules.read_question(row["question"])
         row["features"] = [span_rules.span_features(q, c[0]) for c in row["spans"]]
+        row["covered"] = span_rules.coverage(q, row["context"])  # as the rules stand now
     return rows
 
 
@@ -147,10 +149,15 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=spans.MAX_STARTS,
                         help="start words scored per question while collecting (the app's "
                              "MAX_STARTS by default; more lets fewer be simulated)")
+    parser.add_argument("--threads", type=int, help="CPU threads for torch (1 on a busy CPU)")
     parser.add_argument("--apply", action="store_true",
                         help="only print the scores of the settings in tasks/spans.py")
     args = parser.parse_args()
     spans.MAX_STARTS = args.starts
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     rows = featured(json.loads(args.out.read_text()) if args.out.is_file()
                     else collect(args.data, args.out, args.limit))
     seconds = sorted(r["seconds"] for r in rows)

@@ -98,6 +98,7 @@ def read_question(question: str) -> Question:
     words = tokens(question)
     head = None
     numeric = any(q in question for q in _CJK_NUMERIC)
+    asking = set()  # "long" in "how long" is part of the question word, not its topic
     for i, word in enumerate(words[:-1]):
         after = words[i + 1]
         if word in ("which", "what") and after not in STOPWORDS:
@@ -105,9 +106,11 @@ def read_question(question: str) -> Question:
             numeric = numeric or after in _NUMERIC_HEAD
         if word == "how" and after in _NUMERIC_HOW:
             numeric = True
+            asking.add(i + 1)
     numeric = numeric or "when" in words
     person = bool({"who", "whom", "whose"} & set(words))
-    return Question(tuple(content(words)), head, numeric, person)
+    topic = [w for i, w in enumerate(words) if i not in asking]
+    return Question(tuple(content(topic)), head, numeric, person)
 
 
 def has_number_or_time(span: str) -> bool:
