@@ -45,7 +45,8 @@ def collect(path: Path, out: Path, limit: int | None) -> list[dict]:
                          "context": row.context,
                          "seconds": round(time.perf_counter() - start, 2),
                          "covered": choice.covered,
-                         "spans": [(c.text, c.logprob, c.prior, c.row) for c in choice.ranked],
+                         "spans": [(c.text, c.logprob, c.prior, c.row, c.sentence)
+                                   for c in choice.ranked],
                          "no_answer": (na.logprob, na.prior)})
             print(n, f"{rows[-1]['seconds']:.1f}s", row.question, "->", repr(run.answer()),
                   file=sys.stderr, flush=True)
@@ -55,12 +56,22 @@ def collect(path: Path, out: Path, limit: int | None) -> list[dict]:
     return rows
 
 
+def _sentence_of(context: str, ranges: list[tuple[int, int]], text: str) -> int:
+    """The sentence a span first occurs in (for rows collected before spans kept it)."""
+    at = context.find(text)
+    return next(n for n, (a, b) in enumerate(ranges) if a <= at < b)
+
+
 def featured(rows: list[dict]) -> list[dict]:
     """Each row with the rules' view of each span, computed once."""
     for row in rows:
         q = span_rules.read_question(row["question"])
         row["features"] = [span_rules.span_features(q, c[0]) for c in row["spans"]]
         row["covered"] = span_rules.coverage(q, row["context"])  # as the rules stand now
+        near = spans.sentence_coverage(row["context"], q)
+        ranges = spans.sentences(row["context"])
+        row["near"] = [near[c[4] if len(c) > 4 else _sentence_of(row["context"], ranges, c[0])]
+                       for c in row["spans"]]
     return rows
 
 
@@ -70,9 +81,10 @@ def best_spans(rows: list[dict], s: spans.Settings, max_starts: int = spans.MAX_
     out = []
     for row in rows:
         best, best_score = "", float("-inf")
-        for (text, logprob, prior, rank), f in zip(row["spans"], row["features"], strict=True):
+        for c, f, near in zip(row["spans"], row["features"], row["near"], strict=True):
+            text, logprob, prior, rank = c[:4]
             if rank < max_starts:
-                score = spans.span_score(s, logprob, prior, f)
+                score = spans.span_score(s, logprob, prior, f, near)
                 if score > best_score:
                     best, best_score = text, score
         out.append((best, best_score))
@@ -111,21 +123,22 @@ def report(rows: list[dict], s: spans.Settings, label: str) -> None:
 def tune(rows: list[dict]) -> None:
     """Grid-search the settings; print the best by the lower of the two scores."""
     tried = []
-    grid = itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 1.0, 2.0, 4.0),
-                             (0.0, 2.0, 4.0, 8.0), (0.0, 1.0, 2.0, 4.0))
-    for prior, head, kind, echo in grid:
-        base = spans.Settings(prior, head, kind, echo, 0.0, 0.0)
+    grid = itertools.product((0.0, 0.25, 0.5), (0.0, 2.0, 4.0), (0.0, 2.0, 4.0, 8.0),
+                             (0.0, 1.0, 2.0, 4.0), (0.0, 2.0, 4.0, 8.0))
+    for prior, head, kind, echo, near in grid:
+        base = spans.Settings(prior, head, kind, echo, 0.0, 0.0, near)
         found = best_spans(rows, base)
         for coverage in (0.0, 2.0, 4.0, 8.0, 12.0):
             for margin in [m / 2 for m in range(-20, 31)]:
-                s = spans.Settings(prior, head, kind, echo, margin, coverage)
+                s = spans.Settings(prior, head, kind, echo, margin, coverage, near)
                 em, na, best = scores(rows, s, found)
                 tried.append((min(em, na), em + na, em, na, best, s))
     by_base: dict[tuple, float] = {}
     for t in tried:
-        key = t[5].prior_weight, t[5].head_bonus, t[5].kind_penalty, t[5].echo_penalty
+        key = (t[5].prior_weight, t[5].head_bonus, t[5].kind_penalty, t[5].echo_penalty,
+               t[5].near_bonus)
         by_base[key] = t[4]
-    print("best span always, by (prior, head, kind, echo), top 10:")
+    print("best span always, by (prior, head, kind, echo, near), top 10:")
     for key, value in sorted(by_base.items(), key=lambda kv: -kv[1])[:10]:
         print(f"  {key}: {value:.3f}")
     # ties go to the middle of a plateau: the worst lower score within a nat of the margin
@@ -163,7 +176,8 @@ def main() -> None:
     seconds = sorted(r["seconds"] for r in rows)
     print(f"seconds per question: median {seconds[len(seconds) // 2]}, max {seconds[-1]}")
     report(rows, spans.Settings(), "settings in tasks/spans.py")
-    report(rows, spans.Settings(0.0, 0.0, 0.0, 0.0, 6.0, 0.0), "no prior, no rules, margin 6")
+    report(rows, spans.Settings(0.0, 0.0, 0.0, 0.0, 6.0, 0.0, 0.0),
+           "no prior, no rules, margin 6")
     for starts in (4, 6, 8, 12, 16):  # rows of the batched forward, as collected
         em, na, best = scores(rows, spans.Settings(), best_spans(rows, spans.Settings(), starts))
         print(f"  with {starts} start words: EM {em:.3f}, unanswerable {na:.3f}, "

@@ -76,17 +76,19 @@ def test_batched_span_scores_equal_one_plain_forward_each(tiny_runtime):
     question = "Who travelled the length of the Amazon?"
     ids = _prompt_ids(tiny_runtime, AMAZON, question)
     prior_ids = _prompt_ids(tiny_runtime, AMAZON, spans.CONTENT_FREE)
+    settings = spans.Settings(prior_weight=0.5, kind_penalty=4.0)
     choice = tiny_runtime.call(spans.choose, loaded, ids, AMAZON, answer.NO_ANSWER,
-                               question=question, prior_ids=prior_ids)
+                               question=question, prior_ids=prior_ids, settings=settings)
     assert len(choice.ranked) > 10
-    settings = spans.Settings()
     q = span_rules.read_question(question)
     for scored in (*choice.ranked[:3], choice.ranked[-1]):
         assert scored.logprob == pytest.approx(_solo_logprob(loaded, ids, scored.text), abs=1e-3)
         assert scored.prior == pytest.approx(_solo_logprob(loaded, prior_ids, scored.text),
                                              abs=1e-3)
+        near = spans.sentence_coverage(AMAZON, q)[scored.sentence]
         assert scored.score == pytest.approx(spans.span_score(
-            settings, scored.logprob, scored.prior, span_rules.span_features(q, scored.text)))
+            settings, scored.logprob, scored.prior, span_rules.span_features(q, scored.text),
+            near))
     na = choice.no_answer
     assert na.logprob == pytest.approx(_solo_logprob(loaded, ids, na.text), abs=1e-3)
     assert na.score == pytest.approx(na.logprob - settings.prior_weight * na.prior)
@@ -97,12 +99,15 @@ def test_without_a_prior_the_score_is_the_log_probability_moved_by_the_rules(tin
     choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded, ids, AMAZON,
                                answer.NO_ANSWER, question="When?")
     assert all(c.prior == 0.0 for c in choice.ranked)
-    # "when" asks for a number or a time: "1542" keeps its log-probability, a name loses
+    # "when" asks for a number or a time: "1542" keeps its log-probability, a name loses;
+    # a question with no content words is fully "covered" by every sentence
     by_text = {c.text: c for c in choice.ranked}
     if "1542" in by_text:
-        assert by_text["1542"].score == pytest.approx(by_text["1542"].logprob)
+        assert by_text["1542"].score == pytest.approx(by_text["1542"].logprob
+                                                      + spans.NEAR_BONUS)
     named = [c for c in choice.ranked if not span_rules.has_number_or_time(c.text)]
-    assert named and all(c.score == pytest.approx(c.logprob - spans.KIND_PENALTY)
+    assert named and all(c.score == pytest.approx(c.logprob - spans.KIND_PENALTY
+                                                  + spans.NEAR_BONUS)
                          for c in named if span_rules.span_features(
                              span_rules.read_question("When?"), c.text).echo == 0)
 
@@ -162,7 +167,8 @@ def test_the_task_calibrates_against_the_same_template_with_a_content_free_quest
 
     def spy(loaded, ids, context, no_answer, prefix, shared, question, prior_ids):
         seen.update(question=question, prior=tiny_runtime.tokenizer.decode(prior_ids))
-        return choose(loaded, ids, context, no_answer, prefix, shared, question, prior_ids)
+        return choose(loaded, ids, context, no_answer, prefix, shared, question, prior_ids,
+                      spans.Settings(prior_weight=0.5))
 
     monkeypatch.setattr(spans, "choose", spy)
     task = get_task("answer")
