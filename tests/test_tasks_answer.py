@@ -45,6 +45,12 @@ def test_an_initial_does_not_end_a_sentence():
     assert "J. Smith" in {text[a:b] for a, b in spans.spans(text)}
 
 
+def test_a_chinese_comma_ends_a_clause_that_no_span_crosses():
+    text = "小明住在上海，他每天骑自行车去学校。"
+    found = {text[a:b] for a, b in spans.spans(text)}
+    assert {"上海", "骑自行车"} <= found and not any("，" in s or "海他" in s for s in found)
+
+
 def test_chinese_spans_are_runs_of_characters():
     text = "小明住在上海。"
     found = {text[a:b] for a, b in spans.spans(text)}

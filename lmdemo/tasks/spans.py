@@ -58,7 +58,8 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 # what a word may carry at its edges that an answer does not ("Paris," -> "Paris")
 _EDGE = "\"'“”‘’()[]{}<>,.;:!?…。，、；：！？「」（）"
-_SENTENCE_END = re.compile(r"[.!?。！？;；]['\"”’)\]]*$")
+# Chinese chains clauses with "，" where English would end sentences; an answer rarely spans one
+_SENTENCE_END = re.compile(r"[.!?。！？;；，]['\"”’)\]]*$")
 
 
 @dataclass(frozen=True)

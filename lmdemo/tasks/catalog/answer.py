@@ -181,7 +181,7 @@ TASK = AnswerTask(
               "stop": ("\n",)},  # one line: the answer ends where the model starts a new one
     examples=((CONTEXT, "Who was the first European to travel the length of the Amazon?"),
               (CONTEXT, "Which ocean does the Amazon flow into?")),
-    # Checked on the bundled Gemma: "上海" and "骑自行车" (greedy, the tuned prompt).
+    # Checked on the bundled Gemma: "上海" and "骑自行车" (as spans, and greedy, the tuned prompt).
     examples_zh=((CONTEXT_ZH, "小明住在哪里？"), (CONTEXT_ZH, "小明怎么去学校？")),
     order=30,
     clean=clean,
