@@ -2,12 +2,13 @@
 
 After a few-shot prompt that ends where the answer begins ("Answer:"), every span of the
 context of up to ``MAX_WORDS`` words inside one sentence is a candidate. The model scores a
-candidate by the summed log-probability of its tokens followed by an end of line. A salient
-span ("Amazon River") scores well whatever the question asks, so the score is calibrated: the
-same span's log-probability after a content-free question (``CONTENT_FREE``), times
-``PRIOR_WEIGHT``, is subtracted (contextual calibration, a weighted pointwise mutual
-information). Cheap rules (``span_rules``) then move the score: a bonus for the head noun of
-"which X", penalties for a span of the wrong kind and for repeating the question's words.
+candidate by the summed log-probability of its tokens followed by an end of line. Cheap rules
+(``span_rules``) then move the score: a bonus as the span's sentence holds more of the
+question's words, a bonus for the head noun of "which X", penalties for repeating the
+question's words and (off by default) for a span of the wrong kind. The score can also be
+calibrated: the same span's log-probability after a content-free question (``CONTENT_FREE``),
+times ``PRIOR_WEIGHT``, is subtracted (contextual calibration); measured on dev it did not
+help, so its weight is 0 and its forward is skipped.
 One more candidate is the no-answer phrase the prompt's unanswerable example uses, calibrated
 the same way; when the best span beats it by less than a margin, widened when the text lacks
 the question's words, the answer is "" (SQuAD 2.0's convention).
@@ -16,7 +17,7 @@ Cost: one forward over the prompt, kept as a cache; the likeliest ``MAX_STARTS``
 (by their first token), from the ``MAX_SENTENCES`` sentences sharing most words with the
 question, then go through one batched forward over that cache, each row teacher-forcing the
 longest span from its start, so every shorter span from the same start is scored from the
-same row. The content-free prompt costs the same again.
+same row. A calibrated score costs the same again, for the content-free prompt.
 """
 
 from __future__ import annotations
