@@ -10,7 +10,7 @@ import torch
 
 from lmdemo.params import make_params
 from lmdemo.runtime import Runtime
-from lmdemo.tasks import get_task, spans
+from lmdemo.tasks import get_task, span_rules, spans
 from lmdemo.tasks.catalog import answer
 from lmdemo.tasks.prompts import render
 
@@ -45,6 +45,12 @@ def test_an_initial_does_not_end_a_sentence():
     assert "J. Smith" in {text[a:b] for a, b in spans.spans(text)}
 
 
+def test_a_chinese_comma_ends_a_clause_that_no_span_crosses():
+    text = "小明住在上海，他每天骑自行车去学校。"
+    found = {text[a:b] for a, b in spans.spans(text)}
+    assert {"上海", "骑自行车"} <= found and not any("，" in s or "海他" in s for s in found)
+
+
 def test_chinese_spans_are_runs_of_characters():
     text = "小明住在上海。"
     found = {text[a:b] for a, b in spans.spans(text)}
@@ -70,15 +76,58 @@ def _solo_logprob(loaded, prompt_ids: list[int], text: str) -> float:
 
 
 def test_batched_span_scores_equal_one_plain_forward_each(tiny_runtime):
-    """The shared cache and right padding change nothing: each score is the solo one."""
+    """The shared cache and right padding change nothing: each score, and each prior after
+    the content-free question, is the solo one; the final score combines them as stated."""
     loaded = tiny_runtime.loaded
-    ids = _prompt_ids(tiny_runtime, AMAZON, "Who travelled the length of the Amazon?")
-    choice = tiny_runtime.call(spans.choose, loaded, ids, AMAZON, answer.NO_ANSWER)
+    question = "Who travelled the length of the Amazon?"
+    ids = _prompt_ids(tiny_runtime, AMAZON, question)
+    prior_ids = _prompt_ids(tiny_runtime, AMAZON, spans.CONTENT_FREE)
+    settings = spans.Settings(prior_weight=0.5, kind_penalty=4.0)
+    choice = tiny_runtime.call(spans.choose, loaded, ids, AMAZON, answer.NO_ANSWER,
+                               question=question, prior_ids=prior_ids, settings=settings)
     assert len(choice.ranked) > 10
-    for scored in (*choice.ranked[:3], choice.ranked[-1], choice.no_answer):
+    q = span_rules.read_question(question)
+    for scored in (*choice.ranked[:3], choice.ranked[-1]):
         assert scored.logprob == pytest.approx(_solo_logprob(loaded, ids, scored.text), abs=1e-3)
-        assert scored.score == pytest.approx(
-            scored.logprob / (scored.tokens + 1) ** spans.LENGTH_ALPHA)
+        assert scored.prior == pytest.approx(_solo_logprob(loaded, prior_ids, scored.text),
+                                             abs=1e-3)
+        near = spans.sentence_coverage(AMAZON, q)[scored.sentence]
+        assert scored.score == pytest.approx(spans.span_score(
+            settings, scored.logprob, scored.prior, span_rules.span_features(q, scored.text),
+            near))
+    na = choice.no_answer
+    assert na.logprob == pytest.approx(_solo_logprob(loaded, ids, na.text), abs=1e-3)
+    assert na.score == pytest.approx(na.logprob - settings.prior_weight * na.prior)
+
+
+def test_without_a_prior_the_score_is_the_log_probability_moved_by_the_rules(tiny_runtime):
+    ids = _prompt_ids(tiny_runtime, AMAZON, "When?")
+    choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded, ids, AMAZON,
+                               answer.NO_ANSWER, question="When?")
+    assert all(c.prior == 0.0 for c in choice.ranked)
+    # "when" asks for a number or a time: "1542" keeps its log-probability, a name loses;
+    # a question with no content words is fully "covered" by every sentence
+    by_text = {c.text: c for c in choice.ranked}
+    if "1542" in by_text:
+        assert by_text["1542"].score == pytest.approx(by_text["1542"].logprob
+                                                      + spans.NEAR_BONUS)
+    named = [c for c in choice.ranked if not span_rules.has_number_or_time(c.text)]
+    assert named and all(c.score == pytest.approx(c.logprob - spans.KIND_PENALTY
+                                                  + spans.NEAR_BONUS)
+                         for c in named if span_rules.span_features(
+                             span_rules.read_question("When?"), c.text).echo == 0)
+
+
+def test_only_the_sentences_nearest_the_question_give_candidates(tiny_runtime):
+    context = ("Bees make honey. The tower is 300 metres tall. Cats sleep a lot. "
+               "Rain falls in April.")
+    question = "How tall is the tower?"
+    ids = _prompt_ids(tiny_runtime, context, question)
+    choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded, ids, context,
+                               answer.NO_ANSWER, question=question, max_sentences=1,
+                               max_starts=100)
+    assert {c.sentence for c in choice.ranked} == {1}
+    assert "300 metres" in {c.text for c in choice.ranked}
 
 
 def test_the_shared_prefix_cache_gives_the_same_scores(tiny_runtime):
@@ -114,6 +163,26 @@ def test_an_answer_is_a_verbatim_span_of_the_text_or_empty(tiny_runtime, context
     assert text == "" or text in context
     assert text == run.choice.answer and list(run.stream()) == [text]
     assert all(c.text in context and 1 <= len(c.text.split()) for c in run.choice.ranked)
+
+
+@pytest.mark.parametrize("preset", ["tuned", "paper"])
+def test_the_task_calibrates_against_the_same_template_with_a_content_free_question(
+        tiny_runtime, preset, monkeypatch):
+    seen = {}
+    choose = spans.choose
+
+    def spy(loaded, ids, context, no_answer, prefix, shared, question, prior_ids):
+        seen.update(question=question, prior=tiny_runtime.tokenizer.decode(prior_ids))
+        return choose(loaded, ids, context, no_answer, prefix, shared, question, prior_ids,
+                      spans.Settings(prior_weight=0.5))
+
+    monkeypatch.setattr(spans, "choose", spy)
+    task = get_task("answer")
+    run = task.run(tiny_runtime, {"context": AMAZON, "question": "Who?"},
+                   make_params(**task.defaults), task.preset(preset))
+    assert seen["question"] == "Who?"
+    assert seen["prior"] == run.prompt.replace("Who?", spans.CONTENT_FREE)
+    assert any(c.prior != 0.0 for c in run.choice.ranked)
 
 
 def test_a_cut_context_gives_spans_only_from_what_the_prompt_holds(tiny_runtime):
@@ -194,8 +263,8 @@ def test_the_api_returns_the_empty_string_not_the_wording(tiny_runtime, monkeypa
 # ---- the bundled model ----------------------------------------------------------------------
 @pytest.mark.slow
 def test_bundled_model_picks_the_right_span(bundled_loaded):
-    """The span scores on the real model: the best span (no abstaining) is the answer, and the
-    task's answer with the tuned no-answer margin is that span or ""."""
+    """The task on the real model, calibration and rules included: the best span is the
+    answer, and the task answers with it (or "", never another span)."""
     from lmdemo.config import AppConfig, default_cache_dir
     from lmdemo.models import ModelManager
 
@@ -207,11 +276,8 @@ def test_bundled_model_picks_the_right_span(bundled_loaded):
         for question, expected in [("Who travelled the length of the Amazon?",
                                     "Francisco de Orellana"),
                                    ("In which year did Orellana travel the river?", "1542")]:
-            inputs = {"context": AMAZON, "question": question}
-            prepared = task.preprocess(runtime, inputs, params.max_new_tokens)
-            choice = runtime.call(spans.choose, bundled_loaded, prepared.ids, AMAZON,
-                                  answer.NO_ANSWER, margin=-1e9)
-            assert choice.answer == expected
-            assert task.run(runtime, inputs, params).answer() in ("", expected)
+            run = task.run(runtime, {"context": AMAZON, "question": question}, params)
+            assert run.choice.best.text == expected
+            assert run.answer() in ("", expected)
     finally:
         runtime.close()

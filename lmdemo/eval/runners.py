@@ -92,7 +92,8 @@ def run_qa(service: TaskService, rows: Sequence[QAExample],
         if choice is not None:
             record.update(best_span=choice.best.text if choice.best else None,
                           best_score=round(choice.best.score, 4) if choice.best else None,
-                          no_answer_score=round(choice.no_answer.score, 4))
+                          no_answer_score=round(choice.no_answer.score, 4),
+                          question_words_in_text=round(choice.covered, 4))
         records.append(record)
     leads = [first_sentence(row.context) for row in rows]
     return EvalResult(

@@ -1,7 +1,8 @@
 """Question answering from a given text: worked examples, then the text and the question.
 
-By default the answer is a span of the text, picked by the model's scores (``tasks.spans``),
-or "" when the no-answer phrase scores about as well as the best span: the text does not say.
+By default the answer is a span of the text, picked by the model's scores calibrated against
+a content-free question and moved by cheap rules (``tasks.spans``), or "" when the no-answer
+phrase scores about as well as the best span: the text does not say.
 With ``spans`` off (or on a server without local weights) the model generates the answer, as
 in the GPT-2 paper; generating the no-answer phrase also gives "".
 """
@@ -19,6 +20,7 @@ from ...params import SamplingParams
 from .. import spans
 from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
+from ..prompts import render
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
@@ -128,8 +130,9 @@ class AnswerTask(Task):
                    template: str | None = None) -> Prepared:
         """As every task, and keep the context as it stands in the prompt for the spans."""
         prepared = super().preprocess(runtime, inputs, max_new_tokens, template)
-        context = str(self.values(inputs, runtime.config.max_input_chars)["context"])
-        options = {**prepared.options, "context": context_in(prepared.prompt, context)}
+        values = self.values(inputs, runtime.config.max_input_chars)
+        context = context_in(prepared.prompt, str(values["context"]))
+        options = {**prepared.options, "context": context, "question": str(values["question"])}
         return Prepared(prepared.prompt, prepared.ids, prepared.notices, prepared.template,
                         options)
 
@@ -149,8 +152,12 @@ class AnswerTask(Task):
         loaded = runtime.loaded
         prefix = runtime.memo("answer-prefix", spans.PrefixCache)
         shared = shared_ids(runtime, prepared.template, prepared.ids)
-        choice = runtime.call(spans.choose, loaded, prepared.ids,
-                              str(prepared.options["context"]), NO_ANSWER, prefix, shared)
+        context = str(prepared.options["context"])
+        prior = render(prepared.template, (), context=context, question=spans.CONTENT_FREE)
+        # a template without the question has no prior to calibrate against
+        prior_ids = runtime.encode(prior) if prior != prepared.prompt else None
+        choice = runtime.call(spans.choose, loaded, prepared.ids, context, NO_ANSWER, prefix,
+                              shared, str(prepared.options["question"]), prior_ids)
         return SpanRun(prepared.prompt, prepared.notices, choice)
 
 
@@ -174,7 +181,7 @@ TASK = AnswerTask(
               "stop": ("\n",)},  # one line: the answer ends where the model starts a new one
     examples=((CONTEXT, "Who was the first European to travel the length of the Amazon?"),
               (CONTEXT, "Which ocean does the Amazon flow into?")),
-    # Checked on the bundled Gemma: "上海" and "骑自行车" (greedy, the tuned prompt).
+    # Checked on the bundled Gemma: "上海" and "骑自行车" (as spans, and greedy, the tuned prompt).
     examples_zh=((CONTEXT_ZH, "小明住在哪里？"), (CONTEXT_ZH, "小明怎么去学校？")),
     order=30,
     clean=clean,
