@@ -39,7 +39,8 @@ NAME_TYPES = ("person", "organisation", "place", "title")
 MAX_CANDIDATES = 16  # rows of the batched forward; a short passage has fewer
 
 # Worked examples written for lmdemo (not from tests/data/extract.jsonl): each type, and
-# capitalised words that are no name (a sentence's first word, a job title) typed "other".
+# capitalised words that are no name (a sentence's first word, a job title, a nationality)
+# typed "other"; an award is a title, as in the labelled set's guidelines.
 TYPING_EXAMPLES = (
     ("Workers at the Penrose paper mill will strike for 48 hours from Thursday after talks "
      "with Harland Paper broke down. Union official Carla Mendes said the company offered a "
@@ -56,6 +57,11 @@ TYPING_EXAMPLES = (
      (("Velo Motors", "organisation"), ("Velo Glide", "title"), ("Spain", "place"),
       ("March", "date"), ("Chief", "other"), ("Tomas Ruiz", "person"),
       ("Madrid Herald", "organisation"))),
+    ("French cyclist Marc Dubois won the Golden Wheel award in Lyon on Sunday. Rain had "
+     "delayed the race, which the Alpine Cycling Union organised.",
+     (("French", "other"), ("Marc Dubois", "person"), ("Golden Wheel", "title"),
+      ("Lyon", "place"), ("Sunday", "date"), ("Rain", "other"),
+      ("Alpine Cycling Union", "organisation"))),
 )
 
 
