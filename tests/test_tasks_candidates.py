@@ -33,7 +33,9 @@ DATA = Path(__file__).resolve().parent / "data" / "extract.jsonl"
     ('She wrote "a room of her own" in Paris, then Paris again.', [],
      ["a room of her own", "Paris"]),
     ("He said so. She did too. It rained.", [], []),
-    ("2019年，张伟在杭州创立了星河科技。", [], []),
+    # Chinese: pieces of 2 to 6 Han characters between function characters, and 《titles》
+    ("2019年，张伟在杭州创立了星河科技。", ["杭州"], ["张伟", "星河科技"]),
+    ("他读了《红楼梦》。", [], ["他读", "红楼梦"]),
 ])
 def test_propose_takes_capitalised_runs_and_quoted_titles(source, taken, proposed):
     assert cand.propose(source, taken) == proposed

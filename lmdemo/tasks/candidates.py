@@ -75,7 +75,12 @@ PREFIX = "".join(_block(*row) for row in TYPING_EXAMPLES)
 # ("Paul's", "X2", "Rolls-Royce"); a run is such words separated by single spaces.
 _CAP_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 _RUN = re.compile(rf"(?<![\w'’\-]){_CAP_WORD}(?: {_CAP_WORD})*(?![\w'’\-])")
-_QUOTED = re.compile(r"[\"“]([^\"”\n]{2,60})[\"”]")
+_QUOTED = re.compile(r"[\"“《「]([^\"”》」\n]{2,60})[\"”》」]")
+# Chinese has no capitals and no spaces: a run of Han characters is cut at common function
+# characters (在, 了, 的, 和, ...), and each piece of 2 to 6 characters is a candidate, which
+# the model mostly types "other" unless it is a name ("张伟", "星河科技").
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_HAN_STOP = frozenset("在了的是和与及有为于从到把被将对向给也都就还又而并但或这那其之个名家一")
 # Words capitalised only because a sentence starts with them, or that a name never ends with.
 _FUNCTION_WORDS = frozenset(
     "a an the in on at by for from to with after before during since until of and or but "
@@ -106,8 +111,8 @@ def _trim(run: str) -> str:
 
 
 def propose(source: str, taken: list[str], limit: int = MAX_CANDIDATES) -> list[str]:
-    """Capitalised runs and quoted titles of ``source`` that overlap none of ``taken``
-    (entities already found), in text order, each once, at most ``limit``."""
+    """Capitalised runs, quoted titles and pieces of Chinese runs of ``source`` that overlap
+    none of ``taken`` (entities already found), in text order, each once, at most ``limit``."""
     covered = [(s, e) for s, e, _ in where(source, taken)]
     found: list[tuple[int, str]] = []
     for match in [*_QUOTED.finditer(source), *_RUN.finditer(source)]:
@@ -125,7 +130,24 @@ def propose(source: str, taken: list[str], limit: int = MAX_CANDIDATES) -> list[
         if trimmed.lower() in {t.lower() for _, t in found}:
             continue
         found.append((at, trimmed))
+    for at, piece in _han_pieces(source):
+        if not any(at < ce and at + len(piece) > cs for cs, ce in covered) and piece not in {
+                t for _, t in found}:
+            found.append((at, piece))
     return [text for _, text in sorted(found)][:limit]
+
+
+def _han_pieces(source: str) -> list[tuple[int, str]]:
+    """(start, piece) for each run of 2 to 6 Han characters between function characters."""
+    out: list[tuple[int, str]] = []
+    for run in _HAN_RUN.finditer(source):
+        piece_start = run.start()
+        for at in range(run.start(), run.end() + 1):
+            if at == run.end() or source[at] in _HAN_STOP:
+                if 2 <= at - piece_start <= 6:
+                    out.append((piece_start, source[piece_start:at]))
+                piece_start = at + 1
+    return out
 
 
 
