@@ -96,7 +96,17 @@ def test_batched_scores_equal_one_forward_per_candidate(tiny_runtime):
         assert torch.allclose(torch.tensor(item.logprobs), solo, atol=1e-4)
     # the examples' cache is kept: a second text reuses it and scores the same
     again = cand.type_candidates(tiny_runtime, source, [])
-    assert [s.logprobs for s in again] == pytest.approx([s.logprobs for s in scored], abs=1e-5)
+    assert torch.allclose(torch.tensor([s.logprobs for s in again]),
+                          torch.tensor([s.logprobs for s in scored]), atol=1e-5)
+
+
+def test_rows_in_chunks_score_as_one_batch(tiny_runtime, monkeypatch):
+    source = "Floods hit Koblenz on Tuesday. The German Red Cross came."
+    whole = cand.type_candidates(tiny_runtime, source, [])
+    monkeypatch.setattr(cand, "MAX_CACHE_TOKENS", 1)  # one row per forward
+    rows = cand.type_candidates(tiny_runtime, source, [])
+    assert torch.allclose(torch.tensor([s.logprobs for s in rows]),
+                          torch.tensor([s.logprobs for s in whole]), atol=1e-4)
 
 
 def test_a_run_adds_the_typed_candidates_and_keeps_them_inspectable(tiny_runtime):

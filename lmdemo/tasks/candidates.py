@@ -14,6 +14,7 @@ over the text, then one batched forward with a row per candidate over that cache
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 LABELS = ("person", "organisation", "place", "title", "date", "number", "other")
 NAME_TYPES = ("person", "organisation", "place", "title")
 MAX_CANDIDATES = 16  # rows of the batched forward; a short passage has fewer
+# The text's cache is repeated once per row: rows go in chunks so that the repeated cache
+# holds at most this many positions (about 150 MB of float32 keys and values for Gemma 3 270M).
+MAX_CACHE_TOKENS = 4096
 
 # Worked examples written for lmdemo (not from tests/data/extract.jsonl): each type, and
 # capitalised words that are no name (a sentence's first word, a job title, a nationality)
@@ -168,13 +172,26 @@ def score(loaded: LoadedModel, prefix: PrefixCache, prefix_ids: list[int],
     """Log-probabilities ``(rows, labels)`` of each label's first token after each row.
 
     ``prefix_ids`` (the worked examples) come from ``prefix`` when it holds them; the text
-    runs once, and the rows go through one batched forward over its cache, right-padded (a
-    causal model never lets a real token see the padding after it). Call it on the model's
-    compute thread (``Runtime.call``).
+    runs once, and the rows go through batched forwards over its cache (one for a short text;
+    chunks bounded by ``MAX_CACHE_TOKENS``), right-padded (a causal model never lets a real
+    token see the padding after it). Call it on the model's compute thread (``Runtime.call``).
     """
+    _, cache = prefix.prefill(loaded, prefix_ids + text_ids, len(prefix_ids))
+    size = max(1, MAX_CACHE_TOKENS // (len(prefix_ids) + len(text_ids)))
+    out: list[list[float]] = []
+    for at in range(0, len(rows), size):
+        chunk = rows[at:at + size]
+        # the last chunk may take the cache itself; the others repeat a copy of it
+        own = cache if at + size >= len(rows) else copy.deepcopy(cache)
+        out.extend(_score_rows(loaded, own, chunk, label_ids))
+    return out
+
+
+def _score_rows(loaded: LoadedModel, cache: object, rows: list[list[int]],
+                label_ids: list[int]) -> list[list[float]]:
+    """The label log-probabilities after each row, in one forward over ``cache``."""
     model = loaded.model
     assert model is not None
-    _, cache = prefix.prefill(loaded, prefix_ids + text_ids, len(prefix_ids))
     width = max(len(r) for r in rows)
     batch = torch.zeros(len(rows), width, dtype=torch.long)
     for n, row in enumerate(rows):
