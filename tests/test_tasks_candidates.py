@@ -134,3 +134,17 @@ def test_a_server_without_scores_lists_the_models_entities_and_says_so(tiny_runt
     run = task.run(tiny_runtime, {"text": EXAMPLES[0][0]}, params)
     assert [n.key for n in run.notices] == ["notice_extract_no_candidates"]
     assert run.result.from_candidates == () and run.scored == []
+
+
+@pytest.mark.slow
+def test_bundled_model_types_people_and_places_and_rejects_other(bundled_loaded):
+    from lmdemo.config import AppConfig, default_cache_dir
+    from lmdemo.tasks.catalog.extract import TEXT_EN
+
+    runtime = Runtime(AppConfig(model="gemma-3-270m", cache_dir=default_cache_dir()))
+    try:
+        types = {s.text: s.type for s in cand.type_candidates(runtime, TEXT_EN, [])}
+    finally:
+        runtime.close()
+    assert types["Marie Curie"] == "person" and types["Henri Becquerel"] == "person"
+    assert types["Warsaw"] == "place"

@@ -2,14 +2,16 @@
 
 The generation pass stops after about as many lines as its examples show, and leaves out
 names from later in the text. Here the text's own capitalised runs ("German Red Cross",
-"St Paul's Cathedral") and quoted titles become candidates; a second few-shot prompt (worked
+"St Paul's Cathedral"), quoted titles and, in Chinese, pieces of Han runs between function
+characters become candidates; a second few-shot prompt (worked
 examples, the text, then ``Name: X`` / ``Type:``) lets the live model score each type word,
 and a candidate whose likeliest word is ``other`` (or date or number, which the pattern pass
 covers) is dropped. Every candidate is a span of the text, so what is kept is grounded by
 construction.
 
 Cost: the examples' cache is kept across calls (``spans.PrefixCache``); per text, one forward
-over the text, then one batched forward with a row per candidate over that cache.
+over the text, then one batched forward with a row per candidate over that cache (in chunks
+for a long text).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from ..backends.local import label_token_ids
 from ..models.forward import takes_logits_to_keep
 from .extraction import Entity
 from .extraction import spans as where
@@ -217,8 +220,6 @@ def typed(scored: list[Scored]) -> list[Entity]:
 def type_candidates(runtime: Runtime, source: str, taken: list[str]) -> list[Scored]:
     """Propose candidates from ``source`` (none overlapping ``taken``) and score their types
     with the runtime's local model; [] when there are none or the prompt would not fit."""
-    from ..backends.local import label_token_ids
-
     names = propose(source, taken)
     if not names:
         return []
