@@ -3,11 +3,11 @@
 The generation pass stops after about as many lines as its examples show, and leaves out
 names from later in the text. Here the text's own capitalised runs ("German Red Cross",
 "St Paul's Cathedral"), quoted titles and, in Chinese, pieces of Han runs between function
-characters become candidates; a second few-shot prompt (worked
-examples, the text, then ``Name: X`` / ``Type:``) lets the live model score each type word,
-and a candidate whose likeliest word is ``other`` (or date or number, which the pattern pass
-covers) is dropped. Every candidate is a span of the text, so what is kept is grounded by
-construction.
+characters become candidates; a second few-shot prompt (worked examples, the text, then
+``Name: X`` / ``Type:``) lets the live model score each type word (calibrated against a
+content-free name), and a candidate whose likeliest word is ``other`` (or date or number,
+which the pattern pass covers) is dropped. Every candidate is a span of the text, so what is
+kept is grounded by construction.
 
 Cost: the examples' cache is kept across calls (``spans.PrefixCache``); per text, one forward
 over the text, then one batched forward with a row per candidate over that cache (in chunks
@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 LABELS = ("person", "organisation", "place", "title", "date", "number", "other")
 NAME_TYPES = ("person", "organisation", "place", "title")
 MAX_CANDIDATES = 16  # rows of the batched forward; a short passage has fewer
+# Contextual calibration (Zhao et al., 2021): a candidate's scores are taken relative to those
+# of a content-free name in the same text. Uncalibrated, the bundled model typed most names
+# "person" (dev passages, typing alone: name recall 0.548, precision 0.567); calibrated on
+# "N/A": 0.726 and 0.671 ("Xyz" as the reference: 0.419 and 0.684).
+CONTENT_FREE = "N/A"
 # The text's cache is repeated once per row: rows go in chunks so that the repeated cache
 # holds at most this many positions (about 150 MB of float32 keys and values for Gemma 3 270M).
 MAX_CACHE_TOKENS = 4096
@@ -97,7 +102,8 @@ _FUNCTION_WORDS = frozenset(
 
 @dataclass(frozen=True)
 class Scored:
-    """One candidate and the model's log-probability of each label word (``LABELS`` order)."""
+    """One candidate and the model's log-probability of each label word (``LABELS`` order),
+    less that of the content-free name (``CONTENT_FREE``)."""
 
     text: str
     logprobs: tuple[float, ...]
@@ -237,6 +243,8 @@ def type_candidates(runtime: Runtime, source: str, taken: list[str]) -> list[Sco
                  loaded.context_window)
         return []
     prefix = runtime.memo("extract-typing-prefix", PrefixCache)
-    scores = runtime.call(score, loaded, prefix, prefix_ids, text_ids, rows,
-                          label_token_ids(tokenizer, LABELS))
-    return [Scored(name, tuple(row)) for name, row in zip(names, scores, strict=True)]
+    scores = runtime.call(score, loaded, prefix, prefix_ids, text_ids,
+                          [*rows, ids(row_text(CONTENT_FREE))], label_token_ids(tokenizer, LABELS))
+    *scores, reference = scores
+    return [Scored(name, tuple(x - r for x, r in zip(row, reference, strict=True)))
+            for name, row in zip(names, scores, strict=True)]
