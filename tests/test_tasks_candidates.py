@@ -88,12 +88,17 @@ def test_batched_scores_equal_one_forward_per_candidate(tiny_runtime):
     label_ids = label_token_ids(tokenizer, cand.LABELS)
     prefix_ids = tiny_runtime.encode(cand.PREFIX)
     text_ids = tokenizer(f"Text: {source}\n", add_special_tokens=False)["input_ids"]
-    for item in scored:
-        row = tokenizer(cand.row_text(item.text), add_special_tokens=False)["input_ids"]
+
+    def solo(name: str) -> torch.Tensor:
+        row = tokenizer(cand.row_text(name), add_special_tokens=False)["input_ids"]
         with torch.inference_mode():
             logits = next_token_logits(loaded, prefix_ids + list(text_ids) + list(row))
-        solo = torch.log_softmax(logits, dim=-1)[label_ids]
-        assert torch.allclose(torch.tensor(item.logprobs), solo, atol=1e-4)
+        return torch.log_softmax(logits, dim=-1)[label_ids]
+
+    reference = solo(cand.CONTENT_FREE)  # the scores are relative to the content-free name
+    for item in scored:
+        assert torch.allclose(torch.tensor(item.logprobs), solo(item.text) - reference,
+                              atol=1e-4)
     # the examples' cache is kept: a second text reuses it and scores the same
     again = cand.type_candidates(tiny_runtime, source, [])
     assert torch.allclose(torch.tensor([s.logprobs for s in again]),
