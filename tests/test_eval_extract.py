@@ -102,6 +102,11 @@ def test_run_extract_on_the_tiny_model_reports_both_splits(tiny_config):
         # the pattern pass finds 3,200 / Tuesday / Wednesday and 1770 / 1792 / May 1824
         assert result.baseline[f"{split} recall"] > 0
     assert result.metrics["dev recall"] >= result.metrics["dev recall (model only)"]
+    # the typed candidates only add: the same generations without them find no more
+    assert result.metrics["dev recall"] >= result.metrics["dev recall (no candidates)"]
+    dev = result.records[0]
+    assert [c["text"] for c in dev["candidates"]][:2] == ["Floods", "Rhine"]
+    assert all(len(c["logprobs"]) == 7 for c in dev["candidates"])
     assert [r["id"] for r in result.records] == ["dev01", "test01"]
 
 

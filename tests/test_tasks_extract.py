@@ -250,6 +250,9 @@ def test_run_fills_the_highlights_in_the_visitors_language(demo, tiny_runtime):
     shown = last[marks]["value"]
     assert "".join(text for text, _ in shown) == "Ann lives in Rome since 1999."
     assert ("1999", "date") in shown
+    # the tiny model lists nothing the text has, so both names are proposed and typed
+    note = next(v for o, v in last.items() if isinstance(o, gr.Markdown))
+    assert "Names proposed from the text" in note and "Ann → " in note and "Rome → " in note
     assert highlighted([("1999", "date"), (" x", None)], "zh-CN") == [("1999", "日期"),
                                                                       (" x", None)]
     assert set(color_map("zh-CN")) == {"人物", "机构", "地点", "日期", "数量", "作品/产品"}

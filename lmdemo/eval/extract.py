@@ -4,7 +4,8 @@ The data (``tests/data/extract.jsonl``) holds short passages written for lmdemo,
 entities labelled and a ``split`` of ``dev`` (used while writing the prompt) or ``test``
 (never tuned on). One run scores both splits; the baseline is the pattern pass alone (dates
 and numbers by regular expression, no model). The model-only figures come from the same
-generations, grounded without the pattern pass, so they cost no second run.
+generations, grounded without the pattern pass, and the "no candidates" figures from the same
+generations without the typed candidates (``tasks.candidates``), so they cost no second run.
 """
 
 from __future__ import annotations
@@ -140,11 +141,16 @@ def run_extract(service: TaskService, rows: Sequence[Passage],
     for row, run in progress(list(zip(rows, runs, strict=True))):
         full = run.result
         model_only = ground(row.text, parse_lines(full.raw), full.raw, patterns=False)
+        no_candidates = ground(row.text, parse_lines(full.raw), full.raw)
         patterns_only = Extraction(row.text, tuple(pattern_entities(row.text)), (), "", "")
         records.append({"id": row.id, "split": row.split, "labelled": len(row.entities),
                         "raw": full.raw, "dropped": list(full.dropped),
                         "keywords": list(full.keywords), "summary_line": full.summary_line,
+                        "candidates": [{"text": c.text, "type": c.type,
+                                        "logprobs": [round(x, 3) for x in c.logprobs]}
+                                       for c in getattr(run, "scored", [])],
                         "app": _judge(full, row.entities),
+                        "no_candidates": _judge(no_candidates, row.entities),
                         "model_only": _judge(model_only, row.entities),
                         "patterns_only": _judge(patterns_only, row.entities)})
     metrics: dict[str, float] = {}
@@ -157,6 +163,7 @@ def run_extract(service: TaskService, rows: Sequence[Passage],
             metrics[f"{split} {name}"] = value
             baseline[f"{split} {name}"] = split_scores(part, "patterns_only")[name]
         for name in ("recall", "precision"):
+            metrics[f"{split} {name} (no candidates)"] = split_scores(part, "no_candidates")[name]
             metrics[f"{split} {name} (model only)"] = split_scores(part, "model_only")[name]
         metrics[f"{split} summary given"] = mean(bool(r["summary_line"]) for r in part)
     metrics["seconds per passage"] = (time.perf_counter() - start) / len(rows)

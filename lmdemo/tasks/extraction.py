@@ -181,6 +181,7 @@ class Extraction:
     raw: str  # what the model wrote
     dropped: tuple[str, ...] = ()  # entity or keyword texts not found in the source
     from_patterns: tuple[str, ...] = field(default=())  # entity texts the pattern pass added
+    from_candidates: tuple[str, ...] = ()  # proposed from the text, typed by the model
 
     def to_json(self) -> dict[str, object]:
         """The API's answer: plain JSON."""

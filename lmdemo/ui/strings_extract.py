@@ -12,6 +12,13 @@ EN: dict[str, str] = {
                     "adds the dates and numbers a regular expression finds.",
     "extract_json": "Key information (JSON)",
     "extract_patterns": "Also add dates and numbers found by pattern matching",
+    "extract_candidates": "Also have the model type the text's capitalised names",
+    "notice_extract_no_candidates": "This server returns no scores, so names the model left "
+                                    "out were not proposed from the text; the list is the "
+                                    "model's alone.",
+    "extract_typed": "Names proposed from the text, as the model typed them (kept unless "
+                     "other, date or number): {items}",
+    "entity_other": "other",
     "extract_highlight": "Entities in the text",
     "extract_raw": "What the model wrote",
     "extract_dropped": "Dropped, not found in the text: {items}",
@@ -32,6 +39,12 @@ ZH: dict[str, str] = {
                     "模式匹配会补上正则表达式找到的日期和数字。",
     "extract_json": "关键信息（JSON）",
     "extract_patterns": "同时加入模式匹配找到的日期和数字",
+    "extract_candidates": "同时让模型判断原文中大写开头的名称的类型",
+    "notice_extract_no_candidates": "该服务器不返回概率，因此没有从原文中补充模型遗漏的名称；"
+                                    "列表仅来自模型本身。",
+    "extract_typed": "从原文中提出的名称及模型判断的类型（除“其他”、日期和数量外都会保留）："
+                     "{items}",
+    "entity_other": "其他",
     "extract_highlight": "原文中的实体",
     "extract_raw": "模型写出的内容",
     "extract_dropped": "已删除（原文中没有）：{items}",

@@ -10,18 +10,25 @@ expression finds. The answer is plain JSON: ``{"entities": [{"text", "type"}], "
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ...notices import Notice, join_notices
 from ...params import SamplingParams
+from ..candidates import Scored, type_candidates, typed
 from ..contract import FLAG, Field, Prepared, Task
-from ..extraction import Extraction, ground, parse_lines
+from ..extraction import Entity, Extraction, ground, parse_lines
 
 if TYPE_CHECKING:
     from ...engine import Request
     from ...runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Given the text and the entity texts found so far, the candidates and their type scores.
+Typer = Callable[[str, list[str]], list[Scored]]
 
 # Three worked examples written for lmdemo (none comes from tests/data/extract.jsonl; a test
 # checks). Each type appears at least once, so the model sees every label it may use.
@@ -72,6 +79,8 @@ class ExtractRun:
     request: Request
     source: str
     patterns: bool
+    typer: Typer | None = None  # None: the model's own list only (no local weights, or off)
+    scored: list[Scored] = field(default_factory=list)  # the candidates, once typed
     _result: Extraction | None = None
 
     @property
@@ -81,14 +90,21 @@ class ExtractRun:
 
     def postprocess(self, raw: object) -> str:
         """The answer as JSON text, from the model's raw lines."""
-        return as_text(ground(self.source, parse_lines(str(raw)), str(raw), self.patterns))
+        return as_text(self.finish(str(raw)))
+
+    def finish(self, raw: str) -> Extraction:
+        """Ground the model's lines, then add the candidates the model types as names."""
+        extraction = ground(self.source, parse_lines(raw), raw, self.patterns)
+        if self.typer is None:
+            return extraction
+        self.scored = self.typer(self.source, [e.text for e in extraction.entities])
+        return with_candidates(extraction, typed(self.scored))
 
     @property
     def result(self) -> Extraction:
         """The grounded extraction (waits for the model the first time)."""
         if self._result is None:
-            raw = self.request.result().text
-            self._result = ground(self.source, parse_lines(raw), raw, self.patterns)
+            self._result = self.finish(self.request.result().text)
         return self._result
 
     def stream(self) -> Iterator[str]:
@@ -105,6 +121,14 @@ def as_text(extraction: Extraction) -> str:
     return json.dumps(extraction.to_json(), ensure_ascii=False, indent=1)
 
 
+def with_candidates(extraction: Extraction, entities: list[Entity]) -> Extraction:
+    """``extraction`` with the typed candidates added (each text once)."""
+    seen = {e.text.lower() for e in extraction.entities}
+    added = [e for e in entities if e.text.lower() not in seen]
+    return replace(extraction, entities=extraction.entities + tuple(added),
+                   from_candidates=tuple(e.text for e in added))
+
+
 @dataclass
 class ExtractTask(Task):
     """A generative task whose answer is grounded in its source text."""
@@ -118,10 +142,23 @@ class ExtractTask(Task):
 
     def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams
                 ) -> ExtractRun:
-        """Generate the lines; parsing and grounding happen when the answer is read."""
+        """Generate the lines; parsing, grounding and typing candidates happen when the answer
+        is read. A server without local weights gives the model's own list (with a notice)."""
         request = runtime.backend.submit(prepared.ids, prepared.prompt, params)
-        return ExtractRun(prepared.prompt, prepared.notices + request.notices, request,
-                          str(prepared.options["source"]), bool(prepared.options["patterns"]))
+        notices = prepared.notices + request.notices
+        typer: Typer | None = None
+        if prepared.options.get("candidates", True):
+            if runtime.remote:
+                log.info("extract: %s scores no candidates; the model's list only",
+                         runtime.describe())
+                notices += (Notice("This server returns no scores, so names the model left "
+                                   "out were not proposed from the text; the list is the "
+                                   "model's alone.", "notice_extract_no_candidates"),)
+            else:
+                def typer(source: str, taken: list[str]) -> list[Scored]:
+                    return type_candidates(runtime, source, taken)
+        return ExtractRun(prepared.prompt, notices, request, str(prepared.options["source"]),
+                          bool(prepared.options["patterns"]), typer)
 
 
 TASK = ExtractTask(
@@ -135,7 +172,11 @@ TASK = ExtractTask(
     fields=(Field("text", "text", "The text to extract key information from.", slot="text",
                   lines=8),
             Field("patterns", "extract_patterns", "Also add the dates and numbers that a "
-                  "regular expression finds in the text.", kind=FLAG, default=True)),
+                  "regular expression finds in the text.", kind=FLAG, default=True),
+            Field("candidates", "extract_candidates", "Also propose the text's capitalised "
+                  "names and quoted titles, and keep those the model types as a person, "
+                  "organisation, place or title (needs local weights).", kind=FLAG,
+                  default=True)),
     template=TEMPLATE,
     required=("text",),
     trim_slot="text",

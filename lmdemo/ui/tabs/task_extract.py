@@ -26,7 +26,8 @@ def highlighted(pieces: list[tuple[str, str | None]], language: str
 
 
 def extract_panel(runtime: Runtime, parts) -> ExtraPanel:
-    """Highlighted entities and the raw lines, filled from the Run result (no second pass)."""
+    """Highlighted entities, the raw lines, what was dropped and how the proposed names were
+    typed, filled from the Run result (no second pass)."""
     marks = gr.HighlightedText(label=t("extract_highlight"), combine_adjacent=False,
                                show_legend=True, color_map=color_map("en"))
     raw = gr.Textbox(label=t("extract_raw"), lines=6, interactive=False)
@@ -36,6 +37,10 @@ def extract_panel(runtime: Runtime, parts) -> ExtraPanel:
         result = run.result
         gone = (say("extract_dropped", language, items=", ".join(result.dropped))
                 if result.dropped else say("extract_none_dropped", language))
+        typed = ", ".join(f"{c.text} → {say(f'entity_{c.type}', language)}"
+                          for c in getattr(run, "scored", []))
+        if typed:
+            gone += "\n\n" + say("extract_typed", language, items=typed)
         return {marks: gr.update(value=highlighted(result.highlights(), language),
                                  color_map=color_map(language)),
                 raw: result.raw, dropped: gone}
