@@ -64,6 +64,7 @@ MIN_SLICE_STEPS = 8
 # done). Half the slots measured 3.6 s for an 8-token request under sixteen streams on 2
 # cores (scripts/bench_fairness.py), over the 3 s target.
 OLD_TOKENS = 16
+SHORT_TOKENS = 32  # a request with at most this many tokens to write counts as short work
 OLD_SHARE = 4  # old requests keep max_active // OLD_SHARE slots while a young one is here
 
 
@@ -319,7 +320,12 @@ class Engine:
 
     @staticmethod
     def _old(state: _Active) -> bool:
-        return len(state.tracker.ids) >= OLD_TOKENS
+        """Old: it wrote OLD_TOKENS already, or it has written and still has more than
+        SHORT_TOKENS to go (sixteen streams that began a moment before a newcomer are
+        long-running work all the same)."""
+        written = len(state.tracker.ids)
+        left = state.request.max_new_tokens - written
+        return written >= OLD_TOKENS or (written > 0 and left > SHORT_TOKENS)
 
     def _old_limit(self) -> int:
         """Slots old requests may hold: all, or a quarter while a young request runs or
