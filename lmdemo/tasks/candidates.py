@@ -28,7 +28,7 @@ from ..backends.local import label_token_ids
 from ..models.forward import takes_logits_to_keep
 from .extraction import Entity
 from .extraction import spans as where
-from .spans import PrefixCache
+from .spans import PrefixCache, right_padded
 
 if TYPE_CHECKING:
     from ..models.loader import LoadedModel
@@ -201,10 +201,7 @@ def _score_rows(loaded: LoadedModel, cache: object, rows: list[list[int]],
     """The label log-probabilities after each row, in one forward over ``cache``."""
     model = loaded.model
     assert model is not None
-    width = max(len(r) for r in rows)
-    batch = torch.zeros(len(rows), width, dtype=torch.long)
-    for n, row in enumerate(rows):
-        batch[n, :len(row)] = torch.tensor(row)
+    batch = right_padded(rows)
     last = [len(r) - 1 for r in rows]
     keep = sorted(set(last))  # only these positions go through Gemma's 262k-word output layer
     cache.batch_repeat_interleave(len(rows))  # type: ignore[attr-defined]

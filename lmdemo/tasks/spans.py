@@ -237,6 +237,15 @@ class RowScores:
     newline: torch.Tensor  # (R, T): log p(a line end) after row[:t + 1]
 
 
+def right_padded(rows: list[list[int]]) -> torch.Tensor:
+    """Token rows as one (rows, longest) tensor, padded with 0 on the right (a causal model
+    never lets a real token see the padding after it)."""
+    batch = torch.zeros(len(rows), max(len(r) for r in rows), dtype=torch.long)
+    for n, row in enumerate(rows):
+        batch[n, :len(row)] = torch.tensor(row)
+    return batch
+
+
 @torch.inference_mode()
 def _rows(loaded: LoadedModel, cache: object, rows: list[list[int]],
           newline: list[int]) -> RowScores:
@@ -249,10 +258,8 @@ def _rows(loaded: LoadedModel, cache: object, rows: list[list[int]],
     """
     model = loaded.model
     assert model is not None
-    width = max(len(r) for r in rows)
-    batch = torch.zeros(len(rows), width, dtype=torch.long)
-    for n, row in enumerate(rows):
-        batch[n, :len(row)] = torch.tensor(row)
+    batch = right_padded(rows)
+    width = batch.shape[1]
     cache.batch_repeat_interleave(len(rows))  # type: ignore[attr-defined]
     logits = model(input_ids=batch.to(loaded.device), cache=cache, use_cache=True).logits
     nxt = torch.cat([batch[:, 1:], batch[:, :1]], dim=1).to(logits.device)  # (R, T)
