@@ -64,6 +64,20 @@ def engine(tiny_loaded):
     engine.close()
 
 
+@pytest.fixture()
+def pauses(monkeypatch) -> list[int]:
+    """The batch rows paused (taken out of the batch with their cache) during a test."""
+    taken: list[int] = []
+    take = KVBatch.take
+
+    def counting_take(self, row):
+        taken.append(row)
+        return take(self, row)
+
+    monkeypatch.setattr(KVBatch, "take", counting_take)
+    return taken
+
+
 def test_free_slots_go_round_robin_over_sessions_not_first_come(tiny_loaded):
     engine = Engine(tiny_loaded, max_active=1, max_queue=16, max_per_session=1)
     try:
@@ -96,7 +110,8 @@ def test_a_session_is_capped_while_others_wait_and_fills_idle_slots_alone(tiny_l
         engine.close()
 
 
-def test_a_newcomer_pauses_the_longest_running_request_which_resumes_unchanged(tiny_loaded):
+def test_a_newcomer_pauses_the_longest_running_request_which_resumes_unchanged(tiny_loaded,
+                                                                              pauses):
     prompts = ("Once upon a time there was", "The weather in the mountains")
     solo = Engine(tiny_loaded)
     try:
@@ -105,43 +120,26 @@ def test_a_newcomer_pauses_the_longest_running_request_which_resumes_unchanged(t
     finally:
         solo.close()
     engine = Engine(tiny_loaded, max_active=2, max_queue=16, max_per_session=4)
-    pauses: list[int] = []
-    take = KVBatch.take
-
-    def counting_take(self, row):
-        pauses.append(row)
-        return take(self, row)
-
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(KVBatch, "take", counting_take)
-            long = [engine.submit(p, params, owner="busy")
-                    for p, params in zip(prompts, (LONG, GREEDY_LONG), strict=True)]
-            _wait_for(lambda: engine._steps > engine_module.MIN_SLICE_STEPS + 1)
-            newcomer = engine.submit("Hi", SHORT, owner="new")
-            newcomer.result()
-            # the newcomer did not wait for either long request to end
-            assert not all(r.done for r in long)
-            assert pauses
-            assert [r.result().token_ids for r in long] == expected
+        long = [engine.submit(p, params, owner="busy")
+                for p, params in zip(prompts, (LONG, GREEDY_LONG), strict=True)]
+        _wait_for(lambda: engine._steps > engine_module.MIN_SLICE_STEPS + 1)
+        newcomer = engine.submit("Hi", SHORT, owner="new")
+        newcomer.result()
+        # the newcomer did not wait for either long request to end
+        assert not all(r.done for r in long)
+        assert pauses
+        assert [r.result().token_ids for r in long] == expected
     finally:
         engine.close()
 
 
-def test_sessions_with_one_request_each_take_turns_without_pausing_every_step(tiny_loaded):
+def test_sessions_with_one_request_each_take_turns_without_pausing_every_step(tiny_loaded,
+                                                                              pauses):
     engine = Engine(tiny_loaded, max_active=2, max_queue=16, max_per_session=4)
-    pauses: list[int] = []
-    take = KVBatch.take
-
-    def counting_take(self, row):
-        pauses.append(row)
-        return take(self, row)
-
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(KVBatch, "take", counting_take)
-            requests = [engine.submit("The cat", LONG, owner=f"s{i}") for i in range(3)]
-            completions = [r.result() for r in requests]
+        requests = [engine.submit("The cat", LONG, owner=f"s{i}") for i in range(3)]
+        completions = [r.result() for r in requests]
         assert all(c.finish_reason == "length" for c in completions)
         # three streams for two slots: time slices of MIN_SLICE_STEPS, not one pause a step
         assert 0 < len(pauses) <= engine._steps / engine_module.MIN_SLICE_STEPS + 1
