@@ -171,7 +171,8 @@ def test_join_appends_every_prompt_once_with_its_solo_logits(tiny_loaded):
 def test_one_forward_per_step_for_all_requests(engine):
     sizes: list[int] = []
     decode = engine._batch.decode
-    engine._batch.decode = lambda tokens: (sizes.append(len(tokens)), decode(tokens))[1]
+    engine._batch.decode = lambda tokens, *rest: (sizes.append(len(tokens)),
+                                                  decode(tokens, *rest))[1]
     with engine._wake:  # hold the worker so all four join in the same step
         requests = [engine.submit("Hello", make_params(seed=i, max_new_tokens=30))
                     for i in range(4)]

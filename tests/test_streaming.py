@@ -109,11 +109,11 @@ def _flaky_decode(monkeypatch, fail_on):
 
     decode, calls = KVBatch.decode, {"n": 0}
 
-    def flaky(self, tokens):
+    def flaky(self, tokens, *rest):
         calls["n"] += 1
         if fail_on(calls["n"]):
             raise RuntimeError("simulated failure in a batched step")
-        return decode(self, tokens)
+        return decode(self, tokens, *rest)
 
     monkeypatch.setattr(KVBatch, "decode", flaky)
     return calls

@@ -90,9 +90,9 @@ def test_cancelling_a_stream_frees_its_engine_slot(app, monkeypatch):
 
     decode = KVBatch.decode
 
-    def slow_decode(self, tokens):  # 256 tokens now take over 12 s to generate
+    def slow_decode(self, tokens, *rest):  # 256 tokens now take over 12 s to generate
         time.sleep(0.05)
-        return decode(self, tokens)
+        return decode(self, tokens, *rest)
 
     monkeypatch.setattr(KVBatch, "decode", slow_decode)
     client, runtime = app

@@ -28,8 +28,11 @@ class Backend(Protocol):
     model_name: str  # the model the backend serves, as it names it
     capabilities: Capabilities
 
-    def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams) -> Request:
+    def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams,
+               exact_odds: bool = False) -> Request:
         """Start a generation; ``prompt_ids`` are ``prompt`` as the local tokenizer reads it.
+        ``exact_odds``: its per-token probabilities will be shown, so they must be exact
+        (the built-in engine then skips its cheap output head; servers report their own).
 
         It runs for the session the caller acts for (``lmdemo.sessions.current_owner``), and
         the ``Request`` joins the caller's event scope, so a stopped event cancels it.

@@ -35,10 +35,11 @@ class LocalBackend:
         self.model_name = loaded.name
         self.engine = Engine(loaded, max_batch, max_queue, max_per_session)
 
-    def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams) -> Request:
+    def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams,
+               exact_odds: bool = False) -> Request:
         """Queue the ids on the engine for the session the caller acts for (see
         lmdemo.sessions); raises BusyError when its queue is full."""
-        return self.engine.submit(prompt_ids, params)
+        return self.engine.submit(prompt_ids, params, exact_odds=exact_odds)
 
     def label_logprobs(self, prompt_ids: list[int], prompt: str,
                        labels: tuple[str, ...]) -> list[float]:

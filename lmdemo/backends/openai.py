@@ -126,8 +126,10 @@ class OpenAIBackend:
         return min(window, self._server_context) if self._server_context else window
 
     # ---- generation ---------------------------------------------------------------------
-    def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams) -> Request:
-        """Fit the budget, then stream the completion on a thread of its own."""
+    def submit(self, prompt_ids: list[int], prompt: str, params: SamplingParams,
+               exact_odds: bool = False) -> Request:
+        """Fit the budget, then stream the completion on a thread of its own (the server's
+        odds are what they are: ``exact_odds`` changes nothing here)."""
         tokenizer = self.loaded.tokenizer
         bos = getattr(tokenizer, "bos_token_id", None)
         budget = fit_budget(list(prompt_ids), params.max_new_tokens, self.context_window, bos)

@@ -19,8 +19,10 @@ import torch.nn.functional as F
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
 
+from ..models.decode_step import fused_step
 from ..models.forward import takes_logits_to_keep
 from ..models.fp16 import Fp16Linear
+from .head import RowNeed, candidate_head
 from .slab import SlabLayer
 
 _SUPPORTED_LAYERS = (DynamicLayer, DynamicSlidingWindowLayer)
@@ -95,10 +97,15 @@ def _plain_head(model: torch.nn.Module) -> torch.nn.Module | None:
 class KVBatch:
     """The rows of a left-padded batched cache, with each row's real length."""
 
-    def __init__(self, model: torch.nn.Module, device: torch.device):
+    def __init__(self, model: torch.nn.Module, device: torch.device, fused: bool = True):
         self.model = model
         self.device = device
         self._lm_head = _plain_head(model)
+        # one token per row: the hand-written step where it covers the model (decode_step.py)
+        usable = fused and self._lm_head is not None and device.type == "cpu"
+        self._step = fused_step(model) if usable else None
+        # the int8 candidate head, where start-up measured it faster (engine/head.py)
+        self._candidates = candidate_head(model) if self._step is not None else None
         self.cache: DynamicCache | None = None
         self.lengths: list[int] = []  # real (unpadded) tokens per row
         self.width = 0  # padded time length T shared by all rows
@@ -139,16 +146,30 @@ class KVBatch:
         positions = torch.arange(past, past + len(ids), device=self.device)[None]  # (1, chunk)
         return cache, self._forward(inputs, mask, positions, cache)[0]
 
-    def decode(self, tokens: list[int]) -> torch.Tensor:
-        """Feed one new token per row; return float32 logits ``(rows, vocab)``."""
+    def decode(self, tokens: list[int], needs: list[RowNeed] | None = None,
+               banned: torch.Tensor | None = None) -> torch.Tensor:
+        """Feed one new token per row; return float32 logits ``(rows, vocab)``.
+
+        With ``needs`` (what each row's sampler reads) the logits may come from the int8
+        candidate head: exact wherever the sampler can tell (engine/head.py); ``banned``
+        ids are never drawn, so they need no exact value.
+        """
         assert self.cache is not None and len(tokens) == len(self.lengths)
         lengths = torch.tensor(self.lengths, device=self.device)
-        columns = torch.arange(self.width + 1, device=self.device)
-        # (B, T+1): a row's real tokens are its last `length + 1` columns
-        mask = (columns[None, :] >= (self.width - lengths)[:, None]).long()
-        inputs = torch.tensor(tokens, dtype=torch.long, device=self.device)[:, None]
-        # position_ids (B, 1): each row's new token at its own position
-        logits = self._forward(inputs, mask, lengths[:, None], self.cache)
+        inputs = torch.tensor(tokens, dtype=torch.long, device=self.device)
+        if self._step is not None:  # each row's new token sits at position `length`
+            hidden = self._step(inputs, lengths, lengths, self.width, self.cache)
+            cheap = self._candidates
+            if needs is not None and cheap is not None and cheap.use_for(len(tokens)):
+                logits = cheap(hidden, needs, banned)
+            else:
+                logits = self._head(hidden)
+        else:
+            columns = torch.arange(self.width + 1, device=self.device)
+            # (B, T+1): a row's real tokens are its last `length + 1` columns
+            mask = (columns[None, :] >= (self.width - lengths)[:, None]).long()
+            # position_ids (B, 1): each row's new token at its own position
+            logits = self._forward(inputs[:, None], mask, lengths[:, None], self.cache)
         self.width += 1
         self.lengths = [n + 1 for n in self.lengths]
         return logits
@@ -163,11 +184,12 @@ class KVBatch:
                 kwargs["logits_to_keep"] = 1
             return self.model(**kwargs).logits[:, -1].float().cpu()
         hidden = self.model.base_model(**kwargs).last_hidden_state[:, -1]  # (B, hidden)
-        return self._head(hidden).float().cpu()
+        return self._head(hidden)
 
     def _head(self, hidden: torch.Tensor) -> torch.Tensor:
-        """``lm_head`` as ``(W @ h.T).T``: MKL runs this orientation ~2x faster for a few rows
-        against a vocabulary-sized weight (measured 30 vs 49 ms at 16 rows for GPT-2)."""
+        """Float32 logits (B, vocab) on the CPU, from ``lm_head`` as ``(W @ h.T).T``: MKL runs
+        this orientation ~2x faster for a few rows against a vocabulary-sized weight
+        (measured 30 vs 49 ms at 16 rows for GPT-2)."""
         head = self._lm_head
         assert head is not None
         if isinstance(head, Fp16Linear):  # FBGEMM's product, bias included
@@ -182,7 +204,7 @@ class KVBatch:
         cap = getattr(self.model.config, "final_logit_softcapping", None)
         if cap is not None:
             logits = torch.tanh(logits / cap) * cap
-        return logits
+        return logits.float().cpu()
 
     # ---- membership ---------------------------------------------------------------------
     def join(self, prompts: list[list[int]]) -> list[tuple[int, torch.Tensor]]:

@@ -32,6 +32,7 @@ from ..threads import Job
 from .batch import KVBatch, why_not_batched
 from .budget import fit_budget
 from .fairness import WaitingRoom
+from .head import RowNeed
 from .requests import Completion, Request, TokenEvent
 from .sampling import Draw, banned_ids, sample_rows
 from .text import TextTracker
@@ -89,6 +90,13 @@ class _Active:
     def paused(self) -> bool:
         """True when it ran before and waits with its cache and next-token logits."""
         return self.logits is not None
+
+
+def _need(state: _Active) -> RowNeed:
+    """What the row's sampler reads from the logits (engine/head.py)."""
+    params = state.request.params
+    return RowNeed(params.temperature, params.top_k, state.seen, params.repetition_penalty,
+                   state.request.exact_odds)
 
 
 def eos_ids(loaded: LoadedModel) -> set[int]:
@@ -149,10 +157,11 @@ class Engine:
         return model_ids(self.loaded.tokenizer, text)
 
     def submit(self, prompt: str | list[int], params: SamplingParams,
-               owner: str | None = None) -> Request:
+               owner: str | None = None, exact_odds: bool = False) -> Request:
         """Queue a generation for ``owner`` (default: the session the caller acts for, see
         lmdemo.sessions; without one, the request is its own owner); raises BusyError when
-        the queue is full."""
+        the queue is full. ``exact_odds``: its probabilities are shown, so each step's whole
+        row of logits is exact (see engine/head.py)."""
         ids = self.encode(prompt) if isinstance(prompt, str) else list(prompt)
         if not ids:
             raise InputError("The prompt is empty.")
@@ -162,7 +171,8 @@ class Engine:
         generator = None
         if not params.greedy:
             generator = torch.Generator().manual_seed(params.seed)
-        request = Request(budget.prompt_ids, params, budget.max_new_tokens, budget.notices)
+        request = Request(budget.prompt_ids, params, budget.max_new_tokens, budget.notices,
+                          exact_odds)
         state = _Active(
             request=request,
             tracker=TextTracker(self.loaded.tokenizer, params.stop),
@@ -458,7 +468,7 @@ class Engine:
         if not keep:
             return
         started = time.perf_counter()
-        logits = batch.decode(tokens)  # (rows, vocab)
+        logits = batch.decode(tokens, [_need(state) for state in self._rows], self._banned)
         self._decode_seconds = time.perf_counter() - started
         for state, row_logits in zip(self._rows, logits, strict=True):
             state.logits = row_logits

@@ -66,9 +66,11 @@ class Request:
     """
 
     def __init__(self, prompt_ids: list[int], params: SamplingParams, max_new_tokens: int,
-                 notices: tuple[Notice, ...] = ()):
+                 notices: tuple[Notice, ...] = (), exact_odds: bool = False):
         self.prompt_ids = prompt_ids
         self.params = params
+        # its probabilities are shown (the generation view): every step's whole row exact
+        self.exact_odds = exact_odds
         self.max_new_tokens = max_new_tokens
         self.notices = notices
         self.submitted = time.perf_counter()

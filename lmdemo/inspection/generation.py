@@ -61,7 +61,7 @@ def stream_steps(runtime: Runtime, prompt_ids: list[int], prompt: str, params: S
     """Submit to the backend and yield the growing list of steps after each token."""
     require_token_probs(runtime)
     runtime.check_params(params)  # the server's own cap (lower when hosted)
-    request = runtime.backend.submit(prompt_ids, prompt, params)
+    request = runtime.backend.submit(prompt_ids, prompt, params, exact_odds=True)
     for event in request:
         if event.token_id < 0:  # the engine's final flush of held-back text, not a token
             continue
