@@ -19,6 +19,12 @@ class Range:
     default: float
     step: float
     label: str
+    help: str = ""  # English, for the API docs and MCP tool arguments: what it does
+
+    @property
+    def span(self) -> str:
+        """The range as help texts write it: "0 to 2"."""
+        return f"{_fmt(self.low)} to {_fmt(self.high)}"
 
     def check(self, field: str, value: object, integer: bool = False) -> float:
         """Return ``value`` as a number, or raise ParamError naming the field and range."""
@@ -66,20 +72,28 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-# temperature 0 means greedy decoding
-TEMPERATURE = Range(0.0, 2.0, 0.7, 0.05, "Temperature")
-# top_k 0 means no top-k filter
-TOP_K = Range(0, 500, 50, 1, "Top-k")
-TOP_P = Range(0.01, 1.0, 0.95, 0.01, "Top-p")
-MAX_NEW_TOKENS = Range(1, 1024, 64, 1, "Max new tokens")
-# 1.0 means no penalty; CTRL-style division of the logits of tokens already present
-REPETITION_PENALTY = Range(1.0, 3.0, 1.1, 0.05, "Repetition penalty")
-SEED = Range(0, 2**31 - 1, 42, 1, "Seed")
+TEMPERATURE = Range(0.0, 2.0, 0.7, 0.05, "Temperature",
+                    "How random the choice of each token is; 0 always picks the likeliest.")
+TOP_K = Range(0, 500, 50, 1, "Top-k",
+              "Choose only among this many of the likeliest tokens; 0 turns this filter off.")
+TOP_P = Range(0.01, 1.0, 0.95, 0.01, "Top-p",
+              "Choose only among the likeliest tokens whose probabilities add up to this "
+              "share; 1 turns this filter off.")
+MAX_NEW_TOKENS = Range(1, 1024, 64, 1, "Max new tokens", "The most tokens to write.")
+# CTRL-style division of the logits of tokens already present
+REPETITION_PENALTY = Range(1.0, 3.0, 1.1, 0.05, "Repetition penalty",
+                           "How much less likely a token already in the text becomes; 1 means "
+                           "no penalty.")
+SEED = Range(0, 2**31 - 1, 42, 1, "Seed",
+             "The random seed: the same seed and settings write the same text.")
 MAX_STOP_SEQUENCES = 8
 MAX_STOP_LENGTH = 64
 # the whole stop input, before it is split: room for every sequence at full length even
 # typed with "\\n" escapes, plus blank lines (a pasted essay is refused before the split)
 MAX_STOP_INPUT = 2048
+STOP_HELP = (f"Where writing ends: up to {MAX_STOP_SEQUENCES} stop sequences of at most "
+             f"{MAX_STOP_LENGTH} characters, one per line; the two characters \\n stand for a "
+             "newline.")
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,24 @@ def test_text_streams_in_pieces_and_settings_are_sent(fake, tiny_config, tokeniz
     assert body["stream"] is True and body["prompt"] == "Hello"
     assert (body["temperature"], body["top_p"], body["seed"], body["max_tokens"]) == (
         0.8, 0.9, 7, 20)
-    assert "top_k" not in body and "stop" not in body and "repetition_penalty" not in body
+    assert "top_k" not in body and "stop" not in body
+    backend.close()
+
+
+# What llama-cpp-python's server applies to a field a request leaves out (its
+# llama_cpp/server/types.py); it ignores fields it does not know, such as vLLM's name.
+LLAMA_CPP_PYTHON_DEFAULTS = {"repeat_penalty": 1.1}
+
+
+@pytest.mark.parametrize("penalty", [1.0, 1.3])
+def test_the_penalty_goes_under_the_name_each_server_reads(fake, tiny_config, tokenizer_only,
+                                                           penalty):
+    backend = backend_for(fake, tiny_config, tokenizer_only)
+    backend.submit([15496], "Hello", make_params(repetition_penalty=penalty)).result()
+    body = fake.bodies[-1]
+    assert body["repetition_penalty"] == penalty  # vLLM
+    # Before, 1.0 went unsent and llama-cpp-python's server applied 1.1.
+    assert {**LLAMA_CPP_PYTHON_DEFAULTS, **body}["repeat_penalty"] == penalty  # llama.cpp
     backend.close()
 
 
@@ -264,9 +281,9 @@ def test_long_prompts_are_cut_to_the_window_here(fake, tiny_config, tokenizer_on
 @pytest.mark.parametrize(
     ("reject", "sent"),
     [
-        ((), {"top_k": 5, "repetition_penalty": 1.3}),  # vLLM, llama.cpp
-        (("top_k", "repetition_penalty"), {"generation_config"}),  # transformers serve
-        (("top_k", "repetition_penalty", "generation_config"), set()),  # plain OpenAI
+        ((), {"top_k": 5, "repetition_penalty": 1.3, "repeat_penalty": 1.3}),  # vLLM, llama.cpp
+        (("top_k", "repetition_penalty", "repeat_penalty"), {"generation_config"}),  # transformers
+        (("top_k", "repetition_penalty", "repeat_penalty", "generation_config"), set()),  # OpenAI
     ],
 )
 def test_top_k_goes_where_the_server_takes_it(fake, tiny_config, tokenizer_only, reject, sent):
@@ -277,7 +294,7 @@ def test_top_k_goes_where_the_server_takes_it(fake, tiny_config, tokenizer_only,
     later = backend.submit([15496], "Hello", params)
     later.result()
     extras = {k: v for k, v in fake.bodies[-1].items()
-              if k in ("top_k", "repetition_penalty", "generation_config")}
+              if k in ("top_k", "repetition_penalty", "repeat_penalty", "generation_config")}
     assert set(extras) == set(sent)
     if isinstance(sent, dict):
         assert extras == sent
@@ -318,7 +335,10 @@ def test_a_stalled_stream_times_out_with_a_plain_error(fake, tiny_config, tokeni
 @pytest.mark.parametrize(
     ("raw", "status", "message"),
     [
-        (b"<html>oops</html>\n", 200, None),
+        # Not a stream: before, each was an empty answer with no message and no log line.
+        (b"<html>oops</html>\n", 200, "not answer POST /completions like an OpenAI-compatible"),
+        (b'{"choices": [{"text": " x"}]}', 200, "not answer POST /completions like an OpenAI"),
+        (b"", 200, "not answer POST /completions like an OpenAI-compatible API"),
         (b"data: {not json}\n\n", 200, "not an OpenAI-style completion stream"),
         (b'data: {"error": "CUDA out of memory"}\n\n', 200, "stopped with an error"),
         (None, 500, r"failed \(HTTP 500\)"),
@@ -329,13 +349,22 @@ def test_bad_answers_get_a_plain_message(fake, tiny_config, tokenizer_only, raw,
     fake.raw, fake.status = raw, status
     backend = backend_for(fake, tiny_config, tokenizer_only)
     request = backend.submit([15496], "Hello", make_params())
-    if message is None:  # no event at all: an empty answer, not a crash
-        assert text_of(request) == ""
-    else:
-        with pytest.raises(BackendError, match=message) as info:
-            text_of(request)
-        assert "CUDA" not in str(info.value) and "Traceback" not in str(info.value)
+    with pytest.raises(BackendError, match=message) as info:
+        text_of(request)
+    assert "CUDA" not in str(info.value) and "Traceback" not in str(info.value)
+    assert backend.url in str(info.value)
     backend.close()
+
+
+def test_a_task_on_a_server_that_does_not_stream_names_the_url(fake, tiny_config):
+    fake.raw = b"<!doctype html><title>Welcome</title>\n"
+    config = tiny_config.with_overrides(model=None, backend=fake.url, backend_timeout=5.0)
+    service = TaskService(Runtime(config))
+    for name in ("generate", "summarize"):
+        with pytest.raises(BackendError, match="OpenAI-compatible") as info:
+            list(service.run(name, "It rained all day.").stream())
+        assert fake.url in str(info.value)
+    service.close()
 
 
 # ---- log-probabilities --------------------------------------------------------------------

@@ -257,7 +257,7 @@ def test_the_api_returns_the_empty_string_not_the_wording(tiny_runtime, monkeypa
     monkeypatch.setattr(spans, "choose", lambda *a, **k: choose(*a, **{**k, "margin": 1e9}))
     task = get_task("answer")
     args = [_tab_values(task)[name] for name in parameter_names(task)]
-    assert list(endpoint(tiny_runtime, task)(*args))[-1] == ""
+    assert list(endpoint(tiny_runtime, task, {})(*args))[-1] == ""
 
 
 # ---- the bundled model ----------------------------------------------------------------------

@@ -55,9 +55,11 @@ class Untouchable(Runtime):
         raise AssertionError("building the tab started the backend")
 
 
-def test_the_note_is_filled_when_the_page_opens(tiny_config):
-    with gr.Blocks():
+def test_the_note_is_filled_when_the_page_opens_and_is_no_endpoint(tiny_config):
+    with gr.Blocks() as demo:
         build_bias_tab(Untouchable(tiny_config))  # the model is not needed to build
-        notes = [b for b in gr.context.Context.root_block.blocks.values()
-                 if isinstance(b, gr.Markdown) and b.load_event_to_attach]
-    assert len(notes) == 1
+    loads = [fn for fn in demo.fns.values() if any(event == "load" for _, event in fn.targets)]
+    assert len(loads) == 1 and isinstance(loads[0].outputs[0], gr.Markdown)
+    # A Markdown given a function as its value published it as the endpoint and tool `note`.
+    assert loads[0].api_visibility == "private"
+    assert set(demo.get_api_info()["named_endpoints"]) == {"/bias_probe"}

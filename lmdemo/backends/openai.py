@@ -5,12 +5,16 @@ text, so the prompts are exactly the ones the local engine would see. The tokeni
 local; the budget is fitted here, and every stop sequence is enforced here on the received
 text, so stops behave as with the local engine whatever the server does with them.
 
-Servers differ in what they accept beyond the OpenAI fields. ``top_k`` and
-``repetition_penalty`` go as top-level fields first (vLLM, llama.cpp); a server that rejects
-them by name gets them inside a ``generation_config`` JSON string next (``transformers
-serve``, which also needs it to sample at all when the model's own config says greedy); a
-server that rejects both gets plain OpenAI fields. The first rejection costs one extra
-request; the choice is remembered.
+Servers differ in what they accept beyond the OpenAI fields. ``top_k`` and the repetition
+penalty go as top-level fields first (vLLM, llama.cpp); a server that rejects them by name
+gets them inside a ``generation_config`` JSON string next (``transformers serve``, which also
+needs it to sample at all when the model's own config says greedy); a server that rejects
+both gets plain OpenAI fields. The first rejection costs one extra request; the choice is
+remembered.
+
+The penalty has two names: vLLM reads ``repetition_penalty``, llama.cpp's servers read
+``repeat_penalty``, and each ignores the other's. Both are sent, always: llama-cpp-python's
+server applies a penalty of 1.1 to a request that names none, so a task set to 1.0 must say so.
 """
 
 from __future__ import annotations
@@ -158,8 +162,7 @@ class OpenAIBackend:
         if dialect == EXTRAS:
             if params.top_k and not params.greedy:
                 body["top_k"] = params.top_k
-            if params.repetition_penalty != 1.0:
-                body["repetition_penalty"] = params.repetition_penalty
+            body["repetition_penalty"] = body["repeat_penalty"] = params.repetition_penalty
         elif dialect == GENERATION_CONFIG:
             eos = getattr(self.loaded.tokenizer, "eos_token_id", None)
             config = {"do_sample": not params.greedy, "max_new_tokens": request.max_new_tokens,
@@ -274,7 +277,7 @@ class OpenAIBackend:
 
     def _downgrade(self, dialect: str, status: int, text: str) -> bool:
         """Step to the next dialect when the server rejects the fields this one adds."""
-        fields = {EXTRAS: ("top_k", "repetition_penalty"),
+        fields = {EXTRAS: ("top_k", "repetition_penalty", "repeat_penalty"),
                   GENERATION_CONFIG: ("generation_config",)}.get(dialect, ())
         if status not in (400, 422) or not any(f in text for f in fields):
             return False

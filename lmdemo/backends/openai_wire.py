@@ -61,6 +61,13 @@ def _error_text(body: str) -> str:
     return ""
 
 
+def not_openai(url: str, what: str) -> BackendError:
+    """The message for an answer that no OpenAI-compatible API gives (a web page, say)."""
+    return BackendError(f"The server at {url} did not answer {what} like an "
+                        "OpenAI-compatible API. Give the base URL of one, usually ending "
+                        "in /v1, e.g. http://127.0.0.1:8000/v1.")
+
+
 def read_json(response: httpx.Response, url: str, what: str) -> dict:
     """The JSON object of an answer, or a BackendError saying this is no OpenAI-style API."""
     try:
@@ -69,9 +76,7 @@ def read_json(response: httpx.Response, url: str, what: str) -> dict:
         data = None
     if not isinstance(data, dict):
         log.warning("Model server %s: %s gave non-JSON: %r", url, what, response.text[:300])
-        raise BackendError(f"The server at {url} did not answer {what} like an "
-                           "OpenAI-compatible API. Give the base URL of one, usually ending "
-                           "in /v1, e.g. http://127.0.0.1:8000/v1.")
+        raise not_openai(url, what)
     return data
 
 
@@ -150,10 +155,19 @@ def shut(response: httpx.Response) -> None:
 
 
 def sse_events(response: httpx.Response, url: str) -> Iterator[dict]:
-    """The JSON objects of a server-sent event stream, up to ``[DONE]``."""
+    """The JSON objects of a server-sent event stream, up to ``[DONE]``.
+
+    An answer without a single event (a web page, plain JSON, an empty body) raises the
+    BackendError that names the URL: read as a stream, it would be an empty completion.
+    """
+    events = 0
+    skipped: list[str] = []  # the start of what came instead, for the log
     for line in response.iter_lines():
         if not line.startswith("data:"):
+            if not events and len(skipped) < 5:
+                skipped.append(line)
             continue  # blank lines, ": keep-alive" comments, "event:" names
+        events += 1
         payload = line[5:].strip()
         if payload == "[DONE]":
             return
@@ -167,3 +181,7 @@ def sse_events(response: httpx.Response, url: str) -> Iterator[dict]:
                                "OpenAI-style completion stream. Check that --backend points "
                                "at an OpenAI-compatible API.")
         yield data
+    if not events:
+        log.warning("Model server %s: POST /completions gave no event stream: %r", url,
+                    "\n".join(skipped)[:300])
+        raise not_openai(url, "POST /completions")

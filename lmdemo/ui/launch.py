@@ -61,6 +61,7 @@ def serve(config: AppConfig, block: bool = True):
     from starlette.middleware import Middleware
 
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
+    from .endpoints import exact_mcp
     from .uploads import RefuseUploads
 
     demo = build_demo(runtime)
@@ -81,6 +82,7 @@ def serve(config: AppConfig, block: bool = True):
     demo.launch(server_name=config.host, server_port=config.port, prevent_thread_lock=True,
                 mcp_server=config.mcp, state_session_capacity=config.session_capacity,
                 **kwargs)
+    exact_mcp(demo)  # JSON results and every default in the tool schemas
     if config.hosted:
         log.info("%s", hosted_summary(config))
     log.info("Ready in %.1fs with %s via %s (%s)", time.perf_counter() - started,

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from lmdemo.tasks import get_task
+
 from .conftest import keep_failure, new_page
-from .pages import dismiss_toasts, error_messages, glitches, shot
+from .pages import dismiss_toasts, error_messages, field, glitches, open_tab, panel, say, shot
 from .tour import STEPS, ZH_SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,3 +44,17 @@ def test_every_tab_runs_without_glitches(tour, step, request):
     name = step.shot if language == "en" else ZH_SHOTS.get(step.name)
     if name:
         shot(page, name)
+
+
+def test_an_example_row_fills_the_fields(open_page):
+    # The Examples' click event is private (no API endpoint, no MCP tool); the page still
+    # calls it.
+    page = open_page("en")
+    task = get_task("answer")
+    open_tab(page, say("en", task.title))
+    context, question = task.examples[-1][:2]
+    panel(page).get_by_text(question[:30]).first.click()
+    page.wait_for_function("(text) => [...document.querySelectorAll('textarea')].some("
+                           "(el) => el.value === text)", arg=question)
+    assert field(page, say("en", "question")).input_value() == question
+    assert field(page, say("en", "context")).input_value() == context

@@ -13,6 +13,7 @@ from ...inspection import attention, attention_all, select
 from ...inspection.attention import shape
 from ...runtime import Runtime
 from ..adapters import user_errors
+from ..endpoints import publish
 from ..i18n import t
 from ..links import CHOICE, NUMBER, LinkTarget, Param
 from . import inspect_html as H
@@ -37,8 +38,6 @@ def build_attention_tab(runtime: Runtime) -> LinkTarget:
     """Add the Attention view and its ``/attention`` endpoint."""
 
     def api(text: str, layer: int = 0, head: int | str = "mean") -> dict:
-        """{"tokens": [T raw token texts], "weights": T x T, rows sum to 1}; head is a number
-        or "mean"."""
         result = attention(runtime, text, layer, head)
         return {"tokens": result["tokens"], "weights": result["weights"]}
 
@@ -53,7 +52,16 @@ def build_attention_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_attention"), id="inspect-attention"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api), api_name="attention")
+        publish(api, "attention", "How much each token of a text attends to each earlier "
+                "token, in one layer and one head or the mean over the heads.",
+                {"text": "The text to look at.",
+                 "layer": "The layer, a whole number from 0 to the model's number of layers "
+                          "minus 1.",
+                 "head": 'The head, a whole number from 0 to the number of heads minus 1, or '
+                         '"mean" for the mean over the heads.'},
+                'A JSON object: "tokens", the list of the text\'s T tokens, and "weights", '
+                "a T by T list of lists in which row i holds how much token i attends to each "
+                "token; each row adds up to 1.")
         gr.Markdown(t("explain_attention"))
         state = gr.State(None)
         with gr.Row():

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import gradio as gr
+from gradio.context import Context
 
 from ...inspection import bias_probe, probe_stream, training_data
+from ...inspection.bias import MAX_FILLERS, MAX_TEMPLATE_CHARS, MIN_FILLERS
 from ...params import SEED
 from ...runtime import Runtime
 from ..adapters import user_errors
+from ..endpoints import publish
 from ..i18n import pick_language, say, t
 from ..links import LinkTarget
 from . import inspect_html as H
@@ -50,15 +53,12 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
     """Add the Bias-probe view and its ``/bias_probe`` endpoint."""
 
     def api(template: str, fillers: str | list[str]) -> list[dict]:
-        """Per filler: {"filler", "prompt", "top": [{"token", "probability"}]}, best first."""
         return [{"filler": item["filler"], "prompt": item["prompt"],
                  "top": [{"token": c["token"], "probability": c["probability"]}
                          for c in item["top"]]}
                 for item in bias_probe(runtime, template, fillers)]
 
-    def note(request: gr.Request | None = None) -> str:
-        if request is None:  # Gradio's first call, while building: no visitor, no model yet
-            return ""
+    def note(request: gr.Request) -> str:
         return bias_note(runtime, pick_language(request.headers.get("accept-language")))
 
     def run(template: str, fillers: str, seed: float, max_new_tokens: float):
@@ -66,7 +66,15 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_bias"), id="inspect-bias"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api), api_name="bias_probe")
+        publish(api, "bias_probe", "Compare the model's next-token odds for one sentence "
+                "start with one word swapped.",
+                {"template": f"The sentence start, at most {MAX_TEMPLATE_CHARS} characters, "
+                             'with one {} where each word goes, e.g. "The {} worked as a".',
+                 "fillers": f"The {MIN_FILLERS} to {MAX_FILLERS} words to compare, as a list "
+                            "or as one text with commas between them."},
+                'A JSON list, one entry per word: "filler", the word, "prompt", the sentence '
+                'start with it, and "top", its 10 likeliest next tokens, each with "token" and '
+                '"probability" (temperature 1, no filter).')
         gr.Markdown(t("explain_bias"))
         with gr.Row():
             template = gr.Textbox(value=TEMPLATE, label=t("bias_template"), max_lines=1,
@@ -79,8 +87,11 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
             go = gr.Button(t("compare"), variant="primary")
             stop = gr.Button(t("stop"), variant="stop")  # cancels every queued sample
         results = H.view("bias_results")
-        # Filled when the page opens: the live model is known only once it has loaded.
-        gr.Markdown(user_errors(note))
+        note_text = gr.Markdown()
+    # Filled when the page opens, by a private event: a Markdown given a function as its value
+    # would publish that function as an API endpoint and MCP tool.
+    Context.root_block.load(user_errors(note), outputs=note_text, api_visibility="private",
+                            show_progress="hidden")
     event = gr.on([go.click, template.submit, fillers.submit], user_errors(run),
                   inputs=[template, fillers, seed, max_new], outputs=results,
                   api_visibility="private", concurrency_limit=None)

@@ -8,6 +8,7 @@ from ...inspection import lookup, neighbors, project_2d
 from ...inspection.embeddings import MAX_K
 from ...runtime import Runtime
 from ..adapters import user_errors
+from ..endpoints import publish
 from ..i18n import t
 from ..links import LinkTarget
 from . import inspect_html as H
@@ -37,7 +38,6 @@ def build_embeddings_tab(runtime: Runtime) -> LinkTarget:
     """Add the Embeddings view and its ``/neighbors`` endpoint."""
 
     def api(word: str, k: int = 10) -> list[dict]:
-        """The k tokens nearest to ``word``: [{"token", "similarity"}], most similar first."""
         return [{"token": n["token"], "similarity": n["similarity"]}
                 for n in neighbors(runtime, word, k)]
 
@@ -49,7 +49,12 @@ def build_embeddings_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_embeddings"), id="inspect-embeddings"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api), api_name="neighbors")
+        publish(api, "neighbors", "The tokens whose input embeddings are nearest to a word's, "
+                "by cosine similarity.",
+                {"word": "The word; a word of several tokens is the mean of their embeddings.",
+                 "k": f"How many neighbours to list, a whole number from 1 to {MAX_K}."},
+                'A JSON list, most similar first, of tokens with "token", its text, and '
+                '"similarity", the cosine from -1 to 1.')
         gr.Markdown(t("explain_embeddings"))
         with gr.Row():
             with gr.Column():

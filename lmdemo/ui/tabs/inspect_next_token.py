@@ -14,6 +14,7 @@ from ...inspection import add_token, api_next_token, distribution, sample_step, 
 from ...params import SEED, TEMPERATURE, TOP_K, TOP_P
 from ...runtime import Runtime
 from ..adapters import user_errors
+from ..endpoints import control_help, publish
 from ..i18n import t
 from ..links import LinkTarget
 from . import inspect_html as H
@@ -41,7 +42,6 @@ def build_next_token_tab(runtime: Runtime) -> LinkTarget:
 
     def api(prompt: str, temperature: float = 1.0, top_k: int = 0,
             top_p: float = 1.0) -> list[dict]:
-        """Likely next tokens [{"token", "probability"}], best first, filtered ones left out."""
         return api_next_token(runtime, prompt, temperature, top_k, top_p)
 
     def view(state: dict | None, temperature: float, top_k: float, top_p: float):
@@ -67,7 +67,13 @@ def build_next_token_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_next_token"), id="inspect-next-token"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api), api_name="next_token")
+        publish(api, "next_token",
+                "The likeliest next tokens after a prompt and their probabilities, once "
+                "temperature, top-k and top-p have re-shaped the odds.",
+                {"prompt": "The text whose next token is predicted.",
+                 **{name: control_help(name) for name in ("temperature", "top_k", "top_p")}},
+                'A JSON list of up to 20 tokens, likeliest first, each with "token", its text, '
+                'and "probability"; tokens the filters remove are left out.')
         gr.Markdown(t("explain_next_token"))
         state = gr.State(None)
         with gr.Row():

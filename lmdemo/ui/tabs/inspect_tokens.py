@@ -7,6 +7,7 @@ import gradio as gr
 from ...inspection import context_usage, gpt2_bpe_tokenizer, tokenize, tokenize_with
 from ...runtime import Runtime
 from ..adapters import user_errors
+from ..endpoints import publish
 from ..i18n import t
 from ..links import LinkTarget
 from . import inspect_html as H
@@ -27,8 +28,7 @@ def tokenizer_view(runtime: Runtime, text: str) -> tuple[str, str, int, int, int
 def build_tokens_tab(runtime: Runtime) -> LinkTarget:
     """Add the Tokenizer view and its ``/tokenize`` endpoint."""
 
-    def api_tokenize(text: str) -> list[dict]:
-        """The live model's tokens of ``text``: [{"token", "id"}]; joined they give ``text``."""
+    def api(text: str) -> list[dict]:
         return [{"token": tok["token"], "id": tok["id"]} for tok in tokenize(runtime, text)]
 
     def show(text: str):
@@ -36,7 +36,10 @@ def build_tokens_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_tokens"), id="inspect-tokens"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api_tokenize), api_name="tokenize")
+        publish(api, "tokenize", "Split a text into the live model's tokens.",
+                {"text": "The text to split."},
+                'A JSON list of the tokens in order, each with "token", its text, and "id", '
+                "its number in the vocabulary; the tokens' texts joined give the text back.")
         gr.Markdown(t("explain_tokenizer"))
         with gr.Row():
             with gr.Column(scale=2):

@@ -9,7 +9,7 @@ controls, so the API, MCP tools and links all use the same names.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import gradio as gr
@@ -22,6 +22,7 @@ from ...tasks import Task
 from ...tasks.contract import CHOICE, FLAG, Field, Notice
 from ..adapters import user_errors, visitor_language
 from ..controls import CONTROL_NAMES, decoding_controls
+from ..endpoints import REQUIRED, api_doc, control_help, describe
 from ..i18n import language_of, say, say_message, t
 from ..links import LinkTarget
 from ..text_input import TextInput
@@ -60,19 +61,31 @@ def split(task: Task, names: Sequence[str], args: Sequence[object]
     return values, template, controls  # type: ignore[return-value]
 
 
-def docstring(task: Task, names: Sequence[str]) -> str:
-    """Google-style docs for the endpoint: Gradio's API page and MCP tools read them."""
+TEMPLATE_HELP = ("The prompt template: each {slot} is filled in from the input of that name; "
+                 "empty means the task's own template.")
+# A score's answer: the output's gr.Label, as the API sends it
+LABEL_RETURNS = ('A JSON object: "label", the likelier label, and "confidences", a list of '
+                 'each label with its probability, "label" and "confidence".')
+
+
+def docstring(task: Task, names: Sequence[str], defaults: Mapping[str, object]) -> str:
+    """Google-style docs for the endpoint: Gradio's API page and MCP tools read them.
+
+    ``defaults`` are the parameters' defaults (the widgets' values), so each description
+    names the default the endpoint uses.
+    """
     helps = {f.name: f.help for f in task.fields}
-    helps["template"] = ("The prompt template; {slots} are filled in from the inputs. Leave "
-                         "empty for the task's default.")
-    helps.update({name: f"Decoding setting {name} (see lmdemo.params)." for name in CONTROL_NAMES})
-    args = "\n".join(f"    {name}: {helps[name]}" for name in names)
-    returns = "The answer as text." if task.streams else "Each label's probability."
-    return f"{task.doc}\n\nArgs:\n{args}\n\nReturns:\n    {returns}"
+    helps.update({name: control_help(name) for name in CONTROL_NAMES})
+    helps["template"] = TEMPLATE_HELP
+    params = {name: describe(helps[name], defaults.get(name, REQUIRED),
+                             "the task's own template" if name == "template" else None)
+              for name in names}
+    return api_doc(task.doc, params, "The answer as text." if task.streams else LABEL_RETURNS)
 
 
-def endpoint(runtime: Runtime, task: Task) -> Callable:
-    """The API's callback (``/generate``...), with the endpoint's named signature and docs."""
+def endpoint(runtime: Runtime, task: Task, defaults: Mapping[str, object]) -> Callable:
+    """The API's callback (``/generate``...), with the endpoint's named signature and docs
+    (``defaults``: the parameters' defaults, as the docs state them)."""
     names = parameter_names(task)
 
     def start(args: Sequence[object]):
@@ -92,7 +105,7 @@ def endpoint(runtime: Runtime, task: Task) -> Callable:
             return start(args).answer()
 
     call.__name__ = task.name
-    call.__doc__ = docstring(task, names)
+    call.__doc__ = docstring(task, names, defaults)
     call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
     return call
@@ -229,8 +242,9 @@ def build_task_tab(runtime: Runtime, task: Task,
                                                      output))
         rows = [*task.examples, *(task.examples_zh if runtime.reads_chinese else ())]
         if rows:
+            # Its click only fills the boxes: no API endpoint (Gradio's default is a hidden one)
             examples = gr.Examples([list(row) for row in rows], inputs=inputs,
-                                   label=t("examples"))
+                                   label=t("examples"), api_visibility="private")
             headers = [f.label for f in task.inputs]
             # The browser translates labels but not a table's headers: they get plain text
             # here, and the visitor's language when the page loads (build_task_tabs).
@@ -240,8 +254,12 @@ def build_task_tab(runtime: Runtime, task: Task,
     all_inputs = [*inputs, template, *flags, *controls]
     outs = TabOutputs(output, sent, notice, extra)
     # The API endpoint (/generate, ...) has no trigger on the page; Run has its own event.
-    gr.on([], user_errors(endpoint(runtime, task)), inputs=all_inputs, outputs=output,
-          api_name=task.name, concurrency_limit=None)
+    # A widget's value is its parameter's default (a required text has none).
+    defaults = {name: widget.value for name, widget in zip(parameter_names(task), all_inputs,
+                                                            strict=True)
+                if widget.value is not None}
+    gr.on([], user_errors(endpoint(runtime, task, defaults)), inputs=all_inputs,
+          outputs=output, api_name=task.name, concurrency_limit=None)
     event = run.click(user_errors(run_in_tab(runtime, task, outs)), inputs=all_inputs,
                       outputs=outs.components, api_visibility="private", concurrency_limit=None)
     stop.click(stopped, outputs=notice, cancels=[event], api_visibility="private", queue=False)
