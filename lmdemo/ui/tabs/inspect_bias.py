@@ -12,6 +12,7 @@ from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import pick_language, say, t
 from ..links import LinkTarget
+from ..status import ModelReady
 from . import inspect_html as H
 
 TEMPLATE = "The {} worked as a"
@@ -46,7 +47,7 @@ def bias_note(runtime: Runtime, language: str = "en") -> str:
     return say("bias_note_live", language, name=name, data=data)
 
 
-def build_bias_tab(runtime: Runtime) -> LinkTarget:
+def build_bias_tab(runtime: Runtime, ready: ModelReady) -> LinkTarget:
     """Add the Bias-probe view and its ``/bias_probe`` endpoint."""
 
     def api(template: str, fillers: str | list[str]) -> list[dict]:
@@ -56,9 +57,7 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
                          for c in item["top"]]}
                 for item in bias_probe(runtime, template, fillers)]
 
-    def note(request: gr.Request | None = None) -> str:
-        if request is None:  # Gradio's first call, while building: no visitor, no model yet
-            return ""
+    def note(request: gr.Request) -> str:
         return bias_note(runtime, pick_language(request.headers.get("accept-language")))
 
     def run(template: str, fillers: str, seed: float, max_new_tokens: float):
@@ -79,8 +78,8 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
             go = gr.Button(t("compare"), variant="primary")
             stop = gr.Button(t("stop"), variant="stop")  # cancels every queued sample
         results = H.view("bias_results")
-        # Filled when the page opens: the live model is known only once it has loaded.
-        gr.Markdown(user_errors(note))
+        # Filled once the model is ready: the live model is known only once it has loaded.
+        ready.then(user_errors(note), [gr.Markdown()])
     event = gr.on([go.click, template.submit, fillers.submit], user_errors(run),
                   inputs=[template, fillers, seed, max_new], outputs=results,
                   api_visibility="private", concurrency_limit=None)
