@@ -139,7 +139,7 @@ class Runtime:
             backend, self._manager = connect(self.config)
             return backend
         loaded = self.manager.get()
-        progress.report(progress.LOADING, progress.LOAD_STEPS, 2)
+        progress.report_loading(2)
         return LocalBackend(loaded, self.config.max_batch, self.config.max_queue,
                                 self.config.max_per_session)
 
