@@ -67,3 +67,29 @@ def test_the_page_answers_and_requests_say_loading_until_the_model_is_ready(held
     loader.release()
     assert runtime.wait_ready(WAIT_S).ready
     assert isinstance(client.predict("Hello", api_name="/generate", max_new_tokens=4), str)
+
+
+def test_parts_that_need_the_model_are_filled_once_it_is_ready(tiny_config):
+    import gradio as gr
+
+    from lmdemo.runtime import Runtime
+    from lmdemo.tasks import get_task
+    from lmdemo.ui.app import build_demo
+
+    class ReadsChinese(Runtime):
+        reads_chinese = True
+
+    runtime = ReadsChinese(tiny_config, background=True)  # never started: not ready
+    demo = build_demo(runtime)
+    task = get_task("answer")
+    english = [list(row) for row in task.examples]
+    tables = [b for b in demo.blocks.values() if isinstance(b, gr.Dataset)]
+    assert any(table.samples == english for table in tables)  # built before the model loaded
+    ready = [b for b in demo.blocks.values() if isinstance(b, gr.State) and b.value is False]
+    on_ready = {fn.name: fn for fn in demo.fns.values()
+                if any(target == (state._id, "change") for state in ready
+                       for target in fn.targets)}
+    assert {"rows_for", "note", "measured"} <= set(on_ready)
+    filled = on_ready["rows_for"].fn(None)
+    assert {"samples": english + [list(row) for row in task.examples_zh],
+            "__type__": "update"} in filled
