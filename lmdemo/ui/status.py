@@ -76,6 +76,10 @@ def add_status(runtime: Runtime, banner: gr.Markdown,
         return (status_line(status, language), gr.Timer(active=status.stage != FAILED),
                 gr.skip())
 
+    # Queued like any event: only a queued event's reply tells the page a state changed
+    # (gradio 6.31), and that change is what fills the parts that need the model.
     ready.timer.tick(update, outputs=[banner, *ready.outputs], api_visibility="private",
-                     show_progress="hidden", queue=False)
+                     show_progress="hidden")
+    # A link's run=1 waits for the model (assets/lmdemo.js) rather than meet "still loading".
+    ready.state.change(fn=None, js="() => { window.lmdemo?.modelIsReady(); }")
     return ready, update

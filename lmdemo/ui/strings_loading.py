@@ -4,7 +4,7 @@ meets meanwhile (lmdemo/ui/status.py, lmdemo/models/progress.py)."""
 from __future__ import annotations
 
 EN: dict[str, str] = {
-    "load_status": "⏳ The model is getting ready: {stage}, {step}{percent} · {seconds} s so "
+    "load_status": "The model is getting ready: {stage}, {step}{percent} · {seconds} s so "
                    "far. The page works now; tasks run once the model is ready, and this line "
                    "then gives way to the model's name.",
     "load_failed": "⚠️ The model could not be loaded: {error}",
@@ -25,7 +25,7 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
-    "load_status": "⏳ 模型正在准备：{stage}，{step}{percent} · 已用 {seconds} 秒。页面现在就能用；"
+    "load_status": "模型正在准备：{stage}，{step}{percent} · 已用 {seconds} 秒。页面现在就能用；"
                    "模型就绪后即可运行任务，这一行随即换成模型的名字。",
     "load_failed": "⚠️ 模型无法加载：{error}",
     "err_model_loading": "模型还在加载（{stage}，{step}{percent_text}）。请稍后再试；页面顶部那一行"

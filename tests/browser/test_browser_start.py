@@ -8,6 +8,8 @@ message naming the step, and once the model is ready show the model's banner and
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from lmdemo.models import gguf_cache
@@ -21,6 +23,7 @@ from .pages import (
     click,
     dismiss_toasts,
     error_messages,
+    field,
     fill,
     idle,
     open_tab,
@@ -29,12 +32,14 @@ from .pages import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+LINKED = "A link opened while the model loads"
 BANNER_HAS = "(text) => document.querySelector('#model-banner')?.innerText.includes(text)"
 
 
 @pytest.fixture(scope="module")
 def held(browser, tiny_config):
-    """(page, loader): a page of a server whose model load is held mid-conversion."""
+    """(page, link page, loader): a server whose model load is held mid-conversion, its
+    page, and a page opened from a link that asks to run (``run=1``)."""
     loader = HeldLoader(step=1)
     runtime = held_runtime(tiny_config, loader)
     with running_app(tiny_config, runtime=runtime, ready=False) as (client, _runtime):
@@ -42,17 +47,21 @@ def held(browser, tiny_config):
         context.set_default_timeout(WAIT_MS)
         page = context.new_page()
         page.goto(client.src, timeout=WAIT_MS)
-        yield page, loader
+        linked = context.new_page()
+        linked.goto(client.src + "?" + urlencode({"tab": "generate", "prompt": LINKED,
+                                                  "max_new_tokens": 4, "run": 1}),
+                    timeout=WAIT_MS)
+        yield page, linked, loader
         loader.release()
         context.close()
 
 
 def test_the_page_shows_the_load_then_the_model(held):
-    page, loader = held
+    page, linked, loader = held
     page.wait_for_function(BANNER_HAS, arg="de-quantizing the GGUF weights, 35%",
                            timeout=WAIT_MS)
     first = page.locator("#model-banner").inner_text()
-    assert "⏳" in first and "converting" in first
+    assert "getting ready" in first and "converting" in first
     # The line stays current: its clock moves, and the next step shows without a reload.
     page.wait_for_function("(old) => document.querySelector('#model-banner').innerText !== old",
                            arg=first, timeout=WAIT_MS)
@@ -68,11 +77,22 @@ def test_the_page_shows_the_load_then_the_model(held):
                for text in error_messages(page)), error_messages(page)
     dismiss_toasts(page)
 
+    # A link's run=1 waits for the model instead of meeting the same message.
+    linked.wait_for_function(BANNER_HAS, arg="saving the converted weights", timeout=WAIT_MS)
+    assert field(linked, say("en", "prompt")).input_value() == LINKED
+    assert error_messages(linked) == [] and field(linked, say("en", "output")).input_value() == ""
+
     loader.release()
+    assert wait_value(linked, say("en", "output")).strip(), "the link ran once the model was ready"
+    idle(linked)
+    assert error_messages(linked) == []
     page.wait_for_selector("#model-banner strong", timeout=WAIT_MS)  # the model's name
     banner = page.locator("#model-banner").inner_text()
-    assert "⏳" not in banner and "converting" not in banner
+    assert "getting ready" not in banner and "converting" not in banner
     click(page, say("en", "run"))
     assert wait_value(page, say("en", "output")).strip()
     idle(page)
     assert error_messages(page) == []
+    # What needed the model is filled in now, without a reload: Learn's measured paragraph.
+    open_tab(page, say("en", "tab_learn"))
+    page.locator("#learn-attention-live a").first.wait_for(timeout=WAIT_MS)
