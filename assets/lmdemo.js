@@ -6,6 +6,8 @@
   const inner = {}; // outer tab id -> the link name of its last shown inner view
   let ran = false;
   let restored = false; // until the link has filled its view, the URL must stay as it came
+  let modelReady = false;
+  let pendingRun = null; // the id of the Run button a link asked for, until the model is ready
 
   function pageUrl(params) {
     for (const key of KEEP) {
@@ -43,13 +45,27 @@
     history.replaceState(null, "", pageUrl(new URLSearchParams({ tab: name })));
   }
 
-  // After a link has filled its view: with run=1, press the view's Run button once.
+  // After a link has filled its view: with run=1, press the view's Run button once, as soon
+  // as the model is ready (a first start converts it for minutes; see modelIsReady).
   function runFromLink(runIds) {
     restored = true;
     const id = runIds[initial.get("tab")];
     if (ran || !id || !["1", "true", "yes", "on"].includes((initial.get("run") || "").toLowerCase()))
       return;
     ran = true;
+    pendingRun = id;
+    if (modelReady) pressRun();
+  }
+
+  // Called once the page's model is ready (lmdemo/ui/status.py).
+  function modelIsReady() {
+    modelReady = true;
+    if (pendingRun) pressRun();
+  }
+
+  function pressRun() {
+    const id = pendingRun;
+    pendingRun = null;
     let tries = 0;
     const press = () => {
       const button = document.getElementById(id);
@@ -123,7 +139,8 @@
     location.search = params.toString();
   }
 
-  window.lmdemo = { linkFor, showTab, runFromLink, setPresent, setLanguage, switchLanguage };
+  window.lmdemo = { linkFor, showTab, runFromLink, modelIsReady, setPresent, setLanguage,
+                    switchLanguage };
   if (["1", "true", "yes", "on"].includes((initial.get("present") || "").toLowerCase()))
     document.body.classList.add("lm-present");
   if (initial.get("lang")) setLanguage(initial.get("lang"), true);

@@ -6,7 +6,8 @@ LMDemoError
 │   └── ParamError       a decoding control out of its valid range
 ├── ModelError
 │   ├── UnknownModelError    a name that is neither in the catalog, a folder nor a hub id
-│   └── ModelLoadError       the model exists but could not be loaded
+│   ├── ModelLoadError       the model exists but could not be loaded
+│   └── ModelLoadingError    the model is still loading (a first start converts it)
 ├── BusyError            the server is at capacity; try again shortly
 ├── BackendError         the model server is down, timed out or answered badly
 └── UnavailableError     this backend or model cannot do what was asked (no logprobs...)
@@ -60,6 +61,12 @@ class UnknownModelError(ModelError):
 
 class ModelLoadError(ModelError):
     """A model was found but could not be loaded."""
+
+
+class ModelLoadingError(ModelError):
+    """The server is up but its model is still loading; the message names the step."""
+
+    default_key = "err_model_loading"
 
 
 class BusyError(LMDemoError):

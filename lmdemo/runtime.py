@@ -7,46 +7,128 @@ what, in the open:
 - **local weights** (when there are any) serve the views that look inside the model;
 - the **compute thread** runs that torch work: the engine's worker for the local backend,
   a thread of its own otherwise (see ``lmdemo.threads`` for why one thread).
-Everything loads on first use, once, behind a lock.
+Everything loads on first use, once, behind a lock; or, for the web app, in the background
+(``start``): the server answers at once, and until the model is ready whatever needs it raises
+ModelLoadingError naming the step under way (``status``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
 from .backends import Backend, LocalBackend
 from .config import AppConfig
-from .errors import ParamError, UnavailableError
-from .models import LoadedModel, ModelManager
+from .errors import (
+    LMDemoError,
+    ModelLoadError,
+    ModelLoadingError,
+    ParamError,
+    UnavailableError,
+)
+from .models import LoadedModel, ModelManager, progress
 from .models.forward import model_ids
+from .models.progress import LoadStatus, LoadTracker
 from .params import MAX_NEW_TOKENS, SamplingParams
 from .threads import ComputeThread
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Runtime:
     """What one lmdemo process runs on; built from the config, started lazily."""
 
-    def __init__(self, config: AppConfig, manager: ModelManager | None = None):
+    def __init__(self, config: AppConfig, manager: ModelManager | None = None, *,
+                 background: bool = False):
+        """``background=True``: the model will load on a thread of its own (``start``); until
+        it is ready, whatever needs it raises ModelLoadingError instead of waiting."""
         self.config = config
         self._manager = manager
         self._backend: Backend | None = None
         self._compute: ComputeThread | None = None
         self._memo: dict[str, object] = {}
         self._lock = threading.RLock()
+        self._tracker = LoadTracker() if background else None
+        self._loader: threading.Thread | None = None
+        self._closed = False
+
+    # ---- starting ---------------------------------------------------------------------
+    def check(self) -> None:
+        """Raise now for an explicit model name that is no model, before anything is served."""
+        if not self.config.backend:
+            self.manager.check()
+
+    def start(self) -> None:
+        """Load the model (or connect to the server) on a thread of its own; return at once."""
+        with self._lock:
+            if self._loader is not None or self._backend is not None:
+                return
+            tracker = self._tracker = self._tracker or LoadTracker()
+            self._loader = threading.Thread(target=self._load_in_background, args=(tracker,),
+                                            name="lmdemo-load", daemon=True)
+            self._loader.start()
+
+    def _load_in_background(self, tracker: LoadTracker) -> None:
+        try:
+            with progress.watching(tracker.step):
+                backend = self._start_backend()
+        except LMDemoError as exc:
+            log.error("The model could not be loaded: %s", exc)
+            tracker.finish(error=str(exc))
+            return
+        except Exception:  # a bug; without this the page would say "loading" for ever
+            log.exception("Loading the model failed")
+            tracker.finish(error="Loading the model failed with an unexpected error; the "
+                                 "server log has the details.")
+            return
+        with self._lock:
+            if self._closed:  # closed while loading: nobody will use or close it
+                backend.close()
+                return
+            self._backend = backend  # before finish(): a request that sees READY finds it
+        tracker.finish()
+        log.info("Ready in %.1fs with %s via %s (%s)", tracker.status().seconds,
+                 self.model_name, self.describe(), self.loaded.reason.text)
+
+    @property
+    def status(self) -> LoadStatus:
+        """Where the background load stands (cheap). A runtime never ``start``-ed loads on
+        first use instead, so it counts as ready."""
+        return self._tracker.status() if self._tracker else LoadStatus(progress.READY)
+
+    def wait_ready(self, timeout: float | None = None) -> LoadStatus:
+        """Block until a background load is ready or failed (or ``timeout`` passes)."""
+        return self._tracker.wait(timeout) if self._tracker else self.status
 
     # ---- what is live -------------------------------------------------------------------
     @property
     def backend(self) -> Backend:
-        """The live backend (started on first use; loads the local model it needs)."""
+        """The live backend (started on first use; loads the local model it needs). While a
+        background load runs, raises ModelLoadingError instead of waiting for it."""
         if self._backend is None:
+            if self._tracker is not None:
+                self._refuse_unless_ready(self._tracker.status())
             with self._lock:
                 if self._backend is None:
                     self._backend = self._start_backend()
         return self._backend
+
+    @staticmethod
+    def _refuse_unless_ready(status: LoadStatus) -> None:
+        if status.stage == progress.FAILED:
+            raise ModelLoadError(status.error)
+        if status.ready:
+            return
+        step = status.current
+        percent = f", {step.percent}%" if step and step.percent is not None else ""
+        raise ModelLoadingError(
+            f"The model is still loading ({status.describe()}). Try again in a moment; the "
+            "line at the top of the page shows the progress.",
+            stage_key=f"load_stage_{status.stage}",
+            step_key=f"load_step_{step.key if step else 'wait'}", percent_text=percent)
 
     def _start_backend(self) -> Backend:
         if self.config.backend:
@@ -57,6 +139,7 @@ class Runtime:
             backend, self._manager = connect(self.config)
             return backend
         loaded = self.manager.get()
+        progress.report_loading(2)
         return LocalBackend(loaded, self.config.max_batch, self.config.max_queue,
                                 self.config.max_per_session)
 
@@ -171,6 +254,7 @@ class Runtime:
     def close(self) -> None:
         """Stop the backend and the compute thread."""
         with self._lock:
+            self._closed = True
             if self._backend is not None:
                 self._backend.close()
             if self._compute is not None:

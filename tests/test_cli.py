@@ -14,7 +14,7 @@ import pytest
 from lmdemo.__main__ import build_parser, main
 from lmdemo.cli import LoadProgress, stream_text
 from lmdemo.cli.commands import task_params
-from lmdemo.models import gguf_cache
+from lmdemo.models import gguf_cache, progress
 from lmdemo.params import make_params
 from lmdemo.tasks import TaskService, all_tasks, get_task, registry
 from lmdemo.tasks.contract import CHOICE, TEXT, Field, Task
@@ -241,7 +241,7 @@ def test_load_progress_draws_a_conversion_bar_only_when_enabled():
     assert "Converting the model once" in shown.getvalue()
     assert "Loading m: ready in" in shown.getvalue()
     assert hidden.getvalue() == ""
-    assert gguf_cache._watchers == []
+    assert progress._watchers == []
 
 
 def test_entry_point_from_a_shell(real_load, tiny_model_dir, tmp_path, tiny_runtime):

@@ -203,6 +203,7 @@ def limited(tiny_config):
                                         max_new_tokens=8, session_capacity=4)
     demo, runtime = serve(config, block=False)
     try:
+        assert runtime.wait_ready(300).ready
         yield demo, Client(f"http://127.0.0.1:{config.port}/", verbose=False), config.port
     finally:
         demo.close()

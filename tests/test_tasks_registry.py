@@ -119,11 +119,12 @@ def test_readme_example_adds_a_task(headline_task, tiny_runtime):
 def test_readme_example_gets_a_tab_and_an_endpoint(headline_task, tiny_runtime):
     import gradio as gr
 
+    from lmdemo.ui.status import ModelReady
     from lmdemo.ui.tabs.task_tab import build_task_tabs
 
     with gr.Blocks() as demo:
         with gr.Tabs():
-            build_task_tabs(tiny_runtime, all_tasks())
+            build_task_tabs(tiny_runtime, all_tasks(), ModelReady.create())
     api = demo.get_api_info()["named_endpoints"]
     assert [p["parameter_name"] for p in api["/headline"]["parameters"]][:2] == ["text",
                                                                                 "template"]

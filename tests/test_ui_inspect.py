@@ -8,6 +8,7 @@ import pytest
 from lmdemo.inspection import attention_all, sample_continuations, step
 from lmdemo.inspection.bias import SAMPLES
 from lmdemo.runtime import Runtime
+from lmdemo.ui.status import ModelReady
 from lmdemo.ui.tabs import inspect_html as H
 from lmdemo.ui.tabs.inspect_attention import draw
 from lmdemo.ui.tabs.inspect_bias import probe_view
@@ -195,7 +196,7 @@ def api_functions(demo: gr.Blocks) -> dict[str, object]:
 def test_builders_take_the_runtime_and_leave_it_lazy(tiny_config):
     runtime = Untouchable(tiny_config)
     with gr.Blocks() as demo:
-        build_inspect_tab(runtime)
+        build_inspect_tab(runtime, ModelReady.create())
         with gr.Tab("Summarize"):
             article = gr.Textbox()
             template = gr.Textbox()
@@ -216,7 +217,7 @@ def test_an_unavailable_view_reads_as_a_message(tiny_config, tiny_runtime):
     runtime = NoWeights(tiny_config.with_overrides(backend="http://127.0.0.1:9/v1"),
                         manager=SimpleNamespace(get=lambda: loaded))
     with gr.Blocks() as demo:
-        build_inspect_tab(runtime)
+        build_inspect_tab(runtime, ModelReady.create())
     apis = api_functions(demo)
     with pytest.raises(gr.Error, match="reads the model's weights"):
         apis["attention"]("The cat sat", 0, "mean")

@@ -54,6 +54,19 @@ def learn_links() -> list[str]:
                    for url in LINK.findall(text)})
 
 
+@pytest.mark.parametrize("url", learn_links())
+def test_every_learn_link_carries_its_example(url):
+    from lmdemo.tasks import all_tasks
+    from lmdemo.ui.links import PAGE_PARAMS
+
+    query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    example = {k: v for k, v in query.items() if k not in PAGE_PARAMS}
+    assert example, f"{url} opens its view with nothing to run on"
+    task = {task.name: task for task in all_tasks()}.get(query["tab"])
+    needed = [f.name for f in (task.inputs if task else ()) if f.default is None]
+    assert [name for name in needed if not example.get(name, "").strip()] == [], url
+
+
 def test_the_learn_page_has_a_link_for_every_view():
     tabs = {dict(parse_qsl(urlsplit(url).query))["tab"] for url in learn_links()}
     assert {"next_token", "tokenize", "neighbors", "attention", "generation", "summarize",

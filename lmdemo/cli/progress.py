@@ -13,9 +13,6 @@ import time
 from typing import TextIO
 
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-# Share of a conversion's time each step takes (bundled gemma-3-270m on 2 cores: tokenizer
-# 32 s, weights 56 s, saving 2 s), so the bar's steps are as wide as the time they take.
-STEP_WEIGHTS = (35, 62, 3)
 TICK = 0.1  # seconds between spinner frames
 
 
@@ -84,6 +81,8 @@ class LoadProgress:
                 self._bar = tqdm(total=100, file=self.stream, desc="Converting the model "
                                  "once", leave=False, bar_format="{desc}: {percentage:3.0f}%"
                                  "|{bar}| {elapsed}{postfix}")
+            from ..models.gguf_cache import STEP_WEIGHTS  # as wide as each step's time
+
             weights = STEP_WEIGHTS if len(STEP_WEIGHTS) == total else (100 / total,) * total
             self._bar.set_postfix_str(step, refresh=False)
             self._bar.update(round(sum(weights[:done])) - self._bar.n)

@@ -16,6 +16,7 @@ from .catalog import BUNDLED, FOLDER, GGUF, HUB, ModelSpec
 from .decode_attention import use_decode_attention
 from .formats import FormatChoice, available_formats, cpu_info, pick_and_convert
 from .gguf_cache import bundled_gguf, ensure_converted, file_key
+from .progress import DOWNLOADING, report, report_loading
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,11 @@ def _local_source(spec: ModelSpec, config: AppConfig) -> tuple[str, bool, bool]:
     if spec.kind == HUB:
         from .hub import in_local_cache
 
-        return spec.source, in_local_cache(spec.source), False
+        cached = in_local_cache(spec.source)
+        if not cached:
+            report(DOWNLOADING, [("download", f"downloading {spec.source} from the Hugging "
+                                              "Face hub")], 0)
+        return spec.source, cached, False
     raise ModelLoadError(f"Unknown model kind {spec.kind!r} for {spec.name}.")
 
 
@@ -181,6 +186,7 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) 
         source, local_only, fresh = _local_source(spec, config)
         device = pick_device(config)
         dtype = pick_dtype(config, device)
+        report_loading(0)
         if spec.kind in (GGUF, BUNDLED):
             tokenizer = converted_tokenizer(Path(source))
         else:
@@ -201,6 +207,7 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) 
     model.eval()
     parameter_count = sum(p.numel() for p in model.parameters())
     formats = None
+    report_loading(1)
     if wants_weight_formats(config, device, dtype):
         formats = pick_and_convert(model, config.quantize)
     if device.type == "cpu":  # one-token attention as two products (see decode_attention)

@@ -66,11 +66,20 @@ class ModelManager:
                     self._loaded = in_own_thread(self._load)
         return self._loaded
 
+    def check(self) -> None:
+        """Raise UnknownModelError now for an explicit name that is no model (cheap: no
+        loading), so a typo stops the app before it serves a page that can never be ready."""
+        if self.config.model:
+            self._chosen()
+
+    def _chosen(self) -> ModelSpec:
+        # A hosted app loads nothing a visitor or a stray setting could point elsewhere.
+        pick = resolve_catalogued if self.config.hosted else resolve
+        return pick(self.config.model or "")
+
     def _load(self) -> LoadedModel:
         if self.config.model:
-            # A hosted app loads nothing a visitor or a stray setting could point elsewhere.
-            pick = resolve_catalogued if self.config.hosted else resolve
-            spec = pick(self.config.model)
+            spec = self._chosen()
             reason = Reason("explicit", f"{spec.name} was chosen explicitly (--model or "
                                         "LMDEMO_MODEL).")
             try:

@@ -13,6 +13,7 @@ from ..tasks import all_tasks
 from . import links
 from .i18n import language_of, say, t
 from .language import LanguageMiddleware
+from .status import add_status
 from .strings import LANGUAGES
 from .tabs.inspect_tab import build_inspect_tab
 from .tabs.learn import build_learn_tab
@@ -68,21 +69,28 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
                                 elem_id="lang-switch")
         gr.Markdown(t("subtitle"))
         banner = gr.Markdown(t("model_loading"), elem_id="model-banner")
+        # Until the model is ready (a first start converts it), the banner shows the progress.
+        ready, banner_now = add_status(runtime, banner, model_banner)
         notice = gr.Markdown(visible=False, elem_id="link-notice")
         with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs") as tabs:
-            targets = build_task_tabs(runtime, all_tasks())
-            inner, views = build_inspect_tab(runtime)
+            targets = build_task_tabs(runtime, all_tasks(), ready)
+            inner, views = build_inspect_tab(runtime, ready)
             learn = build_learn_tab(runtime)
         links.wire(demo, links.Page(tabs, {"inspect": inner}, notice, present),
                    [*targets, *views, learn.target],
                    word=lambda n, request: say(n.key, language_of(request), **n.fields),
                    aliases={"inspect": views[0].name})
 
-        def on_load(request: gr.Request) -> tuple[str, str, str]:
-            lang = language_of(request)
-            return lang, model_banner(runtime, lang), learn.facts_for(lang)
+        def on_load(request: gr.Request) -> tuple[object, ...]:
+            return language_of(request), *banner_now(request)
 
-        demo.load(on_load, outputs=[language, banner, learn.facts], api_visibility="private")
+        demo.load(on_load, outputs=[language, banner, *ready.outputs],
+                  api_visibility="private")
+
+        def measured(request: gr.Request) -> str:  # the Learn paragraph measured on the model
+            return learn.facts_for(language_of(request))
+
+        ready.then(measured, [learn.facts])
         present.input(fn=None, inputs=present, js="(on) => { window.lmdemo?.setPresent(on); }")
         present.change(fn=None, inputs=present,
                        js="(on) => { document.body.classList.toggle('lm-present', on); }")

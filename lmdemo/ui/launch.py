@@ -50,14 +50,18 @@ def rate_limit_middleware(config: AppConfig, demo) -> list[Middleware]:
                        metered_names=names, trust_forwarded=config.hosted)]
 
 
-def serve(config: AppConfig, block: bool = True):
-    """Load the model or connect to the server (so the first visitor does not wait), then
-    launch the app; returns (demo, runtime)."""
-    # Loading the model in a thread while gradio imports was measured slower (17 s against
-    # 15 s warm): both hold the GIL most of the time on this 2-core machine.
+def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None):
+    """Serve the page first, then load the model (or connect to the server) in the
+    background; returns (demo, runtime) at once, before the model is ready.
+
+    A first start converts the bundled model for minutes, and a port that stays closed reads
+    as a dead server; so the page answers within seconds and shows the load's progress
+    (lmdemo/ui/status.py). ``runtime``: one made with ``background=True`` (tests pass one
+    with a slow loader).
+    """
     started = time.perf_counter()
-    runtime = Runtime(config)
-    runtime.backend  # noqa: B018 - loads the model and starts the engine (or connects)
+    runtime = runtime or Runtime(config, background=True)
+    runtime.check()  # a model name that is no model stops the app here, before it serves
     from starlette.middleware import Middleware
 
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
@@ -83,10 +87,13 @@ def serve(config: AppConfig, block: bool = True):
                 mcp_server=config.mcp, state_session_capacity=config.session_capacity,
                 **kwargs)
     exact_mcp(demo)  # JSON results and every default in the tool schemas
+    # Loading only now, after the port is open: loading while gradio imports was measured
+    # slower (17 s against 15 s warm), as both hold the GIL most of the time on 2 cores.
+    runtime.start()
     if config.hosted:
         log.info("%s", hosted_summary(config))
-    log.info("Ready in %.1fs with %s via %s (%s)", time.perf_counter() - started,
-             runtime.model_name, runtime.describe(), runtime.loaded.reason.text)
+    log.info("Serving in %.1fs; the model loads in the background (the page shows its "
+             "progress)", time.perf_counter() - started)
     if block:
         demo.block_thread()
     return demo, runtime

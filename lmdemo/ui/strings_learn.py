@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from ..tasks.catalog.summarize import ARTICLE
+
 
 def _open(tab: str, **values: object) -> str:
     """A link that opens ``tab`` with ``values`` and runs it (strings cannot import links.py:
@@ -28,7 +30,7 @@ HOT = _open("generation", prompt="Once upon a time, there was a little robot who
             temperature=1.3, top_p=1, max_new_tokens=30, seed=7)
 TOP_K = _open("next_token", prompt="My favourite food is", temperature=1, top_k=5, top_p=1)
 TOP_P = _open("next_token", prompt="My favourite food is", temperature=1, top_k=0, top_p=0.5)
-SUMMARIZE = _open("summarize")
+SUMMARIZE = _open("summarize", text=ARTICLE)  # the tab's own example article
 ANSWER = _open("answer", context="Marie Curie was born in Warsaw in 1867. She won the Nobel "
                "Prize in Physics in 1903 and in Chemistry in 1911.",
                question="Where was Marie Curie born?")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ...errors import UnavailableError
+from ...errors import ModelLoadingError, UnavailableError
 from ...inspection import attention, attention_all, select
 from ...inspection.attention import shape
 from ...runtime import Runtime
@@ -83,7 +83,7 @@ def build_attention_tab(runtime: Runtime) -> LinkTarget:
     def model_params() -> dict[str, Param]:  # a link may name any layer and head the model has
         try:
             n_layers, n_heads = shape(runtime)
-        except UnavailableError:
+        except (UnavailableError, ModelLoadingError):  # no weights here, or not loaded yet
             return {}
         return {"layer": Param(NUMBER, 0, n_layers - 1, integer=True),
                 "head": Param(CHOICE, choices=tuple(c for c, _ in head_choices(n_heads)))}

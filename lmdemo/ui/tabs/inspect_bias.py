@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import gradio as gr
-from gradio.context import Context
 
 from ...inspection import bias_probe, probe_stream, training_data
 from ...inspection.bias import MAX_FILLERS, MAX_TEMPLATE_CHARS, MIN_FILLERS
@@ -15,6 +14,7 @@ from ..adapters import user_errors
 from ..endpoints import publish
 from ..i18n import pick_language, say, t
 from ..links import LinkTarget
+from ..status import ModelReady
 from . import inspect_html as H
 
 TEMPLATE = "The {} worked as a"
@@ -49,7 +49,7 @@ def bias_note(runtime: Runtime, language: str = "en") -> str:
     return say("bias_note_live", language, name=name, data=data)
 
 
-def build_bias_tab(runtime: Runtime) -> LinkTarget:
+def build_bias_tab(runtime: Runtime, ready: ModelReady) -> LinkTarget:
     """Add the Bias-probe view and its ``/bias_probe`` endpoint."""
 
     def api(template: str, fillers: str | list[str]) -> list[dict]:
@@ -87,11 +87,8 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
             go = gr.Button(t("compare"), variant="primary")
             stop = gr.Button(t("stop"), variant="stop")  # cancels every queued sample
         results = H.view("bias_results")
-        note_text = gr.Markdown()
-    # Filled when the page opens, by a private event: a Markdown given a function as its value
-    # would publish that function as an API endpoint and MCP tool.
-    Context.root_block.load(user_errors(note), outputs=note_text, api_visibility="private",
-                            show_progress="hidden")
+        # Filled once the model is ready: the live model is known only once it has loaded.
+        ready.then(user_errors(note), [gr.Markdown()])
     event = gr.on([go.click, template.submit, fillers.submit], user_errors(run),
                   inputs=[template, fillers, seed, max_new], outputs=results,
                   api_visibility="private", concurrency_limit=None)

@@ -25,6 +25,7 @@ from ..controls import CONTROL_NAMES, decoding_controls
 from ..endpoints import REQUIRED, api_doc, control_help, describe
 from ..i18n import language_of, say, say_message, t
 from ..links import LinkTarget
+from ..status import ModelReady
 from ..text_input import TextInput
 from .task_extras import EXTRAS, ExtraPanel
 
@@ -41,8 +42,15 @@ class TabParts:
     output: gr.components.Component
 
 
-# An Examples table and the string keys of its headers, translated when a page loads.
-HeaderKeys = tuple[gr.Dataset, list[str]]
+@dataclass(frozen=True)
+class ExampleTable:
+    """A tab's Examples table: its headers' string keys (worded when a page loads) and its
+    Chinese rows (added once the model is known to read Chinese)."""
+
+    dataset: gr.Dataset
+    headers: list[str]
+    rows: list[list[str]]
+    rows_zh: list[list[str]]
 
 
 def parameter_names(task: Task) -> tuple[str, ...]:
@@ -202,10 +210,10 @@ def field_widget(f: Field) -> gr.components.Component:
 
 
 def build_task_tab(runtime: Runtime, task: Task,
-                   example_tables: list[HeaderKeys] | None = None) -> LinkTarget:
+                   example_tables: list[ExampleTable] | None = None) -> LinkTarget:
     """Lay out one task's tab and wire Run/Stop to its endpoint; return its link target.
 
-    Its Examples table, if any, is added to ``example_tables`` for ``translate_headers``.
+    Its Examples table, if any, is added to ``example_tables`` for ``build_task_tabs``.
     """
     with gr.Tab(t(task.title), id=task.name):
         gr.Markdown(t(task.help))
@@ -240,17 +248,22 @@ def build_task_tab(runtime: Runtime, task: Task,
             with extra_column:
                 extra = make_extra(runtime, TabParts(inputs, template, flags, controls, run,
                                                      output))
-        rows = [*task.examples, *(task.examples_zh if runtime.reads_chinese else ())]
-        if rows:
+        rows = [list(row) for row in task.examples]
+        rows_zh = [list(row) for row in task.examples_zh]
+        # Whether the model reads Chinese is known once it has loaded (the page then adds
+        # those rows); a runtime that loads on first use is asked now.
+        known = runtime.status.ready
+        shown = [*rows, *(rows_zh if known and runtime.reads_chinese else ())]
+        if shown:
             # Its click only fills the boxes: no API endpoint (Gradio's default is a hidden one)
-            examples = gr.Examples([list(row) for row in rows], inputs=inputs,
-                                   label=t("examples"), api_visibility="private")
+            examples = gr.Examples(shown, inputs=inputs, label=t("examples"),
+                                   api_visibility="private")
             headers = [f.label for f in task.inputs]
             # The browser translates labels but not a table's headers: they get plain text
             # here, and the visitor's language when the page loads (build_task_tabs).
             examples.dataset.headers = [say(key, "en") for key in headers]
             if example_tables is not None:
-                example_tables.append((examples.dataset, headers))
+                example_tables.append(ExampleTable(examples.dataset, headers, rows, rows_zh))
     all_inputs = [*inputs, template, *flags, *controls]
     outs = TabOutputs(output, sent, notice, extra)
     # The API endpoint (/generate, ...) has no trigger on the page; Run has its own event.
@@ -268,15 +281,25 @@ def build_task_tab(runtime: Runtime, task: Task,
                                                      strict=True)), run)
 
 
-def build_task_tabs(runtime: Runtime, tasks: Sequence[Task]) -> list[LinkTarget]:
+def build_task_tabs(runtime: Runtime, tasks: Sequence[Task], ready: ModelReady
+                    ) -> list[LinkTarget]:
     """One tab per task, in registry order; their link targets."""
-    tables: list[HeaderKeys] = []
+    tables: list[ExampleTable] = []
     targets = [build_task_tab(runtime, task, tables) for task in tasks]
     translate_headers(tables)
+    chinese = [table for table in tables if table.rows_zh]
+    if chinese:
+
+        def rows_for(request: gr.Request) -> list[dict]:
+            zh = runtime.reads_chinese
+            return [gr.update(samples=[*table.rows, *(table.rows_zh if zh else ())])
+                    for table in chinese]
+
+        ready.then(rows_for, [table.dataset for table in chinese])
     return targets
 
 
-def translate_headers(tables: Sequence[HeaderKeys]) -> None:
+def translate_headers(tables: Sequence[ExampleTable]) -> None:
     """Word the Examples tables' headers in the visitor's language when the page loads."""
     blocks = Context.root_block  # the Blocks being built
     if not tables or blocks is None:
@@ -284,7 +307,8 @@ def translate_headers(tables: Sequence[HeaderKeys]) -> None:
 
     def headers_for(request: gr.Request) -> list[dict]:
         language = language_of(request)
-        return [gr.update(headers=[say(key, language) for key in keys]) for _, keys in tables]
+        return [gr.update(headers=[say(key, language) for key in table.headers])
+                for table in tables]
 
-    blocks.load(headers_for, outputs=[table for table, _ in tables], api_visibility="private",
-                show_progress="hidden")
+    blocks.load(headers_for, outputs=[table.dataset for table in tables],
+                api_visibility="private", show_progress="hidden")
