@@ -1,6 +1,7 @@
 """The engine's contract as tasks see it: streaming, seeds, stops, budgets, cancel, busy."""
 
 import threading
+import time
 
 import pytest
 
@@ -151,3 +152,50 @@ def test_a_step_that_keeps_failing_ends_with_an_error(tiny_loaded, monkeypatch, 
         assert engine.stats()["running"] == 0
     finally:
         engine.close()
+
+
+def _emit_slowly(request, count: int, gap: float) -> threading.Thread:
+    """Play the engine: one token every ``gap`` seconds, then the end."""
+    from lmdemo.engine.requests import Completion, TokenEvent
+
+    def run():
+        for i in range(count):
+            request._emit(TokenEvent(i, f"t{i} ", 1.0))
+            time.sleep(gap)
+        request._finish(Completion("", list(range(count)), "length", 1))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("coalesce", [False, True])
+def test_coalesced_stream_keeps_every_token_in_fewer_updates(coalesce):
+    """40 tokens over ~0.4 s: plain reading may take one update per token; coalesced, at
+    most STREAM_UPDATES a second (the first at once, the end never held back)."""
+    from lmdemo.engine import requests
+
+    request = requests.Request([1], make_params(), 40)
+    started = time.perf_counter()
+    thread = _emit_slowly(request, 40, 0.01)
+    chunks = list(request.chunks(coalesce=coalesce))
+    elapsed = time.perf_counter() - started
+    thread.join()
+    assert [event.token_id for chunk in chunks for event in chunk] == list(range(40))
+    if coalesce:
+        assert len(chunks) <= elapsed * requests.STREAM_UPDATES + 2
+    else:
+        assert len(chunks) > elapsed * requests.STREAM_UPDATES + 2
+
+
+def test_update_interval_shares_a_server_budget():
+    from lmdemo.engine import requests
+
+    alone = requests.update_interval()
+    requests._readers[0] += 32
+    try:
+        crowded = requests.update_interval()
+    finally:
+        requests._readers[0] -= 32
+    assert alone == pytest.approx(1 / requests.STREAM_UPDATES)
+    assert crowded == pytest.approx(32 / requests.SERVER_UPDATES)

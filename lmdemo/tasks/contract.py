@@ -104,7 +104,7 @@ class TaskRun:
     def stream(self) -> Iterator[object]:
         """Yield the answer so far as tokens arrive; the last value is post-processed."""
         text = ""
-        for chunk in self.request.chunks():
+        for chunk in self.request.chunks(coalesce=True):
             text += "".join(event.text for event in chunk)
             yield text
         yield self.postprocess(text)
