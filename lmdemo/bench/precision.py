@@ -19,6 +19,8 @@ import sys
 import torch
 
 from ..engine import Engine
+from ..engine.batch import KVBatch
+from ..engine.head import ROWS_TIMED, CandidateHead, RowNeed, build_head, candidate_head
 from ..models import LoadedModel
 from ..params import make_params
 from .models import MODELS, PRECISIONS, load_bench_model
@@ -50,6 +52,23 @@ def teacher_forced(reference: LoadedModel, other: LoadedModel, prompt: list[int]
     top2 = ref.topk(2, dim=-1).values
     margins = [float(top2[i, 0] - top2[i, 1]) for i in differ]
     return ref.shape[0], margins, float((ref - low).abs().max())
+
+
+@torch.inference_mode()
+def engine_forced(reference: LoadedModel, other: LoadedModel, prompt: list[int],
+                  continuation: list[int], candidates: CandidateHead | None) -> tuple[int, int]:
+    """(positions compared, top-1 differences) of the engine's own decode path (the fused
+    step, and the int8 candidate head when given) fed ``continuation`` one token a step,
+    against float32 transformers on the same positions."""
+    ids = torch.tensor([prompt + continuation])
+    ref = reference.model(ids).logits[0, len(prompt) - 1 : -1].argmax(-1).tolist()
+    batch = KVBatch(other.model, other.device)
+    if candidates is not None:
+        batch._candidates = candidates
+    tops = [int(batch.join([prompt])[0][1].argmax())]
+    for token in continuation[:-1]:
+        tops.append(int(batch.decode([token], [RowNeed()])[0].argmax()))
+    return len(ref), sum(a != b for a, b in zip(ref, tops, strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +110,20 @@ def main(argv: list[str] | None = None) -> int:
     if margins:
         shown = ", ".join(f"{m:.3f}" for m in sorted(margins))
         print(f"float32's top-1 vs top-2 log-prob margin where they differ: {shown}")
+    # the engine's decode path itself: the fused step, then the int8 candidate head (forced on
+    # here even where this CPU's timing leaves it off, to measure what it would change)
+    cheap = candidate_head(other.model)
+    if cheap is None and other.model.config.model_type != "gpt2":
+        cheap = build_head(other.model)
+    if cheap is not None:
+        cheap.rows_cheap = frozenset(ROWS_TIMED)
+    for label, head in (("engine step", None), ("engine step, int8 candidates", cheap)):
+        if label.endswith("candidates") and head is None:
+            continue
+        counts = [engine_forced(base, other, prompt, a, head)
+                  for prompt, a in zip(prompts, ref_out, strict=True)]
+        n, wrong = sum(c[0] for c in counts), sum(c[1] for c in counts)
+        print(f"teacher-forced top-1 agreement, {label}: {1 - wrong / n:.2%} of {n} positions")
     return 0
 
 

@@ -260,13 +260,22 @@ def candidate_head(model: nn.Module) -> CandidateHead | None:
     """The model's CandidateHead, built and timed once per model, or None where it cannot
     help: a vocabulary under MIN_VOCAB, no FBGEMM, soft-capped logits, or an output matrix
     it cannot read. None too when the timing found it faster at no batch size."""
-    head = model.get_output_embeddings()
-    if model not in _HEADS or _HEADS[model][0] is not head:  # swapped since: build anew
-        _HEADS[model] = (head, _build(model))
+    output = model.get_output_embeddings()
+    if model not in _HEADS or _HEADS[model][0] is not output:  # swapped since: build anew
+        _HEADS[model] = (output, _build(model))
     return _HEADS[model][1]
 
 
 def _build(model: nn.Module) -> CandidateHead | None:
+    head = build_head(model)
+    if head is None:
+        return None
+    return head if head.choose(model.get_output_embeddings()) else None
+
+
+def build_head(model: nn.Module) -> CandidateHead | None:
+    """A CandidateHead for this model's output matrix (not yet timed), or None where it
+    cannot help (see ``candidate_head``)."""
     from ..models.decode_step import readable_weight
 
     config = model.config.get_text_config() if hasattr(model.config, "get_text_config") \
@@ -279,5 +288,4 @@ def _build(model: nn.Module) -> CandidateHead | None:
     weight = model.get_input_embeddings().weight if tied else readable_weight(exact)
     if weight is None or weight.dtype != torch.float32:
         return None
-    head = CandidateHead(weight, exact)
-    return head if head.choose(exact) else None
+    return CandidateHead(weight, exact)
