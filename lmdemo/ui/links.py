@@ -248,7 +248,9 @@ def add_copy_link(target: LinkTarget) -> None:
     with gr.Row(elem_classes="lm-link-row"):
         button = gr.Button(t("copy_link"), size="sm", scale=0, min_width=140,
                            elem_id=f"copy-link-{target.name}", elem_classes="lm-copy-link")
-        box = gr.Textbox(show_label=False, interactive=False, max_lines=3, scale=4, min_width=260,
+        # The label is never shown, but a screen reader reads it (Gradio's default: "Textbox").
+        box = gr.Textbox(label=t("link_box"), show_label=False, interactive=False, max_lines=3,
+                         scale=4, min_width=260,
                          placeholder=t("copy_link_hint"), buttons=["copy"],
                          elem_id=f"link-box-{target.name}", elem_classes="lm-link-box")
     button.click(fn=None, inputs=[target.params[n] for n in names], outputs=box,
