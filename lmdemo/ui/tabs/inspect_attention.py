@@ -54,7 +54,7 @@ def build_attention_tab(runtime: Runtime) -> LinkTarget:
     with gr.Tab(t("tab_attention"), id="inspect-attention"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
         gr.api(user_errors(api), api_name="attention")
-        gr.Markdown(t("explain_attention"))
+        gr.Markdown(t("explain_attention"), elem_classes="lm-explain")
         state = gr.State(None)
         with gr.Row():
             text = gr.Textbox(value=EXAMPLE, label=t("text"), lines=2, max_lines=6, scale=3)

@@ -67,7 +67,7 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
     with gr.Tab(t("tab_bias"), id="inspect-bias"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
         gr.api(user_errors(api), api_name="bias_probe")
-        gr.Markdown(t("explain_bias"))
+        gr.Markdown(t("explain_bias"), elem_classes="lm-explain")
         with gr.Row():
             template = gr.Textbox(value=TEMPLATE, label=t("bias_template"), max_lines=1,
                                   scale=2)

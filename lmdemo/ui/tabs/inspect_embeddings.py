@@ -50,7 +50,7 @@ def build_embeddings_tab(runtime: Runtime) -> LinkTarget:
     with gr.Tab(t("tab_embeddings"), id="inspect-embeddings"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
         gr.api(user_errors(api), api_name="neighbors")
-        gr.Markdown(t("explain_embeddings"))
+        gr.Markdown(t("explain_embeddings"), elem_classes="lm-explain")
         with gr.Row():
             with gr.Column():
                 word = gr.Textbox(value=WORD, label=t("word"), max_lines=1)

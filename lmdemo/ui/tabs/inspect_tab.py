@@ -24,7 +24,7 @@ def build_inspect_tab(runtime: Runtime) -> tuple[gr.Tabs, list[LinkTarget]]:
     """Add the "Look inside" tab with its six views and their API endpoints; return its inner
     gr.Tabs and the views' link targets."""
     with gr.Tab(t("tab_inspect"), id="inspect"):
-        gr.Markdown(t("inspect_intro"))
+        gr.Markdown(t("inspect_intro"), elem_classes="lm-explain")
         with gr.Tabs(overflow_behavior="wrap") as views:  # every view reachable on a phone
             targets = [replace(build(runtime), parent="inspect") for build in VIEWS]
     return views, targets
