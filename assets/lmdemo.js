@@ -3,9 +3,14 @@
 (function () {
   const initial = new URLSearchParams(location.search);
   const KEEP = ["lang", "present"]; // page settings that stay in the URL across tabs
-  const inner = {}; // outer tab id -> the link name of its last shown inner view
+  const ON = ["1", "true", "yes", "on"];
+  // The page's views, given once the link has filled its view (lmdemo/ui/links.py, wire):
+  // {run: {name: run button id}, tabs: {tab id: {name, parent}}, parents: {tab id: first
+  // view}, aliases: {name: view}}. Until then the URL must stay as it came: the server reads
+  // the link from the address of each request.
+  let views = null;
+  let linked = null; // {name, query}: the view a link filled, and its inputs (run=1 dropped)
   let ran = false;
-  let restored = false; // until the link has filled its view, the URL must stay as it came
   let modelReady = false;
   let pendingRun = null; // the id of the Run button a link asked for, until the model is ready
 
@@ -37,27 +42,56 @@
     return pageUrl(params);
   }
 
-  // Called when a tab is selected: the address bar names the view, so a reload keeps it.
-  function showTab(name, parent, first) {
-    if (!restored) return;
-    if (name === null) name = inner[parent] || first; // an outer tab: its inner view
-    else if (parent) inner[parent] = name;
-    history.replaceState(null, "", pageUrl(new URLSearchParams({ tab: name })));
+  // The view on screen, read from the tab buttons Gradio marks as selected: an inner view
+  // counts only while its outer tab is selected; an outer tab whose views have not been drawn
+  // yet shows its first one.
+  function viewShown() {
+    const on = new Set([...document.querySelectorAll("[role=tab][aria-selected=true]")]
+      .map((button) => button.dataset.tabId));
+    for (const [id, view] of Object.entries(views.tabs))
+      if (on.has(id) && (view.parent === null || on.has(view.parent))) return view.name;
+    for (const [id, first] of Object.entries(views.parents)) if (on.has(id)) return first;
+    return null;
   }
 
-  // After a link has filled its view: with run=1, press the view's Run button once, as soon
-  // as the model is ready (a first start converts it for minutes; see modelIsReady).
-  function runFromLink(runIds) {
-    restored = true;
-    const id = runIds[initial.get("tab")];
-    if (ran || !id || !["1", "true", "yes", "on"].includes((initial.get("run") || "").toLowerCase()))
-      return;
+  // The address bar names the view on screen, so a reload keeps the place; the view a link
+  // filled keeps the link's inputs. It is written from what is shown, not from the event that
+  // called it, so events that arrive late or out of order (the link selecting its tab, a tab
+  // clicked while the page was still starting) all end in the same address.
+  function showTab() {
+    if (views === null) return;
+    const name = viewShown();
+    if (name === null) return;
+    const params = new URLSearchParams(linked && linked.name === name ? linked.query
+                                                                     : { tab: name });
+    const url = pageUrl(params);
+    if (url !== location.href) history.replaceState(null, "", url);
+  }
+
+  // After a link has filled its view: remember the link's inputs for the address bar, show
+  // the view's name there (also for tabs clicked meanwhile), and with run=1 press the view's
+  // Run button once, as soon as the model is ready. A reload then shows the same inputs
+  // without running again.
+  function runFromLink(given) {
+    views = given;
+    const asked = initial.get("tab");
+    const name = given.aliases[asked] || asked;
+    if (name && Object.values(given.tabs).some((view) => view.name === name)) {
+      const query = new URLSearchParams(initial);
+      for (const key of ["run", ...KEEP]) query.delete(key);
+      query.set("tab", name);
+      linked = { name, query: query.toString() };
+    }
+    showTab();
+    const id = given.run[name];
+    if (ran || !id || !ON.includes((initial.get("run") || "").toLowerCase())) return;
     ran = true;
     pendingRun = id;
     if (modelReady) pressRun();
   }
 
-  // Called once the page's model is ready (lmdemo/ui/status.py).
+  // Called once the page's model is ready (lmdemo/ui/status.py): a link's run=1 waits for it
+  // (a first start converts the model for minutes).
   function modelIsReady() {
     modelReady = true;
     if (pendingRun) pressRun();
@@ -141,7 +175,7 @@
 
   window.lmdemo = { linkFor, showTab, runFromLink, modelIsReady, setPresent, setLanguage,
                     switchLanguage };
-  if (["1", "true", "yes", "on"].includes((initial.get("present") || "").toLowerCase()))
+  if (ON.includes((initial.get("present") || "").toLowerCase()))
     document.body.classList.add("lm-present");
   if (initial.get("lang")) setLanguage(initial.get("lang"), true);
 })();

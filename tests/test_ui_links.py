@@ -207,6 +207,24 @@ def test_every_tab_has_a_copy_link_button_and_box(demo):
         assert isinstance(_by_id(demo, f"link-box-{name}"), gr.Textbox)
 
 
+def test_the_page_script_can_name_every_view_from_its_tab(demo):
+    """assets/lmdemo.js writes the address bar from the selected tabs: it gets each view's tab,
+    outer tab and Run button, each outer tab's first view, and the aliases (once, on load)."""
+    import json
+
+    from lmdemo.ui.links import RUN_JS
+
+    given = [fn.js for fn in demo.fns.values() if fn.js and "runFromLink" in fn.js]
+    assert len(given) == 1
+    views = json.loads(given[0][len(RUN_JS.split("%s")[0]):-len(RUN_JS.split("%s")[1])])
+    names = {view["name"] for view in views["tabs"].values()}
+    assert {"generate", "attention", "bias_probe", "learn"} <= names
+    assert views["tabs"]["inspect-attention"] == {"name": "attention", "parent": "inspect"}
+    assert views["parents"] == {"inspect": "tokenize"}
+    assert views["aliases"] == {"inspect": "tokenize"}
+    assert views["run"]["attention"] and set(views["run"]) <= names
+
+
 def test_page_switches_have_stable_ids(demo):
     assert isinstance(_by_id(demo, "present-toggle"), gr.Checkbox)
     assert isinstance(_by_id(demo, "lang-switch"), gr.Radio)

@@ -45,3 +45,14 @@ def test_embedding_dots_share_one_colour(tiny_runtime):
     fills = re.findall(r'<circle [^>]*style="fill:([^"]*)"', svg)
     assert len(fills) == 5 and len(set(fills)) == 1
     assert "hsl(" not in svg
+
+
+def test_the_map_shares_its_width_among_its_columns():
+    """Cells are sized from the token count and the widest row label (the browser suite checks
+    the result at 390 px); the caption stays outside the part that scrolls."""
+    html = H.heatmap(["The", "␣animal", "."], [[1.0, 0, 0], [0.5, 0.5, 0], [0.2, 0.3, 0.5]])
+    style = re.search(r'<table class="lm-heat" style="([^"]*)"', html).group(1)
+    assert style.startswith("--n:3;--lab:7;--cell:clamp(")
+    assert "100cqw" in style and "var(--cell-max, 24px)" in style
+    assert html.index('class="lm-caption"') < html.index('class="lm-wrap"')
+    assert '<span class="lm-more" aria-hidden="true">' in html

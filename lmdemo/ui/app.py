@@ -67,7 +67,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             language = gr.Radio(LANGUAGE_CHOICES, value=None, show_label=False, scale=0,
                                 min_width=180, label=t("language_switch"),
                                 elem_id="lang-switch")
-        gr.Markdown(t("subtitle"))
+        gr.Markdown(t("subtitle"), elem_id="subtitle")
         banner = gr.Markdown(t("model_loading"), elem_id="model-banner")
         # Until the model is ready (a first start converts it), the banner shows the progress.
         ready, banner_now = add_status(runtime, banner, model_banner)

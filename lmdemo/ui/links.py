@@ -10,7 +10,8 @@ button that runs it. ``wire`` turns the targets into the page's behaviour:
 - every tab gets a "Copy link" button: browser-side JS reads the current values, builds the
   URL (values equal to the page's defaults are left out, so links stay short) and copies it,
   and shows it in a box for browsers that refuse clipboard access.
-- the address bar follows the tab (``history.replaceState``), so a reload keeps the place.
+- the address bar follows the tab (``history.replaceState``), so a reload keeps the place;
+  the view a link filled keeps the link's inputs there, without ``run=1``.
 
 The state lives in the URL only, so a link still works after the server restarts.
 """
@@ -227,7 +228,7 @@ COPY_JS = """
   return url;
 }
 """
-SELECT_JS = "() => { window.lmdemo && window.lmdemo.showTab(%s, %s, %s); }"
+SELECT_JS = "() => { window.lmdemo && window.lmdemo.showTab(); }"
 RUN_JS = "() => { window.lmdemo && window.lmdemo.runFromLink(%s); }"
 
 
@@ -248,7 +249,9 @@ def add_copy_link(target: LinkTarget) -> None:
     with gr.Row(elem_classes="lm-link-row"):
         button = gr.Button(t("copy_link"), size="sm", scale=0, min_width=140,
                            elem_id=f"copy-link-{target.name}", elem_classes="lm-copy-link")
-        box = gr.Textbox(show_label=False, interactive=False, max_lines=3, scale=4, min_width=260,
+        # The label is never shown, but a screen reader reads it (Gradio's default: "Textbox").
+        box = gr.Textbox(label=t("link_box"), show_label=False, interactive=False, max_lines=3,
+                         scale=4, min_width=260,
                          placeholder=t("copy_link_hint"), buttons=["copy"],
                          elem_id=f"link-box-{target.name}", elem_classes="lm-link-box")
     button.click(fn=None, inputs=[target.params[n] for n in names], outputs=box,
@@ -277,14 +280,11 @@ def wire(demo: gr.Blocks, page: Page, targets: Sequence[LinkTarget],
         if target.params:
             with tab:
                 add_copy_link(target)
-        tab.select(fn=None, js=SELECT_JS % (json.dumps(target.name), json.dumps(target.parent),
-                                            "null"))
+        tab.select(fn=None, js=SELECT_JS)
         if target.run is not None and not target.run.elem_id:
             target.run.elem_id = f"run-{target.name}"
     for parent in page.nested:  # selecting the outer tab shows its inner view's name
-        first = next(t.name for t in targets if t.parent == parent)
-        _tab_of(demo, parent).select(fn=None, js=SELECT_JS % (
-            "null", json.dumps(parent), json.dumps(first)))
+        _tab_of(demo, parent).select(fn=None, js=SELECT_JS)
 
     widgets: list[gr.components.Component] = []
     for target in targets:
@@ -318,6 +318,18 @@ def wire(demo: gr.Blocks, page: Page, targets: Sequence[LinkTarget],
                                               views[opened.name][key], own[opened.name][key])
         return out
 
-    run_ids = {t.name: t.run.elem_id for t in targets if t.run is not None}
     demo.load(restore, outputs=outputs, api_visibility="private", show_progress="hidden"
-              ).then(fn=None, js=RUN_JS % json.dumps(run_ids))
+              ).then(fn=None, js=RUN_JS % json.dumps(page_views(targets, page, aliases)))
+
+
+def page_views(targets: Sequence[LinkTarget], page: Page,
+               aliases: Mapping[str, str] | None = None) -> dict:
+    """What assets/lmdemo.js needs to name the view on screen and run a link's view: each
+    view's Run button, its tab and outer tab, each outer tab's first view, and the aliases."""
+    return {
+        "run": {t.name: t.run.elem_id for t in targets if t.run is not None},
+        "tabs": {t.tab: {"name": t.name, "parent": t.parent} for t in targets},
+        "parents": {parent: next(t.name for t in targets if t.parent == parent)
+                    for parent in page.nested},
+        "aliases": dict(aliases or {}),
+    }

@@ -56,6 +56,30 @@ CLIPPED_JS = """() => [...document.querySelectorAll('body *')].filter((el) => {
   return ['hidden', 'clip'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 2;
 }).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
                + ` (${el.scrollWidth} px in ${el.clientWidth})`)"""
+# Titles drawn over a result: a visible block title (Gradio's block label, or a field's
+# title) whose box meets the box of something shown inside the same component, outside the
+# title. Pairs come back as "title ⟂ tag.class text", at most a few per title.
+COVERED_JS = """() => {
+  const shown = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const panel = [...document.querySelectorAll('[role=tabpanel]')].filter(shown).pop();
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+                         && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const titles = '[data-testid=block-label], [data-testid=block-info]';
+  const results = '.html-container *, [data-testid=label-output-value] *';
+  const found = [];
+  for (const title of panel.querySelectorAll(titles)) {
+    if (!shown(title) || title.closest('.sr-only, .hide, [aria-hidden=true]')) continue;
+    const box = title.getBoundingClientRect();
+    const block = title.closest('.block');
+    const under = [...block.querySelectorAll(results)]
+      .filter((el) => shown(el) && !el.contains(title) && !title.contains(el))
+      .filter((el) => meet(box, el.getBoundingClientRect()));
+    for (const el of under.slice(0, 3))
+      found.push(`${title.textContent.trim().slice(0, 40)} ⟂ ${el.tagName.toLowerCase()}.`
+                 + `${[...el.classList].join('.')} ${el.textContent.trim().slice(0, 20)}`);
+  }
+  return found;
+}"""
 
 
 def say(language: str, key: str) -> str:
@@ -225,6 +249,11 @@ def dismiss_toasts(page) -> None:
 def clipped(page) -> list[str]:
     """The visible boxes that cut their content off sideways (see CLIPPED_JS)."""
     return page.evaluate(CLIPPED_JS)
+
+
+def covered(page) -> list[str]:
+    """Titles in the selected tab drawn over the result they name (see COVERED_JS)."""
+    return page.evaluate(COVERED_JS)
 
 
 def overflow(page) -> tuple[int, int]:

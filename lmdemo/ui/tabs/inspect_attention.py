@@ -62,7 +62,7 @@ def build_attention_tab(runtime: Runtime) -> LinkTarget:
                 'A JSON object: "tokens", the list of the text\'s T tokens, and "weights", '
                 "a T by T list of lists in which row i holds how much token i attends to each "
                 "token; each row adds up to 1.")
-        gr.Markdown(t("explain_attention"))
+        gr.Markdown(t("explain_attention"), elem_classes="lm-explain")
         state = gr.State(None)
         with gr.Row():
             text = gr.Textbox(value=EXAMPLE, label=t("text"), lines=2, max_lines=6, scale=3)

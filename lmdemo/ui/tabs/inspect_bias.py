@@ -75,7 +75,7 @@ def build_bias_tab(runtime: Runtime, ready: ModelReady) -> LinkTarget:
                 'A JSON list, one entry per word: "filler", the word, "prompt", the sentence '
                 'start with it, and "top", its 10 likeliest next tokens, each with "token" and '
                 '"probability" (temperature 1, no filter).')
-        gr.Markdown(t("explain_bias"))
+        gr.Markdown(t("explain_bias"), elem_classes="lm-explain")
         with gr.Row():
             template = gr.Textbox(value=TEMPLATE, label=t("bias_template"), max_lines=1,
                                   scale=2)

@@ -55,7 +55,7 @@ def build_embeddings_tab(runtime: Runtime) -> LinkTarget:
                  "k": f"How many neighbours to list, a whole number from 1 to {MAX_K}."},
                 'A JSON list, most similar first, of tokens with "token", its text, and '
                 '"similarity", the cosine from -1 to 1.')
-        gr.Markdown(t("explain_embeddings"))
+        gr.Markdown(t("explain_embeddings"), elem_classes="lm-explain")
         with gr.Row():
             with gr.Column():
                 word = gr.Textbox(value=WORD, label=t("word"), max_lines=1)

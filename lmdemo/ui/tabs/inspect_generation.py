@@ -77,7 +77,7 @@ def build_generation_tab(runtime: Runtime) -> LinkTarget:
 
     task = get_task("generate")
     with gr.Tab(t("tab_generation"), id="inspect-generation"):
-        gr.Markdown(t("explain_generation"))
+        gr.Markdown(t("explain_generation"), elem_classes="lm-explain")
         state = gr.State(None)
         with gr.Row():
             with gr.Column(scale=2):

@@ -16,9 +16,8 @@ import gradio as gr
 from ..i18n import t
 
 # Scoped to each gr.HTML by Gradio; CSS variables keep it readable in dark mode too. The
-# top-level rule applies to the component itself and leaves room for its floating label.
+# chart's title is placed above it by assets/style.css (``.lm-view``), not floated over it.
 CSS = """
-padding-top: 2.4em;
 .lm-wrap { overflow-x: auto; padding: 4px 0; }
 .lm-chips { display: flex; flex-wrap: wrap; gap: 3px; line-height: 1.2; }
 .lm-chip { display: inline-flex; flex-direction: column; align-items: center;
@@ -41,8 +40,12 @@ padding-top: 2.4em;
 .lm-text span { border-radius: 3px; padding: 1px 0; }
 .lm-prompt { opacity: .55; }
 .lm-chosen { outline: 2px solid var(--body-text-color); }
+.lm-scroll > .lm-wrap { container-type: inline-size; }
+.lm-scroll > .lm-wrap::-webkit-scrollbar { height: 8px; }
+.lm-scroll > .lm-wrap::-webkit-scrollbar-thumb { border-radius: 4px;
+  background: var(--border-color-primary); }
 .lm-heat { border-collapse: collapse; font-size: 11px; }
-.lm-heat td { width: 24px; height: 24px; min-width: 24px; padding: 0;
+.lm-heat td { width: var(--cell); height: var(--cell); min-width: var(--cell); padding: 0;
   border: 1px solid var(--background-fill-primary); }
 .lm-heat td[data-cell] { cursor: pointer; }
 .lm-heat td.lm-picked { outline: 3px solid var(--body-text-color); outline-offset: -2px; }
@@ -53,6 +56,12 @@ padding-top: 2.4em;
 .lm-heat thead th { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left;
   padding: 4px 0; }
 .lm-heat tbody th { text-align: right; }
+.lm-scroll { position: relative; }
+.lm-more { display: none; position: absolute; top: 0; right: 0; bottom: 8px; width: 2.4em;
+  align-items: flex-start; justify-content: flex-end; padding-top: 4px; pointer-events: none;
+  font-size: 22px; font-weight: 700; color: var(--color-accent);
+  background: linear-gradient(to right, transparent, var(--block-background-fill) 65%); }
+.lm-heat-box.lm-has-more .lm-more { display: flex; }
 .lm-cols { display: flex; flex-wrap: wrap; gap: 16px; }
 .lm-col { flex: 1 1 240px; min-width: 220px; }
 .lm-col h4 { margin: 0 0 2px; }
@@ -70,7 +79,16 @@ element.addEventListener('click', (e) => {
 });
 """
 # The attention map needs no hover: a tap or click on a cell writes it into the caption.
+# A map wider than its box scrolls sideways; the "more" mark shows while columns are hidden
+# to the right (a phone's scrollbar is invisible until touched).
 HEAT_JS = """
+const more = () => element.querySelectorAll('.lm-heat-box').forEach((box) => {
+  const wrap = box.querySelector('.lm-wrap');
+  box.classList.toggle('lm-has-more', wrap.scrollLeft + wrap.clientWidth < wrap.scrollWidth - 2);
+});
+element.addEventListener('scroll', more, true);
+new ResizeObserver(more).observe(element);
+new MutationObserver(more).observe(element, {childList: true, subtree: true});
 element.addEventListener('click', (e) => {
   const cell = e.target.closest('td[data-cell]');
   if (!cell) return;
@@ -88,8 +106,9 @@ def view(label_key: str, clickable: bool = False, value: str = "", **kwargs) -> 
     """A labelled gr.HTML with the shared styles; ``clickable`` sends select events, and a
     ``js_on_load`` of its own (HEAT_JS) replaces that listener."""
     js = kwargs.pop("js_on_load", PICK_JS if clickable else None)
+    classes = ["lm-view", *kwargs.pop("elem_classes", [])]
     return gr.HTML(value, label=t(label_key), show_label=True, container=True, css_template=CSS,
-                   js_on_load=js, **kwargs)
+                   js_on_load=js, elem_classes=classes, **kwargs)
 
 
 def esc(text: str) -> str:
@@ -111,7 +130,7 @@ def chips(tokens: Sequence[dict]) -> str:
 def meter(fraction: float) -> str:
     """A horizontal fill bar with the percentage written after it."""
     pct = max(0.0, min(1.0, fraction)) * 100
-    return (f'<div class="lm-bars" style="grid-template-columns:1fr 4.5em">'
+    return (f'<div class="lm-bars lm-meter-row" style="grid-template-columns:1fr 4.5em">'
             f'<div class="lm-meter"><span style="width:{pct:.2f}%"></span></div>'
             f'<div class="lm-pct">{percent(fraction)}</div></div>')
 
@@ -195,6 +214,8 @@ def heatmap(tokens: Sequence[str], weights: Sequence[Sequence[float]]) -> str:
     Each cell carries its reading ("cat → The · 42 %": the row's token, the token it looks
     at, the weight) for HEAT_JS to write into the caption above the map on a tap or click.
     The caption starts on the last token's strongest link, so it is never blank.
+    Cells share the box's width (``cell_size``): the map shrinks on a phone and grows with
+    the page in presentation mode; a map that still does not fit scrolls inside its box.
     """
     head = "".join(f"<th>{esc(tok)}</th>" for tok in tokens)
     rows, first = [], ""
@@ -213,9 +234,23 @@ def heatmap(tokens: Sequence[str], weights: Sequence[Sequence[float]]) -> str:
             cells.append(f'<td{picked} data-cell="{reading}" title="{reading}" '
                          f'style="background:rgba(37,99,235,{alpha:.3f})"></td>')
         rows.append(f"<tr><th>{esc(tok)}</th>{''.join(cells)}</tr>")
-    return (f'<div class="lm-wrap"><p class="lm-caption" aria-live="polite">{first}</p>'
-            f'<table class="lm-heat"><thead><tr><th></th>{head}</tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return (f'<div class="lm-heat-box"><p class="lm-caption" aria-live="polite">{first}</p>'
+            f'<div class="lm-scroll"><div class="lm-wrap">'
+            f'<table class="lm-heat" style="{cell_size(tokens)}"><thead><tr><th></th>{head}'
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+            f'<span class="lm-more" aria-hidden="true">→</span></div></div>')
+
+
+# A cell's side: the box's width left after the row labels, shared by the T columns, within
+# bounds (--cell-min/--cell-max, raised in presentation mode by assets/style.css). 100cqw is
+# the scrolling box's width; a monospace character is about 0.62 em wide.
+CELL = ("--n:{n};--lab:{lab};--cell:clamp(var(--cell-min, 14px), "
+        "calc((100cqw - var(--lab) * 0.62em - 14px) / var(--n)), var(--cell-max, 24px))")
+
+
+def cell_size(tokens: Sequence[str]) -> str:
+    """The map's inline style: its column count and widest row label, and the cell size."""
+    return CELL.format(n=max(len(tokens), 1), lab=max((len(t) for t in tokens), default=1))
 
 
 def cell_reading(query: str, key: str, weight: float) -> str:

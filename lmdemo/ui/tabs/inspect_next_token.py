@@ -74,7 +74,7 @@ def build_next_token_tab(runtime: Runtime) -> LinkTarget:
                  **{name: control_help(name) for name in ("temperature", "top_k", "top_p")}},
                 'A JSON list of up to 20 tokens, likeliest first, each with "token", its text, '
                 'and "probability"; tokens the filters remove are left out.')
-        gr.Markdown(t("explain_next_token"))
+        gr.Markdown(t("explain_next_token"), elem_classes="lm-explain")
         state = gr.State(None)
         with gr.Row():
             with gr.Column(scale=2):

@@ -25,7 +25,7 @@ def build_inspect_tab(runtime: Runtime, ready: ModelReady) -> tuple[gr.Tabs, lis
     """Add the "Look inside" tab with its six views and their API endpoints; return its inner
     gr.Tabs and the views' link targets."""
     with gr.Tab(t("tab_inspect"), id="inspect"):
-        gr.Markdown(t("inspect_intro"))
+        gr.Markdown(t("inspect_intro"), elem_classes="lm-explain")
         with gr.Tabs(overflow_behavior="wrap") as views:  # every view reachable on a phone
             built = [*(build(runtime) for build in VIEWS),
                      build_bias_tab(runtime, ready)]  # its note names the model, once loaded

@@ -40,12 +40,12 @@ def build_tokens_tab(runtime: Runtime) -> LinkTarget:
                 {"text": "The text to split."},
                 'A JSON list of the tokens in order, each with "token", its text, and "id", '
                 "its number in the vocabulary; the tokens' texts joined give the text back.")
-        gr.Markdown(t("explain_tokenizer"))
+        gr.Markdown(t("explain_tokenizer"), elem_classes="lm-explain")
         with gr.Row():
             with gr.Column(scale=2):
                 text = gr.Textbox(value=EXAMPLE, label=t("text"), lines=4, max_lines=20)
                 run = gr.Button(t("tokenize"), variant="primary")
-            with gr.Column(scale=1):
+            with gr.Column(scale=1, elem_classes="lm-counts"):
                 with gr.Row():
                     n_live = gr.Number(label=t("token_count"), interactive=False)
                     n_gpt2 = gr.Number(label=t("gpt2_token_count"), interactive=False)

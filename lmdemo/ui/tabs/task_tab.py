@@ -216,7 +216,7 @@ def build_task_tab(runtime: Runtime, task: Task,
     Its Examples table, if any, is added to ``example_tables`` for ``build_task_tabs``.
     """
     with gr.Tab(t(task.title), id=task.name):
-        gr.Markdown(t(task.help))
+        gr.Markdown(t(task.help), elem_classes="lm-explain")
         with gr.Row():
             with gr.Column():
                 inputs = [field_widget(f) for f in task.inputs]
