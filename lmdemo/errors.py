@@ -10,7 +10,8 @@ LMDemoError
 │   └── ModelLoadingError    the model is still loading (a first start converts it)
 ├── BusyError            the server is at capacity; try again shortly
 ├── BackendError         the model server is down, timed out or answered badly
-└── UnavailableError     this backend or model cannot do what was asked (no logprobs...)
+├── UnavailableError     this backend or model cannot do what was asked (no logprobs...)
+└── ClassError           a class code that is unknown or over, or a wrong teacher's key
 
 Messages are written for the person who reads them: they name the problem and say
 what to do next. The UI turns these into ``gr.Error``; anything else is a bug.
@@ -89,3 +90,7 @@ class UnavailableError(LMDemoError):
     def __init__(self, feature: str, message: str, *, key: str | None = None, **fields: object):
         super().__init__(message, key=key, **fields)
         self.feature = feature
+
+
+class ClassError(LMDemoError):
+    """A class to follow (lmdemo/classroom.py) is unknown or over, or its key is wrong."""
