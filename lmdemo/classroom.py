@@ -47,7 +47,6 @@ class Lesson:
     pointer: str = ""  # what the teacher picked inside a result, e.g. "attention:3,1"
     results: dict[int, dict] = field(default_factory=dict)  # widget id -> its properties
     stamps: dict[object, int] = field(default_factory=dict)  # "query", "pointer", widget id
-    drivers: set[str] = field(default_factory=set, repr=False)  # the teacher's page sessions
 
     def over(self, now: float) -> bool:
         """Closed by the teacher, or older than LIFETIME_S."""
@@ -80,6 +79,7 @@ class Classroom:
         self._clock = clock
         self._max = max_lessons
         self._lessons: dict[str, Lesson] = {}
+        self._drivers: dict[str, str] = {}  # a teacher's page session -> its class's code
         self._lock = threading.Lock()
 
     # ---- the teacher -------------------------------------------------------------------------
@@ -90,6 +90,7 @@ class Classroom:
             now = self._clock()
             for code in [c for c, lesson in self._lessons.items() if lesson.over(now)]:
                 del self._lessons[code]
+            self._drivers = {s: c for s, c in self._drivers.items() if c in self._lessons}
             if len(self._lessons) >= self._max:
                 raise ClassError(f"This server already has {self._max} open classes; try "
                                  "again when one has ended.", key="class_full",
@@ -103,16 +104,19 @@ class Classroom:
         """Let the page session ``session`` drive the class, if ``key`` is its secret."""
         with self._lock:
             lesson = self._teachers(code, key)
-            lesson.drivers.add(session)
+            self._drivers[session] = lesson.code
             return lesson
 
-    def show(self, code: str, key: str, query: str, pointer: str = "") -> int:
-        """The teacher's page shows the view ``query`` with ``pointer`` picked; the version."""
+    def show(self, session: str, query: str, pointer: str = "") -> int | None:
+        """The teacher's page session ``session`` shows the view ``query`` with ``pointer``
+        picked; returns the version (None: ``session`` drives no class)."""
         if len(query) > MAX_QUERY_CHARS or len(pointer) > MAX_POINTER_CHARS:
             raise ClassError("That view is too long to share with the class.",
                              key="class_too_long")
         with self._lock:
-            lesson = self._teachers(code, key)
+            lesson = self._driven_by(session)
+            if lesson is None:
+                return None
             keys = [k for k, new, old in (("query", query, lesson.query),
                                           ("pointer", pointer, lesson.pointer)) if new != old]
             lesson.query, lesson.pointer = query, pointer
@@ -131,17 +135,21 @@ class Classroom:
                 lesson.results[widget] = {**lesson.results.get(widget, {}), **props}
             return lesson.bump(*results)
 
-    def close(self, code: str, key: str) -> None:
-        """End the class; its followers are told so."""
+    def end(self, session: str) -> bool:
+        """End the class that ``session`` drives; its followers are told so."""
         with self._lock:
-            lesson = self._teachers(code, key)
+            lesson = self._driven_by(session)
+            if lesson is None:
+                return False
             lesson.closed = True
             lesson.bump()
+            return True
 
-    def driving(self, session: str) -> bool:
-        """Does ``session`` drive a class that is not over?"""
+    def driving(self, session: str | None) -> str | None:
+        """The code of the class ``session`` drives, if it is not over."""
         with self._lock:
-            return self._driven_by(session) is not None
+            lesson = self._driven_by(session)
+            return None if lesson is None else lesson.code
 
     # ---- the followers -----------------------------------------------------------------------
 
@@ -195,13 +203,9 @@ class Classroom:
                              key="class_bad_key")
         return lesson
 
-    def _driven_by(self, session: str) -> Lesson | None:
-        now = self._clock()
-        for lesson in self._lessons.values():
-            if session in lesson.drivers and not lesson.over(now):
-                return lesson
-        return None
-
+    def _driven_by(self, session: str | None) -> Lesson | None:
+        lesson = self._lessons.get(self._drivers.get(session or "", ""))
+        return None if lesson is None or lesson.over(self._clock()) else lesson
 
 def normal_code(code: str) -> str:
     """A code as typed: case and spaces do not matter."""

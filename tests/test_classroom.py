@@ -64,12 +64,11 @@ def test_only_the_secret_drives(room: Classroom) -> None:
     lesson = room.open()
     for wrong in ("", lesson.code, lesson.secret[:-1], lesson.secret + "x", "秘密"):
         assert error_key(lambda w=wrong: room.drive(lesson.code, w, "s1")) == "class_bad_key"
-        assert error_key(lambda w=wrong: room.show(lesson.code, w, "?tab=tokenize")) \
-            == "class_bad_key"
-        assert error_key(lambda w=wrong: room.close(lesson.code, w)) == "class_bad_key"
-    assert not room.driving("s1")
+    assert room.driving("s1") is None
+    assert room.show("s1", "?tab=tokenize") is None and not room.end("s1")
+    assert room.changes(lesson.code).query is None  # nothing was shown
     room.drive(lesson.code, lesson.secret, "s1")
-    assert room.driving("s1") and not room.driving("s2")
+    assert room.driving("s1") == lesson.code and room.driving("s2") is None
 
 
 def test_the_secret_is_compared_in_constant_time(room: Classroom, monkeypatch) -> None:
@@ -102,12 +101,11 @@ def test_results_count_only_from_the_teachers_sessions(room: Classroom) -> None:
 def test_the_version_counts_changes_and_followers_get_only_what_is_new(room: Classroom
                                                                         ) -> None:
     lesson = room.open()
-    key = lesson.secret
-    room.drive(lesson.code, key, "t")
-    assert room.show(lesson.code, key, "?tab=tokenize&text=hi") == 1
-    assert room.show(lesson.code, key, "?tab=tokenize&text=hi") == 1  # no change, same version
+    room.drive(lesson.code, lesson.secret, "t")
+    assert room.show("t", "?tab=tokenize&text=hi") == 1
+    assert room.show("t", "?tab=tokenize&text=hi") == 1  # no change, same version
     assert room.record("t", {5: {"value": "a"}}) == 2
-    assert room.show(lesson.code, key, "?tab=tokenize&text=hi", "attention:1,0") == 3
+    assert room.show("t", "?tab=tokenize&text=hi", "attention:1,0") == 3
     assert room.record("t", {5: {"interactive": True}}) == 4
     assert room.version(lesson.code) == 4
 
@@ -125,20 +123,23 @@ def test_a_class_ends_after_three_hours(room: Classroom, clock: Clock) -> None:
     lesson = room.open()
     room.drive(lesson.code, lesson.secret, "t")
     clock.now += LIFETIME_S - 1
-    assert room.find(lesson.code) is lesson and room.driving("t")
+    assert room.find(lesson.code) is lesson and room.driving("t") == lesson.code
     clock.now += 1
     assert error_key(lambda: room.find(lesson.code)) == "class_ended"
     assert error_key(lambda: room.version(lesson.code)) == "class_ended"
-    assert not room.driving("t")
+    assert room.driving("t") is None
     assert room.record("t", {1: {"value": "late"}}) is None
+    assert room.show("t", "?tab=tokenize") is None
 
 
-def test_the_teacher_closes_the_class(room: Classroom) -> None:
+def test_only_the_teacher_ends_the_class(room: Classroom) -> None:
     lesson = room.open()
-    assert error_key(lambda: room.close(lesson.code, "wrong")) == "class_bad_key"
+    room.drive(lesson.code, lesson.secret, "teacher")
+    assert not room.end("student")
     room.find(lesson.code)
-    room.close(lesson.code, lesson.secret)
+    assert room.end("teacher")
     assert error_key(lambda: room.changes(lesson.code)) == "class_ended"
+    assert room.driving("teacher") is None
 
 
 def test_open_classes_are_capped_and_ended_ones_make_room(clock: Clock) -> None:
@@ -146,7 +147,8 @@ def test_open_classes_are_capped_and_ended_ones_make_room(clock: Clock) -> None:
     first = room.open()
     room.open()
     assert error_key(room.open) == "class_full"
-    room.close(first.code, first.secret)
+    room.drive(first.code, first.secret, "t")
+    room.end("t")
     assert room.open().code != first.code
     assert error_key(lambda: room.find(first.code)) == "class_unknown"  # dropped
 
@@ -154,4 +156,5 @@ def test_open_classes_are_capped_and_ended_ones_make_room(clock: Clock) -> None:
 def test_a_view_too_long_to_share_is_refused(room: Classroom) -> None:
     lesson = room.open()
     long = "?tab=tokenize&text=" + "a" * classroom.MAX_QUERY_CHARS
-    assert error_key(lambda: room.show(lesson.code, lesson.secret, long)) == "class_too_long"
+    room.drive(lesson.code, lesson.secret, "t")
+    assert error_key(lambda: room.show("t", long)) == "class_too_long"
