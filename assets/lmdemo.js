@@ -2,7 +2,8 @@
 // Loaded into the page head (lmdemo/ui/launch.py); the Python side is lmdemo/ui/links.py.
 (function () {
   const initial = new URLSearchParams(location.search);
-  const KEEP = ["lang", "present"]; // page settings that stay in the URL across tabs
+  // Page settings that stay in the URL across tabs; teach and follow keep a class's page one.
+  const KEEP = ["lang", "present", "teach", "follow"];
   const ON = ["1", "true", "yes", "on"];
   // The page's views, given once the link has filled its view (lmdemo/ui/links.py, wire):
   // {run: {name: run button id}, tabs: {tab id: {name, parent}}, parents: {tab id: first
@@ -32,6 +33,10 @@
   // The URL of a view with its current values; values equal to the page's defaults are left
   // out, so a link stays short (the few-shot templates are long).
   function linkFor(spec, values) {
+    return pageUrl(viewParams(spec, values));
+  }
+
+  function viewParams(spec, values) {
     const params = new URLSearchParams({ tab: spec.tab });
     spec.names.forEach((name, i) => {
       let value = values[i];
@@ -39,7 +44,7 @@
       if (typeof value === "boolean") value = value ? 1 : 0;
       params.set(name, String(value));
     });
-    return pageUrl(params);
+    return params;
   }
 
   // The view on screen, read from the tab buttons Gradio marks as selected: an inner view
@@ -173,8 +178,151 @@
     location.search = params.toString();
   }
 
+  // ---- Follow the teacher (lmdemo/ui/follow.py) ------------------------------------------
+  // The teacher's link carries its key: keep it in this browser tab's session storage and
+  // take it out of the address bar at once, as a projector shows the address bar.
+  const KEY_PREFIX = "lmdemo-class-key-";
+  if (initial.get("key") && initial.get("teach")) {
+    sessionStorage.setItem(KEY_PREFIX + initial.get("teach").toUpperCase(), initial.get("key"));
+    initial.delete("key");
+    history.replaceState(null, "", location.pathname + "?" + initial.toString());
+  }
+  const lesson = { role: null, code: null, following: true };
+  const seen = {}; // view name -> {spec, values}: each view's latest inputs, from its events
+  let pointer = ""; // what the teacher picked inside a result: "block id:cell index"
+  let publishTimer = null;
+  let stream = null;
+
+  function press(id) {
+    const button = document.getElementById(id);
+    if (button) button.click();
+  }
+
+  // A view's inputs changed, or a tab was selected: the teacher's page shares the view.
+  function noteView(spec, values) {
+    if (spec) seen[spec.tab] = { spec, values };
+    if (lesson.role !== "teacher") return;
+    clearTimeout(publishTimer);
+    publishTimer = setTimeout(() => press("class-publish"), 100); // one post per burst
+  }
+
+  // The inputs of the class-publish event: the view on screen as a link query, and the pick.
+  function teacherView() {
+    const name = views ? viewShown() : null;
+    if (name === null) return ["", pointer];
+    const entry = seen[name];
+    const params = entry ? viewParams(entry.spec, entry.values) : new URLSearchParams({ tab: name });
+    return [params.toString(), pointer];
+  }
+
+  function teacherKey() {
+    return lesson.code ? sessionStorage.getItem(KEY_PREFIX + lesson.code) || "" : "";
+  }
+
+  function showRole() {
+    const follower = lesson.role === "follower";
+    document.body.classList.toggle("lm-following", follower && lesson.following);
+    document.body.classList.toggle("lm-away", follower && !lesson.following);
+  }
+
+  // What the server says this page is: {"role": "teacher" | "claim" | "follower" | "none"}.
+  function classInfo(raw) {
+    let info;
+    try {
+      info = JSON.parse(raw || "{}");
+    } catch (err) {
+      return;
+    }
+    lesson.role = info.role === "none" ? null : info.role;
+    lesson.code = info.code || null;
+    if (info.role === "teacher") {
+      if (info.key) sessionStorage.setItem(KEY_PREFIX + info.code, info.key);
+      const params = new URLSearchParams(location.search);
+      params.set("teach", info.code); // a reload reopens this class, not a new one
+      history.replaceState(null, "", location.pathname + "?" + params.toString());
+      noteView(null, []);
+    } else if (info.role === "claim") {
+      press("class-claim");
+    } else if (info.role === "follower") {
+      lesson.following = true;
+      follow(info.code);
+    }
+    if (lesson.role !== "follower" && stream) {
+      stream.close();
+      stream = null;
+    }
+    showRole();
+  }
+
+  // One server-sent event per new version of the class; while following, each asks for
+  // what changed (the class-pull event keeps only the last of a burst).
+  function follow(code) {
+    if (stream) stream.close();
+    const base = location.pathname.replace(/[^/]*$/, "");
+    stream = new EventSource(base + "lmdemo/class/" + encodeURIComponent(code) + "/events");
+    stream.onmessage = () => {
+      if (lesson.following) press("class-pull");
+    };
+    stream.addEventListener("ended", () => {
+      stream.close();
+      stream = null;
+      press("class-pull"); // says that the class has ended
+    });
+  }
+
+  function rejoin() {
+    lesson.following = true;
+    showRole();
+  }
+
+  // A follower who clicks or types inside the views tries something alone until "Back to
+  // the teacher". Only the person's own actions count (isTrusted), not the page's updates.
+  const ACTIVE = "button, [role=tab], input, select, textarea, label, [data-pick], "
+    + "td[data-cell], [role=option], [role=listbox]";
+  function breakAway(event) {
+    if (lesson.role !== "follower" || !lesson.following || !event.isTrusted) return;
+    const tabs = document.getElementById("main-tabs");
+    if (!tabs || !tabs.contains(event.target)) return;
+    if (event.type === "click" && !(event.target.closest && event.target.closest(ACTIVE)))
+      return;
+    lesson.following = false;
+    showRole();
+  }
+  document.addEventListener("click", breakAway, true);
+  document.addEventListener("input", breakAway, true);
+
+  // The teacher picks an attention cell: share which one. A follower's page picks the same.
+  function cellOf(event) {
+    if (lesson.role !== "teacher" || !event.isTrusted) return;
+    const cell = event.target.closest && event.target.closest("td[data-cell]");
+    const block = cell && cell.closest(".block[id]:not([id=''])"); // the view's elem_id
+    if (!block) return;
+    pointer = block.id + ":" + [...block.querySelectorAll("td[data-cell]")].indexOf(cell);
+    noteView(null, []);
+  }
+  document.addEventListener("click", cellOf, true);
+
+  // The pick arrives with the map it belongs to, which may be drawn a moment later and then
+  // shows its own default pick: so the pick is checked, and made again, for two seconds.
+  let pointing = 0;
+  function pointAt(raw) {
+    if (lesson.role !== "follower" || !lesson.following) return;
+    const [id, index] = String(raw || "").split("#")[0].split(":");
+    const mine = ++pointing;
+    let tries = 0;
+    const pick = () => {
+      if (mine !== pointing || !lesson.following) return;
+      const block = id && document.getElementById(id);
+      const cell = block && block.querySelectorAll("td[data-cell]")[Number(index)];
+      if (cell && !cell.classList.contains("lm-picked")) cell.click(); // the map's own listener
+      if (tries++ < 20) setTimeout(pick, 100);
+    };
+    setTimeout(pick, 50);
+  }
+
   window.lmdemo = { linkFor, showTab, runFromLink, modelIsReady, setPresent, setLanguage,
-                    switchLanguage };
+                    switchLanguage, noteView, teacherView, teacherKey, classInfo, rejoin,
+                    pointAt };
   if (ON.includes((initial.get("present") || "").toLowerCase()))
     document.body.classList.add("lm-present");
   if (initial.get("lang")) setLanguage(initial.get("lang"), true);

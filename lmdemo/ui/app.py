@@ -7,10 +7,11 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
+from ..classroom import Classroom
 from ..models import BUNDLED_MODEL, LoadedModel
 from ..runtime import Runtime
 from ..tasks import all_tasks
-from . import links
+from . import follow, links
 from .i18n import language_of, say, t
 from .language import LanguageMiddleware
 from .status import add_status
@@ -57,8 +58,9 @@ def local_banner(loaded: LoadedModel, language: str = "en") -> str:
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh-CN")]
 
 
-def build_demo(runtime: Runtime) -> gr.Blocks:
-    """The whole app: header, one tab per registered task, the "Look inside" views, Learn."""
+def build_demo(runtime: Runtime, classroom: Classroom | None = None) -> gr.Blocks:
+    """The whole app: header, one tab per registered task, the "Look inside" views, Learn;
+    ``classroom`` holds the classes that students follow (lmdemo/ui/follow.py)."""
     with gr.Blocks(title="lmdemo") as demo:
         with gr.Row(elem_id="page-header"):
             gr.Markdown(t("title"), elem_id="title")
@@ -72,14 +74,17 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         # Until the model is ready (a first start converts it), the banner shows the progress.
         ready, banner_now = add_status(runtime, banner, model_banner)
         notice = gr.Markdown(visible=False, elem_id="link-notice")
+        bar = follow.build_bar()
         with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs") as tabs:
             targets = build_task_tabs(runtime, all_tasks(), ready)
             inner, views = build_inspect_tab(runtime, ready)
             learn = build_learn_tab(runtime)
-        links.wire(demo, links.Page(tabs, {"inspect": inner}, notice, present),
-                   [*targets, *views, learn.target],
+        page = links.Page(tabs, {"inspect": inner}, notice, present)
+        all_targets = [*targets, *views, learn.target]
+        aliases = {"inspect": views[0].name}
+        links.wire(demo, page, all_targets,
                    word=lambda n, request: say(n.key, language_of(request), **n.fields),
-                   aliases={"inspect": views[0].name})
+                   aliases=aliases)
 
         def on_load(request: gr.Request) -> tuple[object, ...]:
             return language_of(request), *banner_now(request)
@@ -96,6 +101,8 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
                        js="(on) => { document.body.classList.toggle('lm-present', on); }")
         language.input(fn=None, inputs=language,
                        js="(lang) => { window.lmdemo?.switchLanguage(lang); }")
+        # Last: it wraps the events above that draw results, to record a teacher's.
+        follow.wire(demo, bar, page, all_targets, classroom or Classroom(), aliases)
     return demo
 
 

@@ -64,11 +64,14 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     runtime.check()  # a model name that is no model stops the app here, before it serves
     from starlette.middleware import Middleware
 
+    from ..classroom import Classroom
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
     from .endpoints import exact_mcp
+    from .follow import ClassEvents
     from .uploads import RefuseUploads
 
-    demo = build_demo(runtime)
+    classroom = Classroom()  # the classes students follow, shared by the page and the stream
+    demo = build_demo(runtime, classroom)
     # Generation events are not limited to one at a time: the engine schedules them. The
     # queue is capped so an overload answers "queue full" instead of hanging.
     demo.queue(default_concurrency_limit=4, max_size=config.max_queue)
@@ -79,6 +82,7 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     # hosted rate limit is middleware too.
     app_kwargs = dict(kwargs.get("app_kwargs") or {})  # type: ignore[call-overload]
     app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(RefuseUploads),
+                                Middleware(ClassEvents, classroom=classroom),
                                 *rate_limit_middleware(config, demo)]
     kwargs["app_kwargs"] = app_kwargs
     # Gradio keeps each session's component state, ~490 KB here, for up to 10,000 sessions

@@ -32,7 +32,7 @@ TEXT, NUMBER, CHOICE, FLAG = "text", "number", "choice", "flag"
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off", "")
 # Parameters of the page itself, not of a view.
-PAGE_PARAMS = ("tab", "run", "present", "lang")
+PAGE_PARAMS = ("tab", "run", "present", "lang", "teach", "follow")
 MAX_VALUE_CHARS = 20_000  # the app's input limit; a longer value is refused, not truncated
 
 
@@ -293,10 +293,7 @@ def wire(demo: gr.Blocks, page: Page, targets: Sequence[LinkTarget],
 
     def restore(request: gr.Request) -> dict:
         query = dict(request.query_params)
-        views = dict(own)
-        asked = (aliases or {}).get(query.get("tab", ""), query.get("tab", ""))
-        if asked in by_name and by_name[asked].model_params is not None:
-            views[asked] = {**own[asked], **by_name[asked].model_params()}  # type: ignore[misc]
+        views = views_of(query, by_name, own, aliases)
         opened = parse_query(query, views, aliases)
         # Always name one output: Gradio reads an empty dict as one value, not as no update.
         out: dict = {page.notice: gr.skip()}
@@ -305,21 +302,44 @@ def wire(demo: gr.Blocks, page: Page, targets: Sequence[LinkTarget],
         if opened.notices:
             out[page.notice] = gr.update(value="\n\n".join(
                 f"⚠️ {word(n, request)}" for n in opened.notices), visible=True)
-        if opened.name is None:
-            return out
-        target = by_name[opened.name]
-        if target.parent is None:
-            out[page.tabs] = gr.Tabs(selected=target.tab)
-        else:
-            out[page.tabs] = gr.Tabs(selected=target.parent)
-            out[page.nested[target.parent]] = gr.Tabs(selected=target.tab)
-        for key, value in opened.values.items():
-            out[target.params[key]] = _update(target.params[key], value,
-                                              views[opened.name][key], own[opened.name][key])
-        return out
+        return {**out, **shown(opened, page, by_name, views, own)}
 
     demo.load(restore, outputs=outputs, api_visibility="private", show_progress="hidden"
               ).then(fn=None, js=RUN_JS % json.dumps(page_views(targets, page, aliases)))
+
+
+def views_of(query: Mapping[str, str], by_name: Mapping[str, LinkTarget],
+             own: Mapping[str, Mapping[str, Param]], aliases: Mapping[str, str] | None = None
+             ) -> dict[str, Mapping[str, Param]]:
+    """Each view's parameters, with the live model's ranges for the view ``query`` asks for."""
+    views = dict(own)
+    asked = (aliases or {}).get(query.get("tab", ""), query.get("tab", ""))
+    if asked in by_name and by_name[asked].model_params is not None:
+        views[asked] = {**own[asked], **by_name[asked].model_params()}  # type: ignore[misc]
+    return views
+
+
+def shown(opened: Opened, page: Page, by_name: Mapping[str, LinkTarget],
+          views: Mapping[str, Mapping[str, Param]], own: Mapping[str, Mapping[str, Param]],
+          defaults: bool = False) -> dict:
+    """The updates that show the view ``opened`` with its values; with ``defaults`` every
+    other field of the view goes back to its default (a class's follower, lmdemo/ui/follow.py)."""
+    if opened.name is None:
+        return {}
+    target = by_name[opened.name]
+    out: dict = {}
+    if target.parent is None:
+        out[page.tabs] = gr.Tabs(selected=target.tab)
+    else:
+        out[page.tabs] = gr.Tabs(selected=target.parent)
+        out[page.nested[target.parent]] = gr.Tabs(selected=target.tab)
+    values = dict(opened.values)
+    if defaults:
+        values = {**{k: c.value for k, c in target.params.items()}, **values}
+    for key, value in values.items():
+        out[target.params[key]] = _update(target.params[key], value,
+                                          views[opened.name][key], own[opened.name][key])
+    return out
 
 
 def page_views(targets: Sequence[LinkTarget], page: Page,

@@ -72,11 +72,14 @@ def build_attention_tab(runtime: Runtime) -> LinkTarget:
                 head = gr.Dropdown(head_choices(1), value="mean", label=t("head"),
                                    interactive=False)
                 go = gr.Button(t("attention_run"), variant="primary")
-        heat = H.view("attention_map", js_on_load=H.HEAT_JS)  # tap a cell to read it
+        # Tap a cell to read it; the id names the map whose cell a class's teacher picked.
+        heat = H.view("attention_map", js_on_load=H.HEAT_JS, elem_id="attention-map")
         gr.Markdown(t("attention_legend_tap"))
     gr.on([go.click, text.submit], user_errors(run), inputs=[text, layer, head],
           outputs=[state, heat, layer, head], api_visibility="private")
-    gr.on([layer.change, head.change], user_errors(draw), inputs=[state, layer, head],
+    # The person's own moves only (input, not change): a class's follower gets the teacher's
+    # map (lmdemo/ui/follow.py), which a redraw from the follower's empty state would erase.
+    gr.on([layer.input, head.input], user_errors(draw), inputs=[state, layer, head],
           outputs=heat, api_visibility="private", show_progress="hidden",
           trigger_mode="always_last")
 

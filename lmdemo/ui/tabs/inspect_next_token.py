@@ -99,7 +99,9 @@ def build_next_token_tab(runtime: Runtime) -> LinkTarget:
     chart_out = [bars, entropy, kept]
     gr.on([go.click, prompt.submit], user_errors(run), inputs=[prompt, *knobs],
           outputs=[state, *chart_out], api_visibility="private")
-    gr.on([k.change for k in knobs], user_errors(view), inputs=[state, *knobs],
+    # The person's own moves only (see inspect_attention.py): a class's follower gets the
+    # teacher's chart, which a redraw from the follower's empty state would erase.
+    gr.on([k.input for k in knobs], user_errors(view), inputs=[state, *knobs],
           outputs=chart_out, api_visibility="private", show_progress="hidden",
           trigger_mode="always_last")
     step_out = [prompt, state, *chart_out]

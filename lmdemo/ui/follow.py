@@ -1,0 +1,434 @@
+"""Follow the teacher: ``/?teach=1`` opens a class, ``/?follow=CODE`` follows it.
+
+The class itself is plain data (lmdemo/classroom.py). This module puts it on the page:
+
+- the class bar above the tabs: the code, the student link and its QR code (drawn by
+  ``segno``) for the teacher; "Back to the teacher" for a follower;
+- the teacher's page posts the link query of the view on screen after each change
+  (assets/lmdemo.js, ``publish``), and every result that reaches the teacher's page session
+  is recorded as the class's (``record``: each event's function is wrapped once, and does
+  nothing more for any other page);
+- a follower's page listens to ``/lmdemo/class/CODE/events`` (``ClassEvents``, one
+  server-sent event per new version) and then asks for what changed (``pull``): the view,
+  its inputs and the teacher's results, drawn by the follower's own widgets. Nothing reruns.
+
+Driving needs the secret of the teacher's link, checked once per page session
+(``Classroom.drive``); a follower's page session never drives, whatever it posts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import inspect
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+import gradio as gr
+import segno
+from gradio.components.api_component import Api
+from gradio.context import LocalContext
+from starlette.responses import StreamingResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..classroom import Changes, Classroom, normal_code
+from ..errors import ClassError
+from .adapters import error_message
+from .i18n import language_of, say, t
+from .links import LinkTarget, Page, flag, param_of, parse_query, shown, views_of
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.2  # how often an event stream looks at its class's version (a dict read)
+KEEPALIVE_S = 15.0  # a comment line now and then keeps proxies from closing a quiet stream
+EVENTS_PATH = re.compile(r"^/lmdemo/class/([A-Za-z0-9]{1,20})/events$")
+QR_PIXELS = 200
+
+
+@dataclass(frozen=True)
+class ClassBar:
+    """The widgets of the class bar, and the hidden ones the page script drives."""
+
+    bar: gr.Group
+    status: gr.Textbox
+    link: gr.Textbox
+    qr: gr.HTML
+    secret: gr.Accordion
+    secret_link: gr.Textbox
+    end: gr.Button
+    back: gr.Button
+    info: gr.Textbox  # JSON for the page script: {"role", "code", "key"?}
+    pointer: gr.Textbox  # what the teacher picked inside a result, for the follower's script
+    version: gr.State  # the version a follower's page shows
+    query_in: gr.Textbox  # the teacher's view, from the page script
+    pointer_in: gr.Textbox
+    key_in: gr.Textbox  # the teacher's key, from the page script, once per page
+    publish: gr.Button
+    pull: gr.Button
+    claim: gr.Button
+
+
+def build_bar() -> ClassBar:
+    """The class bar, hidden until the page is a class's teacher or follower."""
+    hidden = {"elem_classes": "lm-hidden", "container": False, "show_label": False}
+    with gr.Group(visible=False, elem_id="class-bar") as bar:
+        status = gr.Textbox(show_label=False, interactive=False, elem_id="class-status",
+                            label=t("class_status"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                link = gr.Textbox(label=t("class_student_link"), interactive=False,
+                                  visible=False, buttons=["copy"], elem_id="class-link")
+                gr.Markdown(t("class_following"), elem_classes="lm-when-following")
+                gr.Markdown(t("class_away"), elem_classes="lm-when-away")
+                with gr.Row():
+                    back = gr.Button(t("class_back"), visible=False, elem_id="class-back",
+                                     variant="primary", scale=0, min_width=200)
+                    end = gr.Button(t("class_end"), visible=False, elem_id="class-end",
+                                    variant="stop", scale=0, min_width=160)
+                with gr.Accordion(t("class_secret_title"), open=False, visible=False,
+                                  elem_id="class-secret") as secret:
+                    secret_link = gr.Textbox(label=t("class_secret_link"), interactive=False,
+                                             buttons=["copy"], elem_id="class-secret-link")
+            qr = gr.HTML("", elem_id="class-qr", min_height=0)
+    info = gr.Textbox(elem_id="class-info", **hidden)
+    pointer = gr.Textbox(elem_id="class-pointer", **hidden)
+    query_in = gr.Textbox(elem_id="class-query-in", **hidden)
+    pointer_in = gr.Textbox(elem_id="class-pointer-in", **hidden)
+    key_in = gr.Textbox(elem_id="class-key-in", **hidden)
+    publish = gr.Button(elem_id="class-publish", elem_classes="lm-hidden")
+    pull = gr.Button(elem_id="class-pull", elem_classes="lm-hidden")
+    claim = gr.Button(elem_id="class-claim", elem_classes="lm-hidden")
+    return ClassBar(bar, status, link, qr, secret, secret_link, end, back, info, pointer,
+                    gr.State(0), query_in, pointer_in, key_in, publish, pull, claim)
+
+
+# ---- plain helpers -----------------------------------------------------------------------------
+
+def page_address(headers: Mapping[str, str]) -> str:
+    """The address of the page that sent an event, without its query: the browser's Referer,
+    else its Origin (both are the visitor's word, so only ever shown as text or a QR code)."""
+    referer = headers.get("referer", "").split("#")[0].split("?")[0]
+    if referer.startswith(("http://", "https://")):
+        return referer
+    origin = headers.get("origin", "")
+    return origin.rstrip("/") + "/" if origin.startswith(("http://", "https://")) else "/"
+
+
+def qr_html(url: str, alt: str) -> str:
+    """The QR code of ``url`` as an image, drawn by segno."""
+    uri = segno.make(url, error="m").svg_data_uri(border=2)
+    return (f'<img src="{html.escape(uri, quote=True)}" alt="{html.escape(alt, quote=True)}" '
+            f'width="{QR_PIXELS}" height="{QR_PIXELS}" class="lm-qr">')
+
+
+def results_of(outputs: Sequence[object], prediction: object,
+               keep: Callable[[object], bool]) -> dict[int, dict]:
+    """What one event's return value does to the widgets ``keep`` accepts, as
+    {widget id: properties}; skipped outputs are left out."""
+    if (isinstance(prediction, dict) and prediction
+            and all(isinstance(k, gr.blocks.Block) for k in prediction)):
+        pairs: Iterable = prediction.items()
+    elif len(outputs) == 1:
+        pairs = [(outputs[0], prediction)]
+    elif isinstance(prediction, (tuple, list)) and len(prediction) == len(outputs):
+        pairs = zip(outputs, prediction, strict=True)
+    else:
+        return {}
+    found = {}
+    for widget, value in pairs:
+        if not keep(widget):
+            continue
+        if isinstance(value, dict) and value.get("__type__") == "update":
+            props = {k: v for k, v in value.items() if k != "__type__"}
+        elif isinstance(value, gr.blocks.Block):  # a widget returned as its own update
+            continue
+        else:
+            props = {"value": value}
+        if props:
+            found[widget._id] = props
+    return found
+
+
+def _session() -> str | None:
+    request = LocalContext.request.get(None)
+    return getattr(request, "session_hash", None)
+
+
+def recording(fn: Callable, note: Callable[[object], None]) -> Callable:
+    """``fn`` that also passes each return value (each step of a generator) to ``note``;
+    of the same kind as ``fn`` (function, coroutine, generator), as Gradio checks that."""
+    if inspect.isasyncgenfunction(fn):
+        @functools.wraps(fn)
+        async def agen(*args, **kwargs):
+            async for value in fn(*args, **kwargs):
+                note(value)
+                yield value
+        return agen
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):
+            for value in fn(*args, **kwargs):
+                note(value)
+                yield value
+        return gen
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def coro(*args, **kwargs):
+            value = await fn(*args, **kwargs)
+            note(value)
+            return value
+        return coro
+
+    @functools.wraps(fn)
+    def plain(*args, **kwargs):
+        value = fn(*args, **kwargs)
+        note(value)
+        return value
+    return plain
+
+
+def inside(root: gr.blocks.BlockContext) -> set[int]:
+    """The ids of every block under ``root``."""
+    found, todo = set(), [root]
+    while todo:
+        block = todo.pop()
+        found.add(block._id)
+        todo.extend(getattr(block, "children", []) or [])
+    return found
+
+
+def record(demo: gr.Blocks, classroom: Classroom, root: gr.blocks.BlockContext,
+           skip: Iterable[object] = ()) -> list[gr.components.Component]:
+    """Make every event that draws under ``root`` record what it returns to a teacher's page
+    session as the class's results; returns the widgets that can be recorded."""
+    ids = inside(root)
+
+    def keep(widget: object) -> bool:
+        # Not the per-visitor gr.State, nor the API endpoints' results (gr.api): no widget
+        # shows them.
+        return (getattr(widget, "_id", None) in ids
+                and not isinstance(widget, (gr.State, Api)))
+
+    skipped = set(skip)
+    recordable: dict[int, gr.components.Component] = {}
+    for block_fn in demo.fns.values():
+        if block_fn.fn is None or block_fn.fn in skipped:
+            continue
+        outputs = list(block_fn.outputs)
+        kept = [o for o in outputs if keep(o)]
+        if not kept:
+            continue
+        recordable.update((o._id, o) for o in kept)
+
+        def note(value: object, outputs: list = outputs) -> None:
+            session = _session()
+            if session is not None and classroom.driving(session):
+                classroom.record(session, results_of(outputs, value, keep))
+
+        block_fn.fn = recording(block_fn.fn, note)
+    return list(recordable.values())
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarget],
+         classroom: Classroom, aliases: Mapping[str, str] | None = None) -> None:
+    """Make ``?teach=`` and ``?follow=`` work on the built page (call it last)."""
+    by_name = {target.name: target for target in targets}
+    own = {target.name: {n: param_of(c) for n, c in target.params.items()}
+           for target in targets}
+    for target in targets:  # the teacher's page publishes the view on screen on each change
+        spec = {"tab": target.name, "names": list(target.params),
+                "defaults": [_js(c.value) for c in target.params.values()]}
+        tab = next(b for b in demo.blocks.values()
+                   if isinstance(b, gr.Tab) and b.id == target.tab)
+        gr.on([tab.select, *(c.change for c in target.params.values())], fn=None,
+              inputs=list(target.params.values()),
+              js="(...v) => { window.lmdemo?.noteView(%s, v); }" % json.dumps(spec))
+    for parent in page.nested:
+        next(b for b in demo.blocks.values() if isinstance(b, gr.Tab) and b.id == parent
+             ).select(fn=None, js="() => { window.lmdemo?.noteView(null, []); }")
+
+    def teacher(code: str, request: gr.Request, secret: str | None = None) -> dict:
+        language = language_of(request)
+        url = f"{page_address(request.headers)}?follow={code}"
+        out = {bar.bar: gr.update(visible=True),
+               bar.status: say("class_teaching", language, code=code),
+               bar.link: gr.update(value=url, visible=True),
+               bar.qr: qr_html(url, say("class_qr", language, code=code)),
+               bar.end: gr.update(visible=True),
+               bar.info: json.dumps({"role": "teacher", "code": code,
+                                     **({"key": secret} if secret else {})})}
+        if secret:  # shown once: a reload of the teacher's page shows it no more
+            out[bar.secret] = gr.update(visible=True)
+            out[bar.secret_link] = (f"{page_address(request.headers)}?teach={code}"
+                                    f"&key={secret}")
+        return out
+
+    def refused(exc: ClassError, request: gr.Request) -> dict:
+        return {bar.bar: gr.update(visible=True),
+                bar.status: error_message(exc, language_of(request)),
+                bar.info: json.dumps({"role": "none"})}
+
+    def start(request: gr.Request) -> dict:
+        query = request.query_params
+        teach, follow = query.get("teach"), query.get("follow")
+        try:
+            if teach is not None and flag(teach):
+                lesson = classroom.open()
+                classroom.drive(lesson.code, lesson.secret, request.session_hash)
+                return teacher(lesson.code, request, lesson.secret)
+            if teach:  # the page script claims it with the key it keeps
+                classroom.find(teach)
+                return {bar.info: json.dumps({"role": "claim", "code": normal_code(teach)})}
+            if follow is not None:
+                lesson = classroom.find(follow)
+                return {bar.bar: gr.update(visible=True), bar.back: gr.update(visible=True),
+                        bar.status: say("class_follow_status", language_of(request),
+                                        code=lesson.code),
+                        bar.info: json.dumps({"role": "follower", "code": lesson.code})}
+        except ClassError as exc:
+            return refused(exc, request)
+        return {bar.info: gr.skip()}
+
+    def claim(key: str, request: gr.Request) -> dict:
+        code = request.query_params.get("teach", "")
+        try:
+            classroom.drive(code, key or "", request.session_hash)
+        except ClassError as exc:
+            return refused(exc, request)
+        return teacher(normal_code(code), request)
+
+    def publish(query: str, pointer: str, request: gr.Request) -> None:
+        try:
+            classroom.show(request.session_hash, query or "", pointer or "")
+        except ClassError as exc:
+            log.info("Class view not shared: %s", exc)
+
+    def end(request: gr.Request) -> dict:
+        code = classroom.driving(request.session_hash)
+        classroom.end(request.session_hash)
+        return {bar.status: say("class_closed", language_of(request), code=code or ""),
+                bar.end: gr.update(visible=False), bar.link: gr.update(visible=False),
+                bar.qr: "", bar.info: json.dumps({"role": "none"})}
+
+    ids = inside(page.tabs)
+    widgets = [c for target in targets for c in target.params.values()]
+
+    def pull(version: int, request: gr.Request) -> dict:
+        try:
+            changes = classroom.changes(request.query_params.get("follow", ""), version or 0)
+        except ClassError as exc:
+            return {**refused(exc, request), bar.back: gr.update(visible=False),
+                    bar.version: 0}
+        return {bar.version: changes.version, **follower_updates(changes)}
+
+    def pull_all(request: gr.Request) -> dict:
+        return pull(0, request)
+
+    def follower_updates(changes: Changes) -> dict:
+        out: dict = {}
+        for widget_id, props in changes.results.items():
+            widget = demo.blocks.get(widget_id)
+            if widget is not None and widget_id in ids:
+                out[widget] = gr.update(**props)
+        if changes.query is not None:
+            query = dict(parse_qsl(changes.query.lstrip("?"), keep_blank_values=True))
+            views = views_of(query, by_name, own, aliases)
+            opened = parse_query(query, views, aliases)
+            for widget, value in shown(opened, page, by_name, views, own, defaults=True
+                                       ).items():
+                earlier = out.get(widget)  # the query is newer than a result's value
+                if isinstance(earlier, dict) and not isinstance(value, dict):
+                    value = {**earlier, "value": value}
+                out[widget] = value
+        if changes.pointer is not None:
+            out[bar.pointer] = f"{changes.pointer}#{changes.version}"  # always a change
+        return out
+
+    demo.load(start, outputs=_outputs(bar, [bar.info]), api_name="class_start",
+              api_visibility="private", show_progress="hidden")
+    bar.info.change(fn=None, inputs=bar.info, js="(v) => { window.lmdemo?.classInfo(v); }")
+    bar.pointer.change(fn=None, inputs=bar.pointer,
+                       js="(v) => { window.lmdemo?.pointAt(v); }")
+    bar.claim.click(claim, inputs=bar.key_in, outputs=_outputs(bar, [bar.info]),
+                    js="() => [window.lmdemo?.teacherKey() || '']", api_name="class_claim",
+                    api_visibility="private", show_progress="hidden")
+    bar.publish.click(publish, inputs=[bar.query_in, bar.pointer_in],
+                      js="() => window.lmdemo?.teacherView() || ['', '']",
+                      api_name="class_publish", api_visibility="private",
+                      show_progress="hidden", trigger_mode="always_last")
+    bar.end.click(end, outputs=_outputs(bar, [bar.info]), api_name="class_end",
+                  api_visibility="private")
+    recordable = record(demo, classroom, page.tabs, skip=[start, claim, publish, end])
+    follower_out = list(dict.fromkeys([page.tabs, *page.nested.values(), *widgets,
+                                       *recordable, bar.version, bar.pointer,
+                                       *_outputs(bar, [bar.info])]))
+    # Each follower asks once per change; a few at a time keep 40 of them from starving the
+    # teacher's own events (the rate limit counts only events without a limit).
+    bar.pull.click(pull, inputs=bar.version, outputs=follower_out, api_name="class_pull",
+                   api_visibility="private", show_progress="hidden",
+                   trigger_mode="always_last", concurrency_limit=8,
+                   concurrency_id="class_pull")
+    bar.back.click(pull_all, outputs=follower_out, api_name="class_rejoin",
+                   api_visibility="private", show_progress="hidden",
+                   js="() => { window.lmdemo?.rejoin(); }", concurrency_limit=8,
+                   concurrency_id="class_pull")
+
+
+def _outputs(bar: ClassBar, extra: Sequence[object]) -> list:
+    return [bar.bar, bar.status, bar.link, bar.qr, bar.secret, bar.secret_link, bar.end,
+            bar.back, *extra]
+
+
+def _js(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+# ---- the event stream ------------------------------------------------------------------------
+
+class ClassEvents:
+    """ASGI middleware serving ``/lmdemo/class/CODE/events``: a server-sent event with the
+    class's version whenever it changes, and ``event: ended`` once the class is over."""
+
+    def __init__(self, app: ASGIApp, classroom: Classroom) -> None:
+        self.app = app
+        self.classroom = classroom
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = EVENTS_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        response = StreamingResponse(self.stream(found.group(1)),
+                                     media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache",
+                                              "X-Accel-Buffering": "no"})
+        await response(scope, receive, send)
+
+    async def stream(self, code: str):
+        """Versions as they change; a comment line when quiet; ``ended`` at the end."""
+        last, quiet = -1, 0.0
+        while True:
+            try:
+                version = self.classroom.version(code)
+            except ClassError as exc:
+                yield f"event: ended\ndata: {exc.key}\n\n"
+                return
+            if version != last:
+                last, quiet = version, 0.0
+                yield f"data: {version}\n\n"
+            elif quiet >= KEEPALIVE_S:
+                quiet = 0.0
+                yield ": still here\n\n"
+            await asyncio.sleep(POLL_S)
+            quiet += POLL_S
