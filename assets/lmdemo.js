@@ -292,15 +292,21 @@
   document.addEventListener("input", breakAway, true);
 
   // The teacher picks an attention cell: share which one. A follower's page picks the same.
+  // Any other action of the teacher's (a run, a slider) may redraw the map with its own
+  // default pick, so it drops the shared one.
   function cellOf(event) {
     if (lesson.role !== "teacher" || !event.isTrusted) return;
     const cell = event.target.closest && event.target.closest("td[data-cell]");
     const block = cell && cell.closest(".block[id]:not([id=''])"); // the view's elem_id
-    if (!block) return;
-    pointer = block.id + ":" + [...block.querySelectorAll("td[data-cell]")].indexOf(cell);
+    const tabs = document.getElementById("main-tabs");
+    if (block)
+      pointer = block.id + ":" + [...block.querySelectorAll("td[data-cell]")].indexOf(cell);
+    else if (pointer && tabs && tabs.contains(event.target)) pointer = "";
+    else return;
     noteView(null, []);
   }
   document.addEventListener("click", cellOf, true);
+  document.addEventListener("input", cellOf, true);
 
   // The pick arrives with the map it belongs to, which may be drawn a moment later and then
   // shows its own default pick: so the pick is checked, and made again, for two seconds.

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .pages import WAIT_MS, click, fill, idle, open_tab, panel, say
+from .pages import WAIT_MS, click, fill, idle, open_tab, panel, say, set_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FOLLOW_S = 2.0  # the promise: a change shows on the followers within 2 s
@@ -90,6 +90,14 @@ def test_followers_follow_break_away_rejoin_and_cannot_drive(open_page):
     want = snapshot(teacher)
     assert '"picked":12' in want and "cat" in want
     delays = [shows(page, want) for page in followers]
+    # The teacher's own move of the layer slider redraws the map (an input event, so a
+    # follower's page, whose slider the class moves, does not redraw from its empty state).
+    set_number(teacher, say("en", "layer"), 1)
+    teacher.wait_for_function("(old) => (%s)() !== old" % SNAPSHOT_JS, arg=want)
+    idle(teacher)
+    want = snapshot(teacher)
+    assert '"fields":["The cat sat on the mat because it was warm.","1"]' in want
+    delays += [shows(page, want) for page in followers]
 
     # A token clicked in the next-token explorer: the prompt grows by it on every page.
     open_tab(teacher, say("en", "tab_next_token"))
