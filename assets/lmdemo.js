@@ -187,7 +187,8 @@
     initial.delete("key");
     history.replaceState(null, "", location.pathname + "?" + initial.toString());
   }
-  const lesson = { role: null, code: null, following: true };
+  // The class this page teaches or follows; spec: the class-apply event's output ids.
+  const lesson = { role: null, code: null, following: true, spec: null };
   const seen = {}; // view name -> {spec, values}: each view's latest inputs, from its events
   let pointer = ""; // what the teacher picked inside a result: "block id:cell index"
   let publishTimer = null;
@@ -254,25 +255,67 @@
     showRole();
   }
 
-  // One server-sent event per new version of the class; while following, each asks for
-  // what changed (the class-pull event keeps only the last of a burst).
+  // One server-sent event per change of the class, holding the widgets' updates (the first
+  // holds everything). They are kept, merged, in ``latest``; while following, the page hands
+  // the new ones to its widgets through the class-apply event (``takeUpdates``).
+  let latest = {}; // widget id -> its update: what the teacher's page shows
+  let pending = {}; // what the next class-apply sets
+  let teacherPointer = "";
+
   function follow(code) {
     if (stream) stream.close();
+    latest = {};
     const base = location.pathname.replace(/[^/]*$/, "");
-    stream = new EventSource(base + "lmdemo/class/" + encodeURIComponent(code) + "/events");
-    stream.onmessage = () => {
-      if (lesson.following) press("class-pull");
+    const lang = new URLSearchParams(location.search).get("lang");
+    stream = new EventSource(base + "lmdemo/class/" + encodeURIComponent(code) + "/events"
+                             + (lang ? "?lang=" + encodeURIComponent(lang) : ""));
+    stream.onmessage = (event) => {
+      const change = JSON.parse(event.data);
+      if (change.ended !== undefined) return ended(change.ended);
+      const fresh = {};
+      for (const part of [change.results || {}, change.view || {}])
+        for (const [id, update] of Object.entries(part)) {
+          latest[id] = Object.assign({}, latest[id], update);
+          fresh[id] = latest[id];
+        }
+      if (change.pointer !== null && change.pointer !== undefined)
+        teacherPointer = change.pointer;
+      else if (change.results && Object.keys(change.results).length)
+        pointing++; // a redrawn result shows its own pick: stop making the old one again
+      if (lesson.following) apply(fresh, change.pointer !== null || change.view !== null);
     };
-    stream.addEventListener("ended", () => {
-      stream.close();
-      stream = null;
-      press("class-pull"); // says that the class has ended
-    });
+  }
+
+  function apply(updates, repoint) {
+    Object.assign(pending, updates);
+    press("class-apply");
+    if (repoint) pointAt(teacherPointer);
+  }
+
+  // The class-apply event's outputs: each widget's update, or undefined (left as it is).
+  function takeUpdates(spec) {
+    if (!lesson.spec) lesson.spec = spec;
+    const out = spec.ids.map((id) => pending[String(id)]);
+    pending = {};
+    return out;
+  }
+
+  function ended(message) {
+    if (stream) stream.close();
+    stream = null;
+    lesson.role = null;
+    showRole();
+    const spec = lesson.spec;
+    if (!spec) return;
+    pending[String(spec.status)] = { __type__: "update", value: message };
+    pending[String(spec.back)] = { __type__: "update", visible: false };
+    press("class-apply");
   }
 
   function rejoin() {
     lesson.following = true;
     showRole();
+    apply(latest, true);
   }
 
   // A follower who clicks or types inside the views tries something alone until "Back to
@@ -312,9 +355,9 @@
   // shows its own default pick: so the pick is checked, and made again, for two seconds.
   let pointing = 0;
   function pointAt(raw) {
-    if (lesson.role !== "follower" || !lesson.following) return;
-    const [id, index] = String(raw || "").split("#")[0].split(":");
     const mine = ++pointing;
+    if (lesson.role !== "follower" || !lesson.following || !raw) return;
+    const [id, index] = String(raw).split(":");
     let tries = 0;
     const pick = () => {
       if (mine !== pointing || !lesson.following) return;
@@ -328,7 +371,7 @@
 
   window.lmdemo = { linkFor, showTab, runFromLink, modelIsReady, setPresent, setLanguage,
                     switchLanguage, noteView, teacherView, teacherKey, classInfo, rejoin,
-                    pointAt };
+                    takeUpdates };
   if (ON.includes((initial.get("present") || "").toLowerCase()))
     document.body.classList.add("lm-present");
   if (initial.get("lang")) setLanguage(initial.get("lang"), true);

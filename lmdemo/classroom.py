@@ -44,7 +44,8 @@ class Lesson:
     closed: bool = False
     version: int = 0
     query: str = ""
-    pointer: str = ""  # what the teacher picked inside a result, e.g. "attention:3,1"
+    pointer: str = ""  # what the teacher picked inside a result, e.g. "attention-map:12"
+    view: dict[int, dict] = field(default_factory=dict)  # what the query sets, per widget
     results: dict[int, dict] = field(default_factory=dict)  # widget id -> its properties
     stamps: dict[object, int] = field(default_factory=dict)  # "query", "pointer", widget id
 
@@ -69,6 +70,7 @@ class Changes:
     query: str | None = None  # None: unchanged
     pointer: str | None = None
     results: Mapping[int, dict] = field(default_factory=dict)
+    view: Mapping[int, dict] | None = None  # what ``query`` sets; None: unchanged
 
 
 class Classroom:
@@ -107,9 +109,11 @@ class Classroom:
             self._drivers[session] = lesson.code
             return lesson
 
-    def show(self, session: str, query: str, pointer: str = "") -> int | None:
+    def show(self, session: str, query: str, pointer: str = "",
+             widgets: Mapping[int, dict] | None = None) -> int | None:
         """The teacher's page session ``session`` shows the view ``query`` with ``pointer``
-        picked; returns the version (None: ``session`` drives no class)."""
+        picked; ``widgets``: what that view sets, {widget id: properties}, worked out once
+        for all followers. Returns the version (None: ``session`` drives no class)."""
         if len(query) > MAX_QUERY_CHARS or len(pointer) > MAX_POINTER_CHARS:
             raise ClassError("That view is too long to share with the class.",
                              key="class_too_long")
@@ -120,6 +124,8 @@ class Classroom:
             keys = [k for k, new, old in (("query", query, lesson.query),
                                           ("pointer", pointer, lesson.pointer)) if new != old]
             lesson.query, lesson.pointer = query, pointer
+            if "query" in keys:
+                lesson.view = dict(widgets or {})
             return lesson.bump(*keys) if keys else lesson.version
 
     def record(self, session: str, results: Mapping[int, dict]) -> int | None:
@@ -174,7 +180,8 @@ class Classroom:
                 lesson.code, lesson.version,
                 query=lesson.query if "query" in fresh else None,
                 pointer=lesson.pointer if "pointer" in fresh else None,
-                results={w: dict(p) for w, p in lesson.results.items() if w in fresh})
+                results={w: dict(p) for w, p in lesson.results.items() if w in fresh},
+                view=dict(lesson.view) if "query" in fresh else None)
 
     # ---- rules -------------------------------------------------------------------------------
 

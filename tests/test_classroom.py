@@ -102,7 +102,7 @@ def test_the_version_counts_changes_and_followers_get_only_what_is_new(room: Cla
                                                                         ) -> None:
     lesson = room.open()
     room.drive(lesson.code, lesson.secret, "t")
-    assert room.show("t", "?tab=tokenize&text=hi") == 1
+    assert room.show("t", "?tab=tokenize&text=hi", widgets={3: {"value": "hi"}}) == 1
     assert room.show("t", "?tab=tokenize&text=hi") == 1  # no change, same version
     assert room.record("t", {5: {"value": "a"}}) == 2
     assert room.show("t", "?tab=tokenize&text=hi", "attention:1,0") == 3
@@ -111,9 +111,10 @@ def test_the_version_counts_changes_and_followers_get_only_what_is_new(room: Cla
 
     everything = room.changes(lesson.code, 0)
     assert (everything.query, everything.pointer) == ("?tab=tokenize&text=hi", "attention:1,0")
+    assert everything.view == {3: {"value": "hi"}}
     assert everything.results == {5: {"value": "a", "interactive": True}}  # merged properties
     recent = room.changes(lesson.code, 3)
-    assert (recent.version, recent.query, recent.pointer) == (4, None, None)
+    assert (recent.version, recent.query, recent.pointer, recent.view) == (4, None, None, None)
     assert recent.results == {5: {"value": "a", "interactive": True}}
     assert room.changes(lesson.code, 4).results == {}
     assert room.changes(lesson.code, 99).query == "?tab=tokenize&text=hi"  # a stale version

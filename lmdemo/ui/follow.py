@@ -8,9 +8,11 @@ The class itself is plain data (lmdemo/classroom.py). This module puts it on the
   (assets/lmdemo.js, ``publish``), and every result that reaches the teacher's page session
   is recorded as the class's (``record``: each event's function is wrapped once, and does
   nothing more for any other page);
-- a follower's page listens to ``/lmdemo/class/CODE/events`` (``ClassEvents``, one
-  server-sent event per new version) and then asks for what changed (``pull``): the view,
-  its inputs and the teacher's results, drawn by the follower's own widgets. Nothing reruns.
+- a follower's page listens to ``/lmdemo/class/CODE/events`` (``ClassEvents``): one
+  server-sent event per new version, holding what changed as the widgets' own updates,
+  worked out once for all followers (``as_sent``); the page script hands them to its widgets
+  (a browser-side event, ``class-apply``), which draw them. Nothing reruns for a follower,
+  and a follower costs the server one JSON line per change.
 
 Driving needs the secret of the teacher's link, checked once per page session
 (``Classroom.drive``); a follower's page session never drives, whatever it posts.
@@ -33,14 +35,17 @@ import gradio as gr
 import segno
 from gradio.components.api_component import Api
 from gradio.context import LocalContext
+from gradio.data_classes import GradioModel, GradioRootModel
+from starlette.requests import Request as StarletteRequest
 from starlette.responses import StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..classroom import Changes, Classroom, normal_code
 from ..errors import ClassError
 from .adapters import error_message
-from .i18n import language_of, say, t
+from .i18n import language_of, pick_language, say, t
 from .links import LinkTarget, Page, flag, param_of, parse_query, shown, views_of
+from .strings import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +68,11 @@ class ClassBar:
     end: gr.Button
     back: gr.Button
     info: gr.Textbox  # JSON for the page script: {"role", "code", "key"?}
-    pointer: gr.Textbox  # what the teacher picked inside a result, for the follower's script
-    version: gr.State  # the version a follower's page shows
     query_in: gr.Textbox  # the teacher's view, from the page script
     pointer_in: gr.Textbox
     key_in: gr.Textbox  # the teacher's key, from the page script, once per page
     publish: gr.Button
-    pull: gr.Button
+    apply: gr.Button  # a follower's page script sets its widgets through this one's event
     claim: gr.Button
 
 
@@ -96,15 +99,14 @@ def build_bar() -> ClassBar:
                                              buttons=["copy"], elem_id="class-secret-link")
             qr = gr.HTML("", elem_id="class-qr", min_height=0)
     info = gr.Textbox(elem_id="class-info", **hidden)
-    pointer = gr.Textbox(elem_id="class-pointer", **hidden)
     query_in = gr.Textbox(elem_id="class-query-in", **hidden)
     pointer_in = gr.Textbox(elem_id="class-pointer-in", **hidden)
     key_in = gr.Textbox(elem_id="class-key-in", **hidden)
     publish = gr.Button(elem_id="class-publish", elem_classes="lm-hidden")
-    pull = gr.Button(elem_id="class-pull", elem_classes="lm-hidden")
+    apply = gr.Button(elem_id="class-apply", elem_classes="lm-hidden")
     claim = gr.Button(elem_id="class-claim", elem_classes="lm-hidden")
-    return ClassBar(bar, status, link, qr, secret, secret_link, end, back, info, pointer,
-                    gr.State(0), query_in, pointer_in, key_in, publish, pull, claim)
+    return ClassBar(bar, status, link, qr, secret, secret_link, end, back, info, query_in,
+                    pointer_in, key_in, publish, apply, claim)
 
 
 # ---- plain helpers -----------------------------------------------------------------------------
@@ -127,9 +129,9 @@ def qr_html(url: str, alt: str) -> str:
 
 
 def results_of(outputs: Sequence[object], prediction: object,
-               keep: Callable[[object], bool]) -> dict[int, dict]:
+               keep: Callable[[object], bool]) -> dict[object, dict]:
     """What one event's return value does to the widgets ``keep`` accepts, as
-    {widget id: properties}; skipped outputs are left out."""
+    {widget: properties}; skipped outputs are left out."""
     if (isinstance(prediction, dict) and prediction
             and all(isinstance(k, gr.blocks.Block) for k in prediction)):
         pairs: Iterable = prediction.items()
@@ -150,8 +152,33 @@ def results_of(outputs: Sequence[object], prediction: object,
         else:
             props = {"value": value}
         if props:
-            found[widget._id] = props
+            found[widget] = props
     return found
+
+
+def as_sent(widget: object, value: object) -> dict:
+    """A widget's new value or properties as its page receives them (JSON), worked out as
+    Gradio works out an event's output: the value through the widget's ``postprocess``,
+    other properties as the widget's constructor normalizes them (a dropdown's choices)."""
+    if isinstance(value, gr.Tabs):
+        return {"__type__": "update", "selected": value.selected}
+    if isinstance(value, dict) and value.get("__type__") == "update":
+        props = {k: v for k, v in value.items() if k != "__type__"}
+    else:
+        props = {"value": value}
+    extra = {k: v for k, v in props.items() if k != "value"}
+    shaped, out = widget, {}
+    if extra:
+        kwargs = {**widget.constructor_args, **extra, "render": False}  # type: ignore[attr-defined]
+        kwargs.pop("value", None)
+        shaped = widget.__class__(**kwargs)
+        out = {k: getattr(shaped, k) for k in extra if hasattr(shaped, k)}
+    if "value" in props:
+        shown = shaped.postprocess(props["value"])  # type: ignore[attr-defined]
+        if isinstance(shown, (GradioModel, GradioRootModel)):
+            shown = shown.model_dump()
+        out["value"] = shown
+    return {**out, "__type__": "update"}
 
 
 def _session() -> str | None:
@@ -228,13 +255,15 @@ def record(demo: gr.Blocks, classroom: Classroom, root: gr.blocks.BlockContext,
         def note(value: object, outputs: list = outputs) -> None:
             session = _session()
             if session is not None and classroom.driving(session):
-                classroom.record(session, results_of(outputs, value, keep))
+                found = results_of(outputs, value, keep)
+                classroom.record(session, {w._id: as_sent(w, {**p, "__type__": "update"})
+                                           for w, p in found.items()})
 
         block_fn.fn = recording(block_fn.fn, note)
     return list(recordable.values())
 
 
-# ---- the page --------------------------------------------------------------------------------
+# ---- the page ----
 
 def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarget],
          classroom: Classroom, aliases: Mapping[str, str] | None = None) -> None:
@@ -245,14 +274,11 @@ def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarge
     for target in targets:  # the teacher's page publishes the view on screen on each change
         spec = {"tab": target.name, "names": list(target.params),
                 "defaults": [_js(c.value) for c in target.params.values()]}
-        tab = next(b for b in demo.blocks.values()
-                   if isinstance(b, gr.Tab) and b.id == target.tab)
-        gr.on([tab.select, *(c.change for c in target.params.values())], fn=None,
-              inputs=list(target.params.values()),
+        gr.on([_tab(demo, target.tab).select, *(c.change for c in target.params.values())],
+              fn=None, inputs=list(target.params.values()),
               js="(...v) => { window.lmdemo?.noteView(%s, v); }" % json.dumps(spec))
     for parent in page.nested:
-        next(b for b in demo.blocks.values() if isinstance(b, gr.Tab) and b.id == parent
-             ).select(fn=None, js="() => { window.lmdemo?.noteView(null, []); }")
+        _tab(demo, parent).select(fn=None, js="() => { window.lmdemo?.noteView(null, []); }")
 
     def teacher(code: str, request: gr.Request, secret: str | None = None) -> dict:
         language = language_of(request)
@@ -304,9 +330,20 @@ def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarge
             return refused(exc, request)
         return teacher(normal_code(code), request)
 
+    def view_of(query: str) -> dict[int, dict]:
+        """What the view ``query`` sets on a follower's page, as the widgets receive it."""
+        asked = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
+        views = views_of(asked, by_name, own, aliases)
+        opened = parse_query(asked, views, aliases)
+        return {widget._id: as_sent(widget, value) for widget, value in
+                shown(opened, page, by_name, views, own, defaults=True).items()}
+
     def publish(query: str, pointer: str, request: gr.Request) -> None:
+        if not classroom.driving(request.session_hash):
+            return  # a follower's page, or anyone's: nothing to share, nothing worked out
         try:
-            classroom.show(request.session_hash, query or "", pointer or "")
+            classroom.show(request.session_hash, query or "", pointer or "",
+                           widgets=view_of(query or ""))
         except ClassError as exc:
             log.info("Class view not shared: %s", exc)
 
@@ -317,45 +354,9 @@ def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarge
                 bar.end: gr.update(visible=False), bar.link: gr.update(visible=False),
                 bar.qr: "", bar.info: json.dumps({"role": "none"})}
 
-    ids = inside(page.tabs)
-    widgets = [c for target in targets for c in target.params.values()]
-
-    def pull(version: int, request: gr.Request) -> dict:
-        try:
-            changes = classroom.changes(request.query_params.get("follow", ""), version or 0)
-        except ClassError as exc:
-            return {**refused(exc, request), bar.back: gr.update(visible=False),
-                    bar.version: 0}
-        return {bar.version: changes.version, **follower_updates(changes)}
-
-    def pull_all(request: gr.Request) -> dict:
-        return pull(0, request)
-
-    def follower_updates(changes: Changes) -> dict:
-        out: dict = {}
-        for widget_id, props in changes.results.items():
-            widget = demo.blocks.get(widget_id)
-            if widget is not None and widget_id in ids:
-                out[widget] = gr.update(**props)
-        if changes.query is not None:
-            query = dict(parse_qsl(changes.query.lstrip("?"), keep_blank_values=True))
-            views = views_of(query, by_name, own, aliases)
-            opened = parse_query(query, views, aliases)
-            for widget, value in shown(opened, page, by_name, views, own, defaults=True
-                                       ).items():
-                earlier = out.get(widget)  # the query is newer than a result's value
-                if isinstance(earlier, dict) and not isinstance(value, dict):
-                    value = {**earlier, "value": value}
-                out[widget] = value
-        if changes.pointer is not None:
-            out[bar.pointer] = f"{changes.pointer}#{changes.version}"  # always a change
-        return out
-
     demo.load(start, outputs=_outputs(bar, [bar.info]), api_name="class_start",
               api_visibility="private", show_progress="hidden")
     bar.info.change(fn=None, inputs=bar.info, js="(v) => { window.lmdemo?.classInfo(v); }")
-    bar.pointer.change(fn=None, inputs=bar.pointer,
-                       js="(v) => { window.lmdemo?.pointAt(v); }")
     bar.claim.click(claim, inputs=bar.key_in, outputs=_outputs(bar, [bar.info]),
                     js="() => [window.lmdemo?.teacherKey() || '']", api_name="class_claim",
                     api_visibility="private", show_progress="hidden")
@@ -366,19 +367,18 @@ def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarge
     bar.end.click(end, outputs=_outputs(bar, [bar.info]), api_name="class_end",
                   api_visibility="private")
     recordable = record(demo, classroom, page.tabs, skip=[start, claim, publish, end])
-    follower_out = list(dict.fromkeys([page.tabs, *page.nested.values(), *widgets,
-                                       *recordable, bar.version, bar.pointer,
-                                       *_outputs(bar, [bar.info])]))
-    # Each follower asks once per change; a few at a time keep 40 of them from starving the
-    # teacher's own events (the rate limit counts only events without a limit).
-    bar.pull.click(pull, inputs=bar.version, outputs=follower_out, api_name="class_pull",
-                   api_visibility="private", show_progress="hidden",
-                   trigger_mode="always_last", concurrency_limit=8,
-                   concurrency_id="class_pull")
-    bar.back.click(pull_all, outputs=follower_out, api_name="class_rejoin",
-                   api_visibility="private", show_progress="hidden",
-                   js="() => { window.lmdemo?.rejoin(); }", concurrency_limit=8,
-                   concurrency_id="class_pull")
+    widgets = [c for target in targets for c in target.params.values()]
+    shown_out = list(dict.fromkeys([page.tabs, *page.nested.values(), *widgets, *recordable,
+                                    bar.status, bar.back]))
+    ids = {"ids": [w._id for w in shown_out], "status": bar.status._id, "back": bar.back._id}
+    # A follower's widgets take the teacher's updates in the browser: no server event.
+    bar.apply.click(fn=None, outputs=shown_out,
+                    js="() => window.lmdemo?.takeUpdates(%s)" % json.dumps(ids))
+    bar.back.click(fn=None, js="() => { window.lmdemo?.rejoin(); }")
+
+
+def _tab(demo: gr.Blocks, tab_id: str) -> gr.Tab:
+    return next(b for b in demo.blocks.values() if isinstance(b, gr.Tab) and b.id == tab_id)
 
 
 def _outputs(bar: ClassBar, extra: Sequence[object]) -> list:
@@ -397,8 +397,8 @@ def _js(value: object) -> object:
 # ---- the event stream ------------------------------------------------------------------------
 
 class ClassEvents:
-    """ASGI middleware serving ``/lmdemo/class/CODE/events``: a server-sent event with the
-    class's version whenever it changes, and ``event: ended`` once the class is over."""
+    """ASGI middleware serving ``/lmdemo/class/CODE/events``: a server-sent event with what
+    changed whenever the class changes (everything, first), and ``ended`` once it is over."""
 
     def __init__(self, app: ASGIApp, classroom: Classroom) -> None:
         self.app = app
@@ -409,26 +409,40 @@ class ClassEvents:
         if found is None:
             await self.app(scope, receive, send)
             return
-        response = StreamingResponse(self.stream(found.group(1)),
+        request = StarletteRequest(scope)
+        asked = request.query_params.get("lang")
+        language = asked if asked in LANGUAGES else pick_language(
+            request.headers.get("accept-language"))
+        response = StreamingResponse(self.stream(found.group(1), language),
                                      media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache",
                                               "X-Accel-Buffering": "no"})
         await response(scope, receive, send)
 
-    async def stream(self, code: str):
-        """Versions as they change; a comment line when quiet; ``ended`` at the end."""
-        last, quiet = -1, 0.0
+    async def stream(self, code: str, language: str = "en"):
+        """Each change as one JSON line; a comment line when quiet; ``ended`` at the end."""
+        seen, quiet = -1, 0.0  # -1: nothing sent yet, so the first message is everything
         while True:
             try:
                 version = self.classroom.version(code)
+                changes = (self.classroom.changes(code, max(seen, 0)) if version != seen
+                           else None)
             except ClassError as exc:
-                yield f"event: ended\ndata: {exc.key}\n\n"
+                message = error_message(exc, language)
+                yield f"data: {json.dumps({'ended': message}, ensure_ascii=False)}\n\n"
                 return
-            if version != last:
-                last, quiet = version, 0.0
-                yield f"data: {version}\n\n"
+            if changes is not None:
+                seen, quiet = changes.version, 0.0
+                yield f"data: {payload(changes)}\n\n"
             elif quiet >= KEEPALIVE_S:
                 quiet = 0.0
                 yield ": still here\n\n"
             await asyncio.sleep(POLL_S)
             quiet += POLL_S
+
+
+def payload(changes: Changes) -> str:
+    """What changed, as one line of JSON for the page script (assets/lmdemo.js, follow)."""
+    return json.dumps({"version": changes.version, "results": changes.results,
+                       "view": changes.view, "pointer": changes.pointer},
+                      ensure_ascii=False, default=str, separators=(",", ":"))
