@@ -7,13 +7,13 @@ Starts ``python app.py`` on a free port (the bundled model by default) and waits
 answers. Then, over HTTP, exactly as the pages do (lmdemo/ui/follow.py, assets/lmdemo.js):
 
 - a teacher session opens a class (the page load of ``/?teach=1``);
-- N follower sessions each listen to ``/lmdemo/class/CODE/events`` and, on each new
-  version, run the ``class_pull`` event through Gradio's queue, as a follower's page does
-  (``?follow=CODE``); no browser draws the results;
+- N followers each listen to ``/lmdemo/class/CODE/events``, as a follower's page does
+  (``?follow=CODE``); each message holds the widgets' updates, which a page then hands to its
+  widgets in the browser; here no browser draws them;
 - each round the teacher runs the Tokenizer view on a new text (the model runs once, for the
   teacher) and then shares the view (``class_publish``, what the page posts after a change).
-  The delay of one follower is from the moment the teacher sends that change until its pull
-  has returned the new text and the teacher's results.
+  The delay of one follower is from the moment the teacher sends that change until the
+  follower has received the new text (with the teacher's results, sent before it).
 
 The server's CPU time (user + system, from /proc via psutil) and resident memory are read
 before the followers join, while 40 follow a class that does not change (idle), and over
@@ -46,7 +46,7 @@ class Server:
         self.base = base
         deps = config["dependencies"]
         by_api = {d.get("api_name"): d["id"] for d in deps if d.get("api_name")}
-        self.start, self.pull = by_api["class_start"], by_api["class_pull"]
+        self.start = by_api["class_start"]
         self.publish = by_api["class_publish"]
         run_button = next(c["id"] for c in config["components"]
                           if c.get("props", {}).get("elem_id") == "run-tokenize")
@@ -76,36 +76,19 @@ async def call(client, server: Server, fn: int, data: list, session: str,
 
 async def follower(client, server: Server, code: str, index: int, seen: dict,
                    stop: asyncio.Event) -> None:
-    """Listen to the class's versions; pull after each (one pull at a time, the last wins,
-    as the page's always_last trigger does); note when each marker arrived."""
-    session = f"bench-follower-{index}"
-    wanted = asyncio.Event()
-
-    async def listen() -> None:
-        async with client.stream("GET", f"{server.base}/lmdemo/class/{code}/events",
-                                 timeout=None) as stream:
-            async for line in stream.aiter_lines():
-                if line.startswith("data:"):
-                    wanted.set()
-                if stop.is_set():
-                    return
-
-    listener = asyncio.create_task(listen())
-    try:
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(wanted.wait(), 0.5)
-            except asyncio.TimeoutError:
+    """Listen to the class's stream, as a follower's page does; note when each round's
+    marker (the teacher's new text) arrived."""
+    async with client.stream("GET", f"{server.base}/lmdemo/class/{code}/events",
+                             timeout=None) as stream:
+        async for line in stream.aiter_lines():
+            if stop.is_set():
+                return
+            if not line.startswith("data:"):
                 continue
-            wanted.clear()
-            output = json.dumps(await call(client, server, server.pull, [None], session,
-                                           f"follow={code}"))
             now = time.perf_counter()
             for marker in list(seen):
-                if marker in output and index not in seen[marker]:
+                if marker in line and index not in seen[marker]:
                     seen[marker][index] = now
-    finally:
-        listener.cancel()
 
 
 async def change(client, server: Server, code: str, text: str) -> float:
