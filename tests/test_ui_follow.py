@@ -15,7 +15,8 @@ import segno
 from gradio.context import LocalContext
 
 from lmdemo.classroom import Classroom
-from lmdemo.ui.follow import ClassEvents, as_sent, page_address, qr_html, recording
+from lmdemo.ui.follow import as_sent, page_address, qr_html, recording
+from lmdemo.ui.follow_stream import ClassEvents
 
 
 class FakeRequest:

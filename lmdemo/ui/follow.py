@@ -8,7 +8,7 @@ The class itself is plain data (lmdemo/classroom.py). This module puts it on the
   (assets/lmdemo.js, ``publish``), and every result that reaches the teacher's page session
   is recorded as the class's (``record``: each event's function is wrapped once, and does
   nothing more for any other page);
-- a follower's page listens to ``/lmdemo/class/CODE/events`` (``ClassEvents``): one
+- a follower's page listens to ``/lmdemo/class/CODE/events`` (lmdemo/ui/follow_stream.py): one
   server-sent event per new version, holding what changed as the widgets' own updates,
   worked out once for all followers (``as_sent``); the page script hands them to its widgets
   (a browser-side event, ``class-apply``), which draw them. Nothing reruns for a follower,
@@ -20,13 +20,11 @@ Driving needs the secret of the teacher's link, checked once per page session
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import html
 import inspect
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -36,22 +34,15 @@ import segno
 from gradio.components.api_component import Api
 from gradio.context import LocalContext
 from gradio.data_classes import GradioModel, GradioRootModel
-from starlette.requests import Request as StarletteRequest
-from starlette.responses import StreamingResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..classroom import Changes, Classroom, normal_code
+from ..classroom import Classroom, normal_code
 from ..errors import ClassError
 from .adapters import error_message
-from .i18n import language_of, pick_language, say, t
+from .i18n import language_of, say, t
 from .links import LinkTarget, Page, flag, param_of, parse_query, shown, views_of
-from .strings import LANGUAGES
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.2  # how often an event stream looks at its class's version (a dict read)
-KEEPALIVE_S = 15.0  # a comment line now and then keeps proxies from closing a quiet stream
-EVENTS_PATH = re.compile(r"^/lmdemo/class/([A-Za-z0-9]{1,20})/events$")
 QR_PIXELS = 200
 
 
@@ -392,57 +383,3 @@ def _js(value: object) -> object:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
-
-
-# ---- the event stream ------------------------------------------------------------------------
-
-class ClassEvents:
-    """ASGI middleware serving ``/lmdemo/class/CODE/events``: a server-sent event with what
-    changed whenever the class changes (everything, first), and ``ended`` once it is over."""
-
-    def __init__(self, app: ASGIApp, classroom: Classroom) -> None:
-        self.app = app
-        self.classroom = classroom
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = EVENTS_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
-        if found is None:
-            await self.app(scope, receive, send)
-            return
-        request = StarletteRequest(scope)
-        asked = request.query_params.get("lang")
-        language = asked if asked in LANGUAGES else pick_language(
-            request.headers.get("accept-language"))
-        response = StreamingResponse(self.stream(found.group(1), language),
-                                     media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache",
-                                              "X-Accel-Buffering": "no"})
-        await response(scope, receive, send)
-
-    async def stream(self, code: str, language: str = "en"):
-        """Each change as one JSON line; a comment line when quiet; ``ended`` at the end."""
-        seen, quiet = -1, 0.0  # -1: nothing sent yet, so the first message is everything
-        while True:
-            try:
-                version = self.classroom.version(code)
-                changes = (self.classroom.changes(code, max(seen, 0)) if version != seen
-                           else None)
-            except ClassError as exc:
-                message = error_message(exc, language)
-                yield f"data: {json.dumps({'ended': message}, ensure_ascii=False)}\n\n"
-                return
-            if changes is not None:
-                seen, quiet = changes.version, 0.0
-                yield f"data: {payload(changes)}\n\n"
-            elif quiet >= KEEPALIVE_S:
-                quiet = 0.0
-                yield ": still here\n\n"
-            await asyncio.sleep(POLL_S)
-            quiet += POLL_S
-
-
-def payload(changes: Changes) -> str:
-    """What changed, as one line of JSON for the page script (assets/lmdemo.js, follow)."""
-    return json.dumps({"version": changes.version, "results": changes.results,
-                       "view": changes.view, "pointer": changes.pointer},
-                      ensure_ascii=False, default=str, separators=(",", ":"))

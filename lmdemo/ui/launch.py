@@ -67,7 +67,7 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     from ..classroom import Classroom
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
     from .endpoints import exact_mcp
-    from .follow import ClassEvents
+    from .follow_stream import ClassEvents
     from .uploads import RefuseUploads
 
     classroom = Classroom()  # the classes students follow, shared by the page and the stream
