@@ -39,7 +39,7 @@ from ..classroom import Classroom, normal_code
 from ..errors import ClassError
 from .adapters import error_message
 from .i18n import language_of, say, t
-from .links import LinkTarget, Page, flag, param_of, parse_query, shown, views_of
+from .links import LinkTarget, Page, flag, param_of, parse_query, shown, view_spec, views_of
 
 log = logging.getLogger(__name__)
 
@@ -263,8 +263,7 @@ def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarge
     own = {target.name: {n: param_of(c) for n, c in target.params.items()}
            for target in targets}
     for target in targets:  # the teacher's page publishes the view on screen on each change
-        spec = {"tab": target.name, "names": list(target.params),
-                "defaults": [_js(c.value) for c in target.params.values()]}
+        spec = view_spec(target)
         gr.on([_tab(demo, target.tab).select, *(c.change for c in target.params.values())],
               fn=None, inputs=list(target.params.values()),
               js="(...v) => { window.lmdemo?.noteView(%s, v); }" % json.dumps(spec))
@@ -375,11 +374,3 @@ def _tab(demo: gr.Blocks, tab_id: str) -> gr.Tab:
 def _outputs(bar: ClassBar, extra: Sequence[object]) -> list:
     return [bar.bar, bar.status, bar.link, bar.qr, bar.secret, bar.secret_link, bar.end,
             bar.back, *extra]
-
-
-def _js(value: object) -> object:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)

@@ -232,7 +232,7 @@ SELECT_JS = "() => { window.lmdemo && window.lmdemo.showTab(); }"
 RUN_JS = "() => { window.lmdemo && window.lmdemo.runFromLink(%s); }"
 
 
-def _js_value(value: object) -> object:
+def js_value(value: object) -> object:
     """A widget default as the browser sees it (for leaving defaults out of a link)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -241,11 +241,16 @@ def _js_value(value: object) -> object:
     return str(value)
 
 
+def view_spec(target: LinkTarget) -> dict:
+    """What the page script needs to write a view's link: its name, fields and defaults."""
+    return {"tab": target.name, "names": list(target.params),
+            "defaults": [js_value(c.value) for c in target.params.values()]}
+
+
 def add_copy_link(target: LinkTarget) -> None:
     """A "Copy link" button and a box showing the link, in the current layout context."""
     names = list(target.params)
-    spec = {"tab": target.name, "names": names,
-            "defaults": [_js_value(target.params[n].value) for n in names]}
+    spec = view_spec(target)
     with gr.Row(elem_classes="lm-link-row"):
         button = gr.Button(t("copy_link"), size="sm", scale=0, min_width=140,
                            elem_id=f"copy-link-{target.name}", elem_classes="lm-copy-link")
