@@ -198,7 +198,8 @@ class Classroom:
             raise ClassError(f"There is no class with the code “{code[:20]}”. Check the code "
                              "with your teacher.", key="class_unknown", code=code[:20])
         if lesson.over(self._clock()):
-            raise ClassError(f"The class {lesson.code} has ended.", key="class_ended",
+            raise ClassError(f"The class {lesson.code} has ended; ask your teacher for the "
+                             "code of the next one.", key="class_ended",
                              code=lesson.code)
         return lesson
 
@@ -206,8 +207,9 @@ class Classroom:
         lesson = self._find(code)
         # Constant time: how long a wrong key takes to refuse says nothing about the secret.
         if not hmac.compare_digest(key.encode("utf-8"), lesson.secret.encode("utf-8")):
-            raise ClassError("Only the teacher's own link can drive this class.",
-                             key="class_bad_key")
+            raise ClassError("Only the teacher's own link can drive this class: open the "
+                             "teacher's link shown when the class began, or start a new "
+                             "class with ?teach=1.", key="class_bad_key")
         return lesson
 
     def _driven_by(self, session: str | None) -> Lesson | None:

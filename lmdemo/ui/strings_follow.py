@@ -21,8 +21,9 @@ EN: dict[str, str] = {
     "class_back": "Back to the teacher",
     "class_unknown": "There is no class with the code “{code}”. Check the code with your "
                      "teacher.",
-    "class_ended": "The class {code} has ended.",
-    "class_bad_key": "Only the teacher's own link can drive this class.",
+    "class_ended": "The class {code} has ended; ask your teacher for the code of the next one.",
+    "class_bad_key": "Only the teacher's own link can drive this class: open the teacher's "
+                     "link shown when the class began, or start a new class with ?teach=1.",
     "class_full": "This server already has {limit} open classes; try again when one has "
                   "ended.",
     "class_too_long": "That view is too long to share with the class.",
@@ -44,8 +45,9 @@ ZH: dict[str, str] = {
     "class_away": "你正在自己尝试；教师的页面会继续进行。",
     "class_back": "回到教师",
     "class_unknown": "没有代码为“{code}”的课堂。请向老师核对代码。",
-    "class_ended": "课堂 {code} 已结束。",
-    "class_bad_key": "只有教师自己的链接才能主持这个课堂。",
+    "class_ended": "课堂 {code} 已结束；请向老师索取下一个课堂的代码。",
+    "class_bad_key": "只有教师自己的链接才能主持这个课堂：请打开课堂开始时显示的教师链接，"
+                     "或用 ?teach=1 开始一个新课堂。",
     "class_full": "本服务器已有 {limit} 个进行中的课堂；请等其中一个结束后再试。",
     "class_too_long": "这个视图太长，无法分享给课堂。",
 }
