@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .pages import WAIT_MS, click, fill, idle, open_tab, panel, say, set_number
+from .pages import WAIT_MS, click, fill, idle, open_tab, panel, say, set_number, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FOLLOW_S = 2.0  # the issue's promise: a change shows on the followers within 2 s
@@ -141,6 +141,20 @@ def test_followers_follow_break_away_rejoin_and_cannot_drive(open_page):
     rebel.wait_for_timeout(1500)
     for page in (teacher, away, others[1]):
         assert snapshot(page) == want
+
+    # The teacher's page, reloaded, drives again with the key its browser tab kept, which
+    # never shows in the address bar.
+    teacher.reload()
+    wait_ready(teacher)
+    teacher.wait_for_function("(t) => document.querySelector('#class-status textarea, "
+                              "#class-status input')?.value === t",
+                              arg=say("en", "class_teaching").format(code=code), timeout=WAIT_MS)
+    assert "key" not in parse_qs(urlparse(teacher.url).query)
+    fill(teacher, say("en", "prompt"), "After the reload")
+    for page in (away, others[1]):
+        page.wait_for_function("() => [...document.querySelectorAll('textarea')]"
+                               ".some((el) => el.value === 'After the reload')",
+                               timeout=FOLLOW_S * 1000)
 
     # The teacher ends the class; followers are told.
     teacher.locator("#class-end").click()
