@@ -83,7 +83,7 @@ def build_bar() -> ClassBar:
                     back = gr.Button(t("class_back"), visible=False, elem_id="class-back",
                                      variant="primary", scale=0, min_width=200)
                     end = gr.Button(t("class_end"), visible=False, elem_id="class-end",
-                                    variant="stop", scale=0, min_width=160)
+                                    variant="stop", scale=0, min_width=240)
                 with gr.Accordion(t("class_secret_title"), open=False, visible=False,
                                   elem_id="class-secret") as secret:
                     secret_link = gr.Textbox(label=t("class_secret_link"), interactive=False,

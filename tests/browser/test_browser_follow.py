@@ -114,6 +114,8 @@ def test_followers_follow_break_away_rejoin_and_cannot_drive(open_page):
     away, *others = followers
     open_tab(away, say("en", "tab_attention"))
     away.wait_for_function("document.body.classList.contains('lm-away')")
+    assert away.get_by_text(say("en", "class_away")).is_visible()
+    assert not away.get_by_text(say("en", "class_following")).is_visible()
     fill(teacher, say("en", "prompt"), "The sea was calm")
     idle(teacher)
     want = snapshot(teacher)
@@ -123,6 +125,7 @@ def test_followers_follow_break_away_rejoin_and_cannot_drive(open_page):
     away.locator("#class-back").click()
     delays.append(shows(away, want))
     assert away.evaluate("document.body.classList.contains('lm-following')")
+    assert away.get_by_text(say("en", "class_following")).is_visible()
 
     # Followers cannot drive: not by running, not by forcing the hidden publish button,
     # not with a guessed key.
