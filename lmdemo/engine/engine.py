@@ -124,8 +124,10 @@ class Engine:
     """Schedules generation requests over one loaded model, fairly between sessions."""
 
     def __init__(self, loaded: LoadedModel, max_active: int = 16, max_queue: int = 64,
-                 max_per_session: int = MAX_PER_SESSION):
+                 max_per_session: int = MAX_PER_SESSION, fused: bool = True):
         self.loaded = loaded
+        self._fused = fused  # the hand-written decode step where it covers the model (benchmarks
+        # compare it with transformers' forward)
         self.max_active = max_active
         self.max_queue = max_queue
         self.max_per_session = max_per_session
@@ -136,7 +138,7 @@ class Engine:
         if reason:
             log.warning("Decoding one request at a time (one forward each per step): %s",
                         reason)
-        self._batch = None if reason else KVBatch(loaded.model, loaded.device)
+        self._batch = None if reason else KVBatch(loaded.model, loaded.device, fused)
         self._rows: list[_Active] = []  # requests in the order of the batch's rows
         self._filling: list[_Active] = []  # long prompts being prefilled chunk by chunk
         self._waiting = WaitingRoom()
@@ -283,7 +285,7 @@ class Engine:
         exactly the tokens it accepted, so sampled text continues as it would have.
         """
         if self._batch is not None:
-            self._batch = KVBatch(self.loaded.model, self.loaded.device)
+            self._batch = KVBatch(self.loaded.model, self.loaded.device, self._fused)
             self._rows, self._filling = [], []
         with self._wake:
             failed, self._active = self._active, []
