@@ -149,9 +149,10 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, object]:
     return values
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line flags of ``python app.py``."""
-    parser = argparse.ArgumentParser(description="lmdemo: explore a language model in the browser")
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The command-line flags of ``python app.py`` (``prog`` names it in the usage line)."""
+    parser = argparse.ArgumentParser(prog=prog, description="lmdemo: explore a language model "
+                                     "in the browser")
     parser.add_argument("--port", type=int, help="port to serve on (or GRADIO_SERVER_PORT)")
     parser.add_argument("--host", help="address to bind (or GRADIO_SERVER_NAME)")
     add_model_arguments(parser)
@@ -186,11 +187,12 @@ def add_backend_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGr
 
 
 def load_config(
-    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
+    prog: str | None = None,
 ) -> AppConfig:
     """Read settings: defaults, then ``LMDEMO_*`` variables, then command-line flags."""
     values = config_from_env(os.environ if environ is None else environ)
-    args = build_parser().parse_args([] if argv is None else list(argv))
+    args = build_parser(prog).parse_args([] if argv is None else list(argv))
     values.update({k: v for k, v in vars(args).items() if v is not None})
     if values.get("hosted"):
         values = {**HOSTED_LIMITS, **values}  # an explicit setting still wins

@@ -6,12 +6,16 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-
-from starlette.middleware import Middleware
+from typing import TYPE_CHECKING
 
 from ..config import AppConfig, load_config
 from ..errors import LMDemoError
-from ..runtime import Runtime
+
+if TYPE_CHECKING:
+    from starlette.middleware import Middleware
+
+# Nothing heavy at the top: ``app.py --help`` and a bad flag answer before torch, transformers
+# and gradio load (each import below happens when the server starts).
 
 log = logging.getLogger("lmdemo")
 
@@ -41,6 +45,8 @@ def rate_limit_middleware(config: AppConfig, demo) -> list[Middleware]:
     """The per-client rate limit on generation calls, when the config sets one."""
     if config.rate_limit <= 0:
         return []
+    from starlette.middleware import Middleware
+
     from .ratelimit import RateLimitMiddleware
 
     fns, names = metered_events(demo)
@@ -55,6 +61,8 @@ def serve(config: AppConfig, block: bool = True):
     launch the app; returns (demo, runtime)."""
     # Loading the model in a thread while gradio imports was measured slower (17 s against
     # 15 s warm): both hold the GIL most of the time on this 2-core machine.
+    from ..runtime import Runtime
+
     started = time.perf_counter()
     runtime = Runtime(config)
     runtime.backend  # noqa: B018 - loads the model and starts the engine (or connects)
@@ -90,12 +98,16 @@ def serve(config: AppConfig, block: bool = True):
     return demo, runtime
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> None:
     """Entry point of ``python app.py`` and ``python -m lmdemo serve``."""
+    try:  # a bad flag or setting is one line, as on the rest of the command line
+        config = load_config(sys.argv[1:] if argv is None else argv, prog=prog)
+    except LMDemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(sys.argv[1:] if argv is None else argv)
         serve(config)
     except LMDemoError as exc:
         log.error("%s", exc)
