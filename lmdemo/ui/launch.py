@@ -36,6 +36,11 @@ def hosted_summary(config: AppConfig) -> str:
     """The log line that says hosted mode is on, with the limits it set."""
     limit = (f"{config.rate_limit} generation calls a minute per client" if config.rate_limit
              else "no rate limit")
+    if config.rate_limit and config.trusted_proxies:
+        proxies = ", ".join(config.trusted_proxies)
+        limit += f" (the client: X-Forwarded-For from {proxies})"
+    elif config.rate_limit:
+        limit += " (the client: the connection's address; --trusted-proxy names a proxy)"
     return (f"Hosted mode is on: catalogue models only, inputs up to {config.max_input_chars} "
             f"characters, max_new_tokens up to {config.max_new_tokens}, a queue of "
             f"{config.max_queue}, {limit}, no uploads.")
@@ -50,10 +55,10 @@ def rate_limit_middleware(config: AppConfig, demo) -> list[Middleware]:
     from .ratelimit import RateLimitMiddleware
 
     fns, names = metered_events(demo)
-    # Behind a Space's proxy every request comes from the proxy: the visitor is the first
-    # X-Forwarded-For hop. Off a Space that header is the client's own word, so unused.
+    # X-Forwarded-For names the visitor only behind a proxy that sets it (a Space, or one
+    # given with --trusted-proxy); from anyone else it is the client's own word, so unused.
     return [Middleware(RateLimitMiddleware, per_minute=config.rate_limit, metered_fns=fns,
-                       metered_names=names, trust_forwarded=config.hosted)]
+                       metered_names=names, trusted_proxies=config.trusted_proxies)]
 
 
 def serve(config: AppConfig, block: bool = True):
