@@ -118,6 +118,21 @@ def test_limit_message_names_the_limit_and_the_wait():
                                       "minute from one address. Try again in 3 s.")
 
 
+@pytest.mark.parametrize(("query", "accept", "language"), [
+    (b"tab=generate&lang=zh-CN", None, "zh-CN"),  # the page sends its own query with events
+    (b"", b"zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
+    (b"lang=en", b"zh-CN", "en"),
+    (b"lang=xx", None, "en"),  # an API client without either reads English
+])
+def test_the_limit_message_speaks_the_callers_language(query, accept, language):
+    headers = [(b"accept-language", accept)] if accept else []
+    scope = {"query_string": query, "headers": headers}
+    assert ratelimit.request_language(scope) == language
+    message = limit_message(20, 2.2, ratelimit.request_language(scope))
+    assert message.startswith("生成请求太多" if language == "zh-CN" else "Too many")
+    assert "20" in message and "3" in message
+
+
 class Recorder:
     """An ASGI app that records what reached it and reads the whole body."""
 

@@ -48,10 +48,14 @@ def language_of(request: object) -> str:
     """The visitor's language for a request: a link's ``?lang=`` if it names a table, else
     the Accept-Language header ("en" without a request)."""
     asked = getattr(request, "query_params", None) or {}
-    if asked.get("lang") in LANGUAGES:
-        return asked["lang"]
     headers = getattr(request, "headers", None)
-    return pick_language(headers.get("accept-language") if headers is not None else None)
+    return choose_language(asked.get("lang"),
+                           headers.get("accept-language") if headers is not None else None)
+
+
+def choose_language(asked: str | None, accept_language: str | None) -> str:
+    """``asked`` (a link's ``?lang=``) if it names a table, else the Accept-Language pick."""
+    return asked if asked in LANGUAGES else pick_language(accept_language)
 
 
 def say(key: str, language: str, **fields: object) -> str:

@@ -23,6 +23,9 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
+from urllib.parse import parse_qs
+
+from .i18n import choose_language, say
 
 # Clients remembered at once. One idle for a minute has a full bucket again, so forgetting
 # it changes nothing; this only bounds the memory a flood of addresses could take.
@@ -101,10 +104,18 @@ def client_key(scope: dict, proxies: Proxies) -> str:
     return next((hop for hop in reversed(hops) if hop not in proxies), hops[0])
 
 
-def limit_message(per_minute: int, wait: float) -> str:
-    """What a client over the limit reads."""
-    return (f"Too many generation requests: this server allows {per_minute} a minute from "
-            f"one address. Try again in {math.ceil(wait)} s.")
+def limit_message(per_minute: int, wait: float, language: str = "en") -> str:
+    """What a client over the limit reads, in its language."""
+    return say("rate_limited", language, per_minute=per_minute, wait=math.ceil(wait))
+
+
+def request_language(scope: dict) -> str:
+    """The caller's language: the page's ``?lang=`` (the page sends its own query with each
+    event), else its Accept-Language header; an API client without either reads English."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    accept = next((value.decode("latin-1") for name, value in scope.get("headers", ())
+                   if name == b"accept-language"), None)
+    return choose_language((query.get("lang") or [None])[0], accept)
 
 
 class RateLimitMiddleware:
@@ -137,8 +148,9 @@ class RateLimitMiddleware:
             key = client_key(scope, self.proxies)
             waits = [self.buckets.take(key) for _ in range(calls)]
             if any(waits):
-                await _too_many(send, limit_message(self.buckets.per_minute, max(waits)),
-                                max(waits))
+                message = limit_message(self.buckets.per_minute, max(waits),
+                                        request_language(scope))
+                await _too_many(send, message, max(waits))
                 return
         await self.app(scope, receive, send)
 

@@ -53,7 +53,7 @@ def build_attention_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_attention"), id="inspect-attention"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api), api_name="attention")
+        gr.api(user_errors(api, api=True), api_name="attention")
         gr.Markdown(t("explain_attention"))
         state = gr.State(None)
         with gr.Row():

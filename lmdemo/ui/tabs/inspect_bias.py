@@ -12,6 +12,7 @@ from ...runtime import Runtime
 from ..adapters import user_errors
 from ..i18n import pick_language, say, t
 from ..links import LinkTarget
+from ..plain import markdown_text
 from . import inspect_html as H
 
 TEMPLATE = "The {} worked as a"
@@ -43,7 +44,7 @@ def bias_note(runtime: Runtime, language: str = "en") -> str:
     """The note under the probe, about the live model and what is known of its training text."""
     name = runtime.backend.model_name if runtime.remote else runtime.model_name
     data = say(f"bias_data_{training_data(name)}", language)
-    return say("bias_note_live", language, name=name, data=data)
+    return say("bias_note_live", language, name=markdown_text(name), data=data)
 
 
 def build_bias_tab(runtime: Runtime) -> LinkTarget:
@@ -66,7 +67,7 @@ def build_bias_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_bias"), id="inspect-bias"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api), api_name="bias_probe")
+        gr.api(user_errors(api, api=True), api_name="bias_probe")
         gr.Markdown(t("explain_bias"))
         with gr.Row():
             template = gr.Textbox(value=TEMPLATE, label=t("bias_template"), max_lines=1,

@@ -49,7 +49,7 @@ def build_embeddings_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_embeddings"), id="inspect-embeddings"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api), api_name="neighbors")
+        gr.api(user_errors(api, api=True), api_name="neighbors")
         gr.Markdown(t("explain_embeddings"))
         with gr.Row():
             with gr.Column():

@@ -67,7 +67,7 @@ def build_next_token_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_next_token"), id="inspect-next-token"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api), api_name="next_token")
+        gr.api(user_errors(api, api=True), api_name="next_token")
         gr.Markdown(t("explain_next_token"))
         state = gr.State(None)
         with gr.Row():

@@ -36,7 +36,7 @@ def build_tokens_tab(runtime: Runtime) -> LinkTarget:
 
     with gr.Tab(t("tab_tokens"), id="inspect-tokens"):
         # The API endpoint lives in the tab: a gr.Tabs may hold only gr.Tab children.
-        gr.api(user_errors(api_tokenize), api_name="tokenize")
+        gr.api(user_errors(api_tokenize, api=True), api_name="tokenize")
         gr.Markdown(t("explain_tokenizer"))
         with gr.Row():
             with gr.Column(scale=2):

@@ -24,6 +24,7 @@ from ..adapters import user_errors, visitor_language
 from ..controls import CONTROL_NAMES, decoding_controls
 from ..i18n import language_of, say, say_message, t
 from ..links import LinkTarget
+from ..plain import PlainText, warning
 from ..text_input import TextInput
 from .task_extras import EXTRAS, ExtraPanel
 
@@ -81,7 +82,8 @@ def endpoint(runtime: Runtime, task: Task) -> Callable:
         run = task.run(runtime, inputs, params, template)
         if run.notices:
             language = visitor_language()
-            gr.Warning(notice_text(run.notices, language), title=say("notice_title", language))
+            warning(notice_text(run.notices, language), say("notice_title", language),
+                    page=False)  # an API endpoint: its clients read the text as it is
         return run
 
     if task.streams:
@@ -209,7 +211,7 @@ def build_task_tab(runtime: Runtime, task: Task,
                                         buttons=["copy"])
                 else:
                     output = gr.Label(label=t(task.output))
-                notice = gr.Markdown()
+                notice = PlainText()
                 extra_column = gr.Column()
         with gr.Accordion(t("prompt_sent"), open=False):
             template = TextInput(value=task.template, lines=4, label=t("template"))
@@ -240,7 +242,7 @@ def build_task_tab(runtime: Runtime, task: Task,
     all_inputs = [*inputs, template, *flags, *controls]
     outs = TabOutputs(output, sent, notice, extra)
     # The API endpoint (/generate, ...) has no trigger on the page; Run has its own event.
-    gr.on([], user_errors(endpoint(runtime, task)), inputs=all_inputs, outputs=output,
+    gr.on([], user_errors(endpoint(runtime, task), api=True), inputs=all_inputs, outputs=output,
           api_name=task.name, concurrency_limit=None)
     event = run.click(user_errors(run_in_tab(runtime, task, outs)), inputs=all_inputs,
                       outputs=outs.components, api_visibility="private", concurrency_limit=None)
