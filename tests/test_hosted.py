@@ -17,6 +17,7 @@ from lmdemo.models import ModelManager
 from lmdemo.models.catalog import BUNDLED_MODEL, resolve_catalogued
 from lmdemo.params import make_params
 from lmdemo.ui import ratelimit
+from lmdemo.ui.i18n import scope_language
 from lmdemo.ui.ratelimit import TokenBuckets, client_key, limit_message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,8 +128,8 @@ def test_limit_message_names_the_limit_and_the_wait():
 def test_the_limit_message_speaks_the_callers_language(query, accept, language):
     headers = [(b"accept-language", accept)] if accept else []
     scope = {"query_string": query, "headers": headers}
-    assert ratelimit.request_language(scope) == language
-    message = limit_message(20, 2.2, ratelimit.request_language(scope))
+    assert scope_language(scope) == language
+    message = limit_message(20, 2.2, scope_language(scope))
     assert message.startswith("生成请求太多" if language == "zh-CN" else "Too many")
     assert "20" in message and "3" in message
 

@@ -74,6 +74,7 @@ def serve(config: AppConfig, block: bool = True):
     from starlette.middleware import Middleware
 
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
+    from .long_urls import RefuseLongUrls
     from .uploads import RefuseUploads
 
     demo = build_demo(runtime)
@@ -83,11 +84,12 @@ def serve(config: AppConfig, block: bool = True):
     # MCP: every task (and teaching view) is a tool at /gradio_api/mcp/, described by its
     # endpoint's docstring; --no-mcp turns it off.
     kwargs = launch_kwargs()
-    # No input takes a file, so Gradio's upload route is closed (lmdemo/ui/uploads.py); the
-    # hosted rate limit is middleware too.
+    # A URL too long for Gradio gets a page that says so (lmdemo/ui/long_urls.py); no input
+    # takes a file, so Gradio's upload route is closed (lmdemo/ui/uploads.py); the hosted
+    # rate limit is middleware too.
     app_kwargs = dict(kwargs.get("app_kwargs") or {})  # type: ignore[call-overload]
-    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(RefuseUploads),
-                                *rate_limit_middleware(config, demo)]
+    app_kwargs["middleware"] = [Middleware(RefuseLongUrls), *app_kwargs.get("middleware", []),
+                                Middleware(RefuseUploads), *rate_limit_middleware(config, demo)]
     kwargs["app_kwargs"] = app_kwargs
     # Gradio keeps each session's component state, ~490 KB here, for up to 10,000 sessions
     # by default; session_capacity bounds that (the least recently used session goes first).

@@ -23,9 +23,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
-from urllib.parse import parse_qs
 
-from .i18n import choose_language, say
+from .i18n import say, scope_language
 
 # Clients remembered at once. One idle for a minute has a full bucket again, so forgetting
 # it changes nothing; this only bounds the memory a flood of addresses could take.
@@ -109,14 +108,6 @@ def limit_message(per_minute: int, wait: float, language: str = "en") -> str:
     return say("rate_limited", language, per_minute=per_minute, wait=math.ceil(wait))
 
 
-def request_language(scope: dict) -> str:
-    """The caller's language: the page's ``?lang=`` (the page sends its own query with each
-    event), else its Accept-Language header; an API client without either reads English."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    accept = next((value.decode("latin-1") for name, value in scope.get("headers", ())
-                   if name == b"accept-language"), None)
-    return choose_language((query.get("lang") or [None])[0], accept)
-
 
 class RateLimitMiddleware:
     """Answer 429 to a client's generation calls beyond ``per_minute`` a minute."""
@@ -149,7 +140,7 @@ class RateLimitMiddleware:
             waits = [self.buckets.take(key) for _ in range(calls)]
             if any(waits):
                 message = limit_message(self.buckets.per_minute, max(waits),
-                                        request_language(scope))
+                                        scope_language(scope))
                 await _too_many(send, message, max(waits))
                 return
         await self.app(scope, receive, send)

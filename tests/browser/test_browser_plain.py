@@ -14,7 +14,7 @@ import pytest
 from tests.ui_server import running_app
 
 from .conftest import keep_failure, new_page
-from .pages import WAIT_MS, click, idle, say
+from .pages import WAIT_MS, click, idle, say, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PWNED = '<img src=x onerror="window.lmPwned = 1">'
@@ -94,3 +94,16 @@ def test_the_rate_limit_speaks_the_visitors_language(browser, limited_url, langu
     finally:
         keep_failure(page, request)
         page.context.close()
+
+
+def test_a_link_too_long_for_the_server_gets_a_page_that_says_so(browser, app_url):
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        reply = page.goto(app_url + "?tab=generate&prompt=" + "a" * 100_000, timeout=WAIT_MS)
+        assert reply is not None and reply.status == 414
+        assert say("zh-CN", "url_too_long_title") in page.inner_text("body")
+        page.get_by_role("link").click(timeout=WAIT_MS)  # back to the app, without the text
+        wait_ready(page)
+    finally:
+        context.close()
