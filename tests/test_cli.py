@@ -252,3 +252,58 @@ def test_entry_point_from_a_shell(real_load, tiny_model_dir, tmp_path, tiny_runt
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == expected(tiny_runtime, get_task("generate"), "Hello world")
+
+
+# ---- answering fast, and in the right place (issue 18, section 5) ----------------------------
+HEAVY = ("torch", "transformers", "gradio")
+
+
+@pytest.mark.parametrize("argv", [
+    ["-m", "lmdemo", "--help"],
+    ["-m", "lmdemo", "generate", "--help"],
+    ["-m", "lmdemo", "serve", "--help"],
+    ["-m", "lmdemo", "generate", "--bogus"],
+    ["-m", "lmdemo", "serve", "--bogus"],
+    ["app.py", "--help"],
+    ["app.py", "--port", "x"],
+])
+def test_help_and_flag_errors_answer_before_torch_loads(argv):
+    # -X importtime lists every module the process imported, on stderr (time is not asserted:
+    # what made --help take 10 s was importing torch and transformers before parsing)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=60)
+    assert proc.returncode == (0 if "--help" in argv else 2), proc.stderr[-2000:]
+    assert "usage:" in proc.stdout + proc.stderr
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+                for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert imported and not imported & set(HEAVY), sorted(imported & set(HEAVY))
+
+
+@pytest.mark.parametrize("argv, usage", [
+    (["generate", "Hi", "--bogus"], "usage: python -m lmdemo generate"),
+    (["eval", "qa", "--bogus"], "usage: python -m lmdemo eval"),
+    (["serve", "--bogus"], "usage: python -m lmdemo serve"),
+])
+def test_an_unknown_option_is_reported_under_its_subcommand(argv, usage, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage), err
+    assert "error: unrecognized arguments: --bogus" in err
+
+
+def test_a_backend_failure_is_one_error_line(real_load, tiny_model_dir, tmp_path):
+    from lmdemo.bench.startup import free_port
+
+    # In a process of its own: pytest's log capture would hide the stray log line.
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "lmdemo", "generate", "Hi", "--backend", url, "--no-progress",
+         "--model", str(tiny_model_dir), "--cache-dir", str(tmp_path)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: Could not reach the model server"), proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr

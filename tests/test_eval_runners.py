@@ -101,10 +101,10 @@ def test_serve_passes_its_flags_through(monkeypatch):
 
     seen = []
     fake = types.ModuleType("lmdemo.ui.launch")
-    fake.main = seen.append  # type: ignore[attr-defined]
+    fake.main = lambda argv, prog=None: seen.append((argv, prog))  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "lmdemo.ui.launch", fake)
     assert main(["serve", "--port", "7861"]) == 0
-    assert seen == [["--port", "7861"]]
+    assert seen == [(["--port", "7861"], "python -m lmdemo serve")]  # its errors say "serve"
 
 
 def test_generate_applies_to_qa_only(capsys):

@@ -17,6 +17,7 @@ from lmdemo.models import ModelManager
 from lmdemo.models.catalog import BUNDLED_MODEL, resolve_catalogued
 from lmdemo.params import make_params
 from lmdemo.ui import ratelimit
+from lmdemo.ui.i18n import scope_language
 from lmdemo.ui.ratelimit import TokenBuckets, client_key, limit_message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,17 +54,84 @@ def test_buckets_forget_the_least_recently_seen_clients(monkeypatch):
     assert len(buckets) == 5
 
 
-def test_client_key_trusts_forwarded_for_only_behind_a_proxy():
-    scope = {"client": ("10.1.1.1", 5555),
-             "headers": [(b"x-forwarded-for", b"203.0.113.7, 10.0.0.2")]}
-    assert client_key(scope, trust_forwarded=True) == "203.0.113.7"
-    assert client_key(scope, trust_forwarded=False) == "10.1.1.1"
-    assert client_key({"client": ("10.1.1.1", 1), "headers": []}, True) == "10.1.1.1"
+FORGED = [(b"x-forwarded-for", b"203.0.113.7")]
+
+
+@pytest.mark.parametrize(("peer", "header", "proxies", "client"), [
+    # no trusted proxy (--hosted on a plain server): the header is the client's own word
+    ("10.1.1.1", b"203.0.113.7, 10.0.0.2", (), "10.1.1.1"),
+    # a Space ("*"): the first hop, as its proxy passes it on
+    ("10.1.1.1", b"203.0.113.7, 10.0.0.2", ("*",), "203.0.113.7"),
+    ("10.1.1.1", None, ("*",), "10.1.1.1"),
+    # a named proxy: the last hop it did not add itself; what the client wrote is ignored
+    ("10.0.0.2", b"198.51.100.1, 203.0.113.7", ("10.0.0.2",), "203.0.113.7"),
+    ("10.0.0.2", b"198.51.100.1, 203.0.113.7, 10.0.0.9", ("10.0.0.0/8",), "203.0.113.7"),
+    # a peer that is not the named proxy speaks for itself
+    ("192.0.2.5", b"203.0.113.7", ("10.0.0.2",), "192.0.2.5"),
+])
+def test_client_key_believes_forwarded_for_only_from_a_trusted_proxy(peer, header, proxies,
+                                                                     client):
+    headers = [(b"x-forwarded-for", header)] if header else []
+    scope = {"client": (peer, 5555), "headers": headers}
+    assert client_key(scope, ratelimit.Proxies(proxies)) == client
+
+
+def _limiter(argv: list[str], env: dict[str, str]):
+    """The rate limit middleware the app would build for this command line, metering fn 3."""
+    from types import SimpleNamespace
+
+    from lmdemo.config import load_config
+    from lmdemo.ui.launch import rate_limit_middleware
+
+    demo = SimpleNamespace(fns={3: SimpleNamespace(concurrency_limit=None, api_name="generate")})
+    config = load_config([*argv, "--hosted"], {**env, "LMDEMO_RATE_LIMIT": "2"})
+    (middleware,) = rate_limit_middleware(config, demo)
+    return middleware.cls(Recorder(), *middleware.args, **middleware.kwargs)
+
+
+@pytest.mark.parametrize(("argv", "env", "forged_passes"), [
+    ([], {}, False),  # --hosted on a plain server: a forged header buys nothing
+    ([], {"SPACE_ID": "someone/lmdemo"}, True),  # a Space: its proxy sets the header
+    (["--trusted-proxy", "127.0.0.1"], {}, True),
+    ([], {"LMDEMO_TRUSTED_PROXIES": "10.0.0.1, 127.0.0.0/8"}, True),
+])
+def test_a_forged_forwarded_for_gets_no_fresh_budget_off_a_known_proxy(argv, env,
+                                                                       forged_passes):
+    limiter = _limiter(argv, env)
+    for _ in range(2):  # the peer's (127.0.0.1) budget, spent
+        assert _asgi(limiter, "/gradio_api/call/generate", b"{}") == 200
+    assert _asgi(limiter, "/gradio_api/call/generate", b"{}") == 429
+    status = _asgi(limiter, "/gradio_api/call/generate", b"{}", headers=FORGED)
+    assert status == (200 if forged_passes else 429)
+
+
+def test_a_trusted_proxy_must_be_an_address():
+    from lmdemo.config import load_config
+    from lmdemo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--trusted-proxy 'proxy.local' is not an IP"):
+        load_config(["--trusted-proxy", "proxy.local"], {})
+    assert load_config(["--hosted"], {}).trusted_proxies == ()
 
 
 def test_limit_message_names_the_limit_and_the_wait():
     assert limit_message(20, 2.2) == ("Too many generation requests: this server allows 20 a "
                                       "minute from one address. Try again in 3 s.")
+
+
+@pytest.mark.parametrize(("query", "accept", "language"), [
+    (b"tab=generate&lang=zh-CN", None, "zh-CN"),  # the page sends its own query with events
+    (b"", b"zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
+    (b"lang=en", b"zh-CN", "en"),
+    (b"lang=xx", None, "en"),  # an API client without either reads English
+])
+def test_the_limit_message_speaks_the_callers_language(query, accept, language):
+    headers = [(b"accept-language", accept)] if accept else []
+    scope = {"query_string": query, "headers": headers}
+    assert scope_language(scope) == language
+    message = limit_message(20, 2.2, scope_language(scope))
+    assert message.startswith("生成请求太多" if language == "zh-CN" else "Too many")
+    assert "20" in message and "3" in message
 
 
 class Recorder:
@@ -84,7 +152,8 @@ class Recorder:
         await send({"type": "http.response.body", "body": b"ok"})
 
 
-def _asgi(middleware, path: str, body: bytes, method: str = "POST") -> int:
+def _asgi(middleware, path: str, body: bytes, method: str = "POST",
+          headers: list[tuple[bytes, bytes]] | None = None) -> int:
     import asyncio
 
     chunks = [body[:5], body[5:]]  # a body in two pieces, as a server may pass it
@@ -98,7 +167,7 @@ def _asgi(middleware, path: str, body: bytes, method: str = "POST") -> int:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": path, "headers": [],
+    scope = {"type": "http", "method": method, "path": path, "headers": headers or [],
              "client": ("127.0.0.1", 1)}
     asyncio.run(middleware(scope, receive, send))
     return sent[0]["status"]
@@ -133,6 +202,7 @@ def test_hosted_summary_names_the_limits():
     assert line.startswith("Hosted mode is on: catalogue models only")
     assert "max_new_tokens up to 256" in line and "20 generation calls a minute" in line
     assert "no uploads" in line
+    assert "the client: the connection's address" in line
 
 
 # ---- catalogue models only ------------------------------------------------------------------

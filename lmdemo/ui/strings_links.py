@@ -21,6 +21,11 @@ EN: dict[str, str] = {
                      "is kept.",
     "link_too_long": "This link's {name} is longer than {limit} characters; the default is "
                      "kept.",
+    "url_too_long_title": "This link is too long",
+    "url_too_long": "This link is {length} characters long; this server reads links of up to "
+                    "{limit} characters. Open the app without it, and paste the text into the "
+                    "page instead.",
+    "url_too_long_open": "Open lmdemo",
 }
 
 ZH: dict[str, str] = {
@@ -38,4 +43,8 @@ ZH: dict[str, str] = {
                        "已保留默认值。",
     "link_bad_flag": "此链接把 {name} 设为“{value}”；请用 1（开）或 0（关）。已保留默认值。",
     "link_too_long": "此链接中的 {name} 超过 {limit} 个字符；已保留默认值。",
+    "url_too_long_title": "此链接太长",
+    "url_too_long": "此链接长 {length} 个字符；本服务器只读取不超过 {limit} 个字符的链接。"
+                    "请直接打开应用，把文本粘贴到页面中。",
+    "url_too_long_open": "打开 lmdemo",
 }

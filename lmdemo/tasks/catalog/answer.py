@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 from ...notices import Notice, join_notices
 from ...params import SamplingParams
-from .. import spans
 from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
 from ..prompts import render
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
+    from ..spans import SpanChoice
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,8 @@ CONTEXT_ZH = "小明住在上海，他每天骑自行车去学校。他最喜欢
 
 def clean(text: str) -> str:
     """A generated answer: its first line, or "" when it is the no-answer phrase."""
+    from .. import spans  # torch: loaded when a task runs, not when the CLI lists tasks
+
     answer = short_answer(text)
     return "" if spans.is_no_answer(answer, NO_ANSWER) else answer
 
@@ -103,7 +105,7 @@ def shared_ids(runtime: Runtime, template: str, ids: list[int]) -> int:
 class SpanRun:
     """A finished span choice: the prompt, any notices, the answer ("" for none) and why."""
 
-    def __init__(self, prompt: str, notices: tuple[Notice, ...], choice: spans.SpanChoice):
+    def __init__(self, prompt: str, notices: tuple[Notice, ...], choice: SpanChoice):
         self.prompt = prompt
         self.notices = notices
         self.choice = choice
@@ -149,6 +151,8 @@ class AnswerTask(Task):
             run = super().forward(runtime, prepared, params)
             run.notices = (*run.notices, notice)
             return run
+        from .. import spans  # torch: not needed to list the tasks (``--help``)
+
         loaded = runtime.loaded
         prefix = runtime.memo("answer-prefix", spans.PrefixCache)
         shared = shared_ids(runtime, prepared.template, prepared.ids)

@@ -25,6 +25,7 @@ from ..controls import CONTROL_NAMES, decoding_controls
 from ..endpoints import REQUIRED, api_doc, control_help, describe
 from ..i18n import language_of, say, say_message, t
 from ..links import LinkTarget
+from ..plain import PlainText, warning
 from ..status import ModelReady
 from ..text_input import TextInput
 from .task_extras import EXTRAS, ExtraPanel
@@ -102,7 +103,8 @@ def endpoint(runtime: Runtime, task: Task, defaults: Mapping[str, object]) -> Ca
         run = task.run(runtime, inputs, params, template)
         if run.notices:
             language = visitor_language()
-            gr.Warning(notice_text(run.notices, language), title=say("notice_title", language))
+            warning(notice_text(run.notices, language), say("notice_title", language),
+                    page=False)  # an API endpoint: its clients read the text as it is
         return run
 
     if task.streams:
@@ -230,7 +232,7 @@ def build_task_tab(runtime: Runtime, task: Task,
                                         buttons=["copy"])
                 else:
                     output = gr.Label(label=t(task.output))
-                notice = gr.Markdown()
+                notice = PlainText()
                 extra_column = gr.Column()
         with gr.Accordion(t("prompt_sent"), open=False):
             template = TextInput(value=task.template, lines=4, label=t("template"))
@@ -271,7 +273,7 @@ def build_task_tab(runtime: Runtime, task: Task,
     defaults = {name: widget.value for name, widget in zip(parameter_names(task), all_inputs,
                                                             strict=True)
                 if widget.value is not None}
-    gr.on([], user_errors(endpoint(runtime, task, defaults)), inputs=all_inputs,
+    gr.on([], user_errors(endpoint(runtime, task, defaults), api=True), inputs=all_inputs,
           outputs=output, api_name=task.name, concurrency_limit=None)
     event = run.click(user_errors(run_in_tab(runtime, task, outs)), inputs=all_inputs,
                       outputs=outs.components, api_visibility="private", concurrency_limit=None)
