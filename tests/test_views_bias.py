@@ -57,11 +57,16 @@ class Untouchable(Runtime):
         raise AssertionError("building the tab started the backend")
 
 
-def test_the_note_is_filled_when_the_page_opens_and_is_no_endpoint(tiny_config):
+def test_the_note_is_filled_once_the_model_is_ready_and_is_no_endpoint(tiny_config):
+    from lmdemo.ui.status import ModelReady
+
     with gr.Blocks() as demo:
-        build_bias_tab(Untouchable(tiny_config))  # the model is not needed to build
-    loads = [fn for fn in demo.fns.values() if any(event == "load" for _, event in fn.targets)]
-    assert len(loads) == 1 and isinstance(loads[0].outputs[0], gr.Markdown)
+        ready = ModelReady.create()
+        build_bias_tab(Untouchable(tiny_config), ready)  # the model is not needed to build
+    fills = [fn for fn in demo.fns.values()
+             if any(block is ready.state._id or block == ready.state._id
+                    for block, event in fn.targets if event == "change")]
+    assert len(fills) == 1 and isinstance(fills[0].outputs[0], gr.Markdown)
     # A Markdown given a function as its value published it as the endpoint and tool `note`.
-    assert loads[0].api_visibility == "private"
+    assert fills[0].api_visibility == "private"
     assert set(demo.get_api_info()["named_endpoints"]) == {"/bias_probe"}
