@@ -186,7 +186,7 @@ class Engine:
             if self._waiting.fresh >= self.max_queue:
                 raise BusyError(f"The server is busy ({self._waiting.fresh} requests waiting). "
                                 "Try again in a few seconds.")
-            request._on_cancel = functools.partial(self._withdraw, state)
+            request.on_cancel = functools.partial(self._withdraw, state)
             self._waiting.add(state)
             self._wake.notify()
         if request.cancelled:  # its event was cancelled while it was being made
@@ -557,7 +557,7 @@ class Engine:
         delta = state.tracker.add(token)
         event = TokenEvent(token, delta, draw.probability, draw.alternatives)
         state.events.append(event)
-        request._emit(event)
+        request.emit(event)
         if state.tracker.stopped:
             return "stop"
         if len(state.tracker.ids) >= request.max_new_tokens:
@@ -568,7 +568,7 @@ class Engine:
         tail = state.tracker.finish() if reason in ("eos", "length") else ""
         if tail:
             event = TokenEvent(-1, tail, 1.0)
-            state.request._emit(event)
+            state.request.emit(event)
         request = state.request
         now = time.perf_counter()
         completion = Completion(
@@ -587,4 +587,4 @@ class Engine:
         with self._wake:
             if state in self._active:
                 self._active.remove(state)
-        request._finish(completion, error)
+        request.finish(completion, error)
