@@ -31,7 +31,7 @@ from ..models.loader import LoadedModel
 from ..params import SamplingParams
 from ..sessions import current_owner
 from ..threads import Job
-from .batch import KVBatch, why_not_batched
+from .batch import why_not_batched
 from .budget import fit_budget
 from .fairness import WaitingRoom
 from .requests import Completion, Request
@@ -57,7 +57,7 @@ class Engine:
         if reason:
             log.warning("Decoding one request at a time (one forward each per step): %s",
                         reason)
-        self._exec = Executor(loaded, not reason, end=self._end, pause=self._pause)
+        self._executor = Executor(loaded, not reason, end=self._end, pause=self._pause)
         self._waiting = WaitingRoom()
         self._active: list[Active] = []  # everything holding a slot (rows and filling)
         self._jobs: collections.deque[Job] = collections.deque()
@@ -138,12 +138,8 @@ class Engine:
         with self._lock:
             fresh = self._waiting.fresh
             return {"waiting": fresh, "paused": len(self._waiting) - fresh,
-                    "running": len(self._active), "batched": int(self._batch is not None)}
-
-    @property
-    def _batch(self) -> KVBatch | None:
-        """The batch the steps decode over (None: one forward per request)."""
-        return self._exec.batch
+                    "running": len(self._active),
+                    "batched": int(self._executor.batch is not None)}
 
     def running_by_session(self) -> dict[str, int]:
         """How many requests each session has holding a slot now."""
@@ -184,7 +180,7 @@ class Engine:
                 continue
             self._steps += 1
             try:
-                self._exec.step(plan, self._active)
+                self._executor.step(plan, self._active)
             except Exception as exc:
                 log.exception("generation step failed; its requests resume from their tokens")
                 self._recover(exc)
@@ -204,7 +200,7 @@ class Engine:
         one bad step costs a re-prefill, not another user's text. Its generator has drawn
         exactly the tokens it accepted, so sampled text continues as it would have.
         """
-        self._exec.reset()
+        self._executor.reset()
         with self._lock:
             failed, self._active = self._active, []
             for state in reversed(failed):
@@ -218,7 +214,7 @@ class Engine:
     def _plan(self) -> StepPlan:
         """Ask the scheduler for this step's plan and give the slots to match (caller holds
         the lock)."""
-        executor = self._exec
+        executor = self._executor
         plan = schedule(SchedulerState(
             self._waiting, self._active, executor.decoding(self._active), self._steps,
             self.max_active, self.max_per_session, executor.batch is not None,
