@@ -71,8 +71,8 @@ class SchedulerState:
     """Everything ``schedule`` decides from; it changes none of it."""
 
     waiting: WaitingRoom
-    active: list  # requests holding a slot, in the order they joined
-    decoding: list  # those of them with a decoding row now: the ones that can be paused
+    active: list[Entry]  # requests holding a slot, in the order they joined
+    decoding: list[Entry]  # those of them with a decoding row now: the ones that can be paused
     step: int
     max_active: int
     max_per_session: int = MAX_PER_SESSION
@@ -85,9 +85,9 @@ class SchedulerState:
 class StepPlan:
     """What one step does before every running request gets its next token."""
 
-    joining: list = field(default_factory=list)  # in the order they were served
-    pausing: list = field(default_factory=list)  # give their slot up, cache kept
-    chunked: list = field(default_factory=list)  # of those joining, the long prompts
+    joining: list[Entry] = field(default_factory=list)  # in the order they were served
+    pausing: list[Entry] = field(default_factory=list)  # give their slot up, cache kept
+    chunked: list[Entry] = field(default_factory=list)  # of those joining, the long prompts
     chunk: int = 0  # tokens of the oldest long prompt to prefill this step
 
 
