@@ -131,8 +131,9 @@ def test_same_output_alone_and_batched(engine):
 def test_newcomers_of_different_lengths_join_in_one_step_unchanged(engine):
     alone = [engine.generate(prompt, params).token_ids for prompt, params in PROMPTS_AND_PARAMS]
     groups: list[int] = []
-    prefill = engine._batch.prefill
-    engine._batch.prefill = lambda prompts: (groups.append(len(prompts)), prefill(prompts))[1]
+    batch = engine._executor.batch
+    prefill = batch.prefill
+    batch.prefill = lambda prompts: (groups.append(len(prompts)), prefill(prompts))[1]
     with engine._wake:  # hold the worker so all of them arrive in the same step
         requests = [engine.submit(prompt, params) for prompt, params in PROMPTS_AND_PARAMS]
     assert [r.result().token_ids for r in requests] == alone
@@ -170,8 +171,8 @@ def test_join_appends_every_prompt_once_with_its_solo_logits(tiny_loaded):
 
 def test_one_forward_per_step_for_all_requests(engine):
     sizes: list[int] = []
-    decode = engine._batch.decode
-    engine._batch.decode = lambda tokens, *rest: (sizes.append(len(tokens)),
+    decode = engine._executor.batch.decode
+    engine._executor.batch.decode = lambda tokens, *rest: (sizes.append(len(tokens)),
                                                   decode(tokens, *rest))[1]
     with engine._wake:  # hold the worker so all four join in the same step
         requests = [engine.submit("Hello", make_params(seed=i, max_new_tokens=30))

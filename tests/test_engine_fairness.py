@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-import lmdemo.engine.engine as engine_module
+import lmdemo.engine.scheduler as scheduler
 from lmdemo.engine import Engine
 from lmdemo.engine.batch import KVBatch
 from lmdemo.errors import BusyError
@@ -123,7 +123,7 @@ def test_a_newcomer_pauses_the_longest_running_request_which_resumes_unchanged(t
     try:
         long = [engine.submit(p, params, owner="busy")
                 for p, params in zip(prompts, (LONG, GREEDY_LONG), strict=True)]
-        _wait_for(lambda: engine._steps > engine_module.MIN_SLICE_STEPS + 1)
+        _wait_for(lambda: engine._steps > scheduler.MIN_SLICE_STEPS + 1)
         newcomer = engine.submit("Hi", SHORT, owner="new")
         newcomer.result()
         # the newcomer did not wait for either long request to end
@@ -142,7 +142,7 @@ def test_sessions_with_one_request_each_take_turns_without_pausing_every_step(ti
         completions = [r.result() for r in requests]
         assert all(c.finish_reason == "length" for c in completions)
         # three streams for two slots: time slices of MIN_SLICE_STEPS, not one pause a step
-        assert 0 < len(pauses) <= engine._steps / engine_module.MIN_SLICE_STEPS + 1
+        assert 0 < len(pauses) <= engine._steps / scheduler.MIN_SLICE_STEPS + 1
     finally:
         engine.close()
 
@@ -156,7 +156,7 @@ def test_a_chunk_prefilled_prompt_writes_what_it_writes_alone(tiny_loaded, monke
         greedy_expected = solo.generate("Hello there", GREEDY_LONG).token_ids
     finally:
         solo.close()
-    monkeypatch.setattr(engine_module, "PREFILL_CHUNK_TOKENS", 8)
+    monkeypatch.setattr(scheduler, "PREFILL_CHUNK_TOKENS", 8)
     chunks: list[int] = []
     extend = KVBatch.extend
 
@@ -180,7 +180,7 @@ def test_a_chunk_prefilled_prompt_writes_what_it_writes_alone(tiny_loaded, monke
 
 def test_a_short_request_is_served_between_the_chunks_of_a_long_prompt(tiny_loaded,
                                                                        monkeypatch):
-    monkeypatch.setattr(engine_module, "PREFILL_CHUNK_TOKENS", 4)
+    monkeypatch.setattr(scheduler, "PREFILL_CHUNK_TOKENS", 4)
     engine = Engine(tiny_loaded)
     try:
         with Held(engine):
@@ -351,8 +351,8 @@ def test_old_requests_hold_a_share_of_the_batch_while_a_newcomer_runs(tiny_loade
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(KVBatch, "decode", counting_decode)
             long = [engine.submit(p, LONG, owner="busy") for p in prompts]
-            _wait_for(lambda: engine._steps > engine_module.OLD_TOKENS
-                      + engine_module.MIN_SLICE_STEPS)
+            _wait_for(lambda: engine._steps > scheduler.OLD_TOKENS
+                      + scheduler.MIN_SLICE_STEPS)
             assert not any(r.done for r in long)
             newcomer = engine.submit("Hi", SHORT, owner="new")
             newcomer.result()

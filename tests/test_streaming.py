@@ -160,9 +160,9 @@ def _emit_slowly(request, count: int, gap: float) -> threading.Thread:
 
     def run():
         for i in range(count):
-            request._emit(TokenEvent(i, f"t{i} ", 1.0))
+            request.emit(TokenEvent(i, f"t{i} ", 1.0))
             time.sleep(gap)
-        request._finish(Completion("", list(range(count)), "length", 1))
+        request.finish(Completion("", list(range(count)), "length", 1))
 
     thread = threading.Thread(target=run)
     thread.start()

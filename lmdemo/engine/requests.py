@@ -94,7 +94,7 @@ class Request:
         self._read = False
         self.error: BaseException | None = None
         # set by the engine: takes a request that has not started out of its queue at once
-        self._on_cancel: Callable[[], None] | None = None
+        self.on_cancel: Callable[[], None] | None = None
         if not track(self):  # the UI event that makes it can cancel it; this one already did
             self._cancel.set()
 
@@ -119,14 +119,16 @@ class Request:
         if self._cancel.is_set() or self.done:
             return
         self._cancel.set()
-        if self._on_cancel is not None:
-            self._on_cancel()
+        if self.on_cancel is not None:
+            self.on_cancel()
 
-    # engine side
-    def _emit(self, event: TokenEvent) -> None:
+    # producer side: the engine (or a backend) that writes the request
+    def emit(self, event: TokenEvent) -> None:
+        """Hand the reader one more token."""
         self._events.put(event)
 
-    def _finish(self, completion: Completion, error: BaseException | None = None) -> None:
+    def finish(self, completion: Completion, error: BaseException | None = None) -> None:
+        """End the request with its Completion (and the error that ended it, if any)."""
         self.completion = completion
         self.error = error
         self._done.set()
