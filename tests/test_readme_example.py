@@ -24,24 +24,23 @@ def readme_steps() -> tuple[str, str, str, str]:
     """(module path, module source, English strings, Chinese strings) as the README shows."""
     section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Add a task", 1)[1]
     section = section.split("\n## ", 1)[0]
-    module, strings = re.findall(r"```python\n(.*?)```", section, flags=re.S)[:2]
+    module = re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+    en, zh = re.findall(r"```json\n(.*?)```", section, flags=re.S)[:2]
     path = module.splitlines()[0].removeprefix("# ").strip()
-    en, zh = strings.split("\n# and in ZH: ")
     return path, module, en.strip(), zh.strip()
 
 
 def apply_readme(copy: Path) -> None:
     """Write the module where its first line says, and the strings where the README says:
-    the English line into ``EN`` and the Chinese one into ``ZH`` of lmdemo/ui/strings.py."""
+    the English line into lmdemo/locales/en.json and the Chinese one into zh-CN.json, as a
+    translator would paste them (at the top of the file's object)."""
     path, module, en, zh = readme_steps()
     (copy / path).write_text(module, encoding="utf-8")
-    strings = copy / "lmdemo" / "ui" / "strings.py"
-    text = strings.read_text(encoding="utf-8")
-    for table, line in (("EN", en), ("ZH", zh)):
-        opening = f"{table}: dict[str, str] = {{\n"
-        assert opening in text, f"lmdemo/ui/strings.py has no {table} table to add to"
-        text = text.replace(opening, opening + "    " + line.rstrip(",") + ",\n", 1)
-    strings.write_text(text, encoding="utf-8")
+    for language, line in (("en", en), ("zh-CN", zh)):
+        strings = copy / "lmdemo" / "locales" / f"{language}.json"
+        text = strings.read_text(encoding="utf-8")
+        assert text.startswith("{\n"), f"{strings.name} is not one JSON object"
+        strings.write_text("{\n" + line.rstrip(",") + ",\n" + text[2:], encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ worked example really adds a task (module + strings) to the service, the UI and 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -97,8 +98,8 @@ def readme_example() -> tuple[str, dict[str, str], dict[str, str]]:
     from tests.test_readme_example import readme_steps
 
     _, module, en_line, zh_line = readme_steps()
-    en = eval("{" + en_line.rstrip(",") + "}")  # noqa: S307 - our own README
-    zh = eval("{" + zh_line.rstrip(",") + "}")  # noqa: S307
+    en = json.loads("{" + en_line.rstrip(",") + "}")
+    zh = json.loads("{" + zh_line.rstrip(",") + "}")
     return module, en, zh
 
 

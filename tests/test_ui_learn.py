@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 
-from lmdemo.ui import strings_learn
+from lmdemo.ui.strings import EN, ZH
 from lmdemo.ui.tabs.learn import SINK_TEXT, Head, facts_text, notable_heads
 
 LINK = re.compile(r"\]\((\?[^)]*)\)")
@@ -49,9 +49,8 @@ def test_without_weights_the_paragraph_says_so():
 
 
 def learn_links() -> list[str]:
-    tables = (strings_learn.EN, strings_learn.ZH)
-    return sorted({url for table in tables for text in table.values()
-                   for url in LINK.findall(text)})
+    return sorted({url for table in (EN, ZH) for key, text in table.items()
+                   if key.startswith("learn_") for url in LINK.findall(text)})
 
 
 @pytest.mark.parametrize("url", learn_links())

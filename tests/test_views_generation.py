@@ -10,7 +10,7 @@ from lmdemo.errors import InputError
 from lmdemo.inspection import stream_steps
 from lmdemo.inspection.generation import start
 from lmdemo.params import make_params
-from lmdemo.ui.strings_views import EN, ZH
+from lmdemo.ui.strings import EN, ZH
 from lmdemo.ui.tabs.inspect_generation import pick_step
 
 PROMPT = "Once upon"

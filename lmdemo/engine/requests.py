@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import LMDemoError
+from ..locales import english
 from ..notices import Notice, join_notices
 from ..params import SamplingParams
 from ..sessions import track
@@ -53,7 +54,7 @@ STREAM_UPDATES = 15.0
 SERVER_UPDATES = 60.0
 _readers = [0]  # coalescing readers open now (a list: mutated under _readers_lock)
 _readers_lock = threading.Lock()
-INTERNAL = "Something went wrong inside lmdemo; the details are in the server log. Try again."
+INTERNAL = english("err_internal")  # what a visitor reads when a step failed: en.json's words
 
 
 class GenerationFailed(LMDemoError):
@@ -63,7 +64,7 @@ class GenerationFailed(LMDemoError):
     default_key = "err_internal"
 
     def __init__(self) -> None:
-        super().__init__(INTERNAL)
+        super().__init__()  # worded by its default_key
 
 
 def update_interval() -> float:

@@ -15,12 +15,13 @@ from gradio.context import LocalContext
 
 from ..errors import LMDemoError
 from ..inputs import shorten
+from ..locales import english
 from ..sessions import Scope, acting_for
 from .i18n import language_of, say, say_message
 from .plain import error
 
 log = logging.getLogger(__name__)
-INTERNAL = "Something went wrong inside lmdemo; the details are in the server log. Try again."
+INTERNAL = english("err_internal")
 # A rejected input is logged as one line: its message's start, never the visitor's text in
 # full (messages quote at most lmdemo.inputs.SHOWN_CHARS characters of it).
 LOGGED_CHARS = 200
