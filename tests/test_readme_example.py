@@ -16,8 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("lmdemo", "tests", "assets", "app.py", "README.md", "pyproject.toml")
 # the suites that see every task: registry, CLI, MCP, links, and the built page
-SUITES = ("tests/test_tasks_registry.py", "tests/test_cli.py", "tests/test_ui_mcp.py",
-          "tests/test_ui_links.py", "tests/test_ui.py")
+SUITES = ("tests/tasks/test_registry.py", "tests/cli/test_cli.py", "tests/ui/test_mcp.py",
+          "tests/ui/test_links.py", "tests/ui/test_app.py")
 
 
 def readme_steps() -> tuple[str, str, str, str]:

@@ -20,7 +20,7 @@ from lmdemo.ui import ratelimit
 from lmdemo.ui.i18n import scope_language
 from lmdemo.ui.ratelimit import TokenBuckets, client_key, limit_message
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---- the token buckets ----------------------------------------------------------------------

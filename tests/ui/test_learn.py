@@ -81,7 +81,7 @@ def demo(tiny_runtime):
 
 @pytest.mark.parametrize("url", learn_links())
 def test_every_learn_link_opens_its_view_without_a_notice(demo, url):
-    from tests.test_ui_links import FakeRequest, restore_fn, shown_notices
+    from tests.ui.test_links import FakeRequest, restore_fn, shown_notices
 
     query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     out = restore_fn(demo).fn(FakeRequest(query))
@@ -104,7 +104,7 @@ def readme_tour_links() -> list[str]:
     """The links of the README's classroom tour, as a teacher would click them."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     tour = readme.split("**A classroom tour.**", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"\]\(http://127\.0\.0\.1:7860/(\?[^)]*)\)", tour)
 

@@ -26,7 +26,7 @@ from lmdemo.tasks.extraction import (
     pattern_entities,
 )
 
-DATA = Path(__file__).resolve().parent / "data" / "extract.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data" / "extract.jsonl"
 SOURCE = ("Marie  Curie was born in Warsaw in 1867.\nShe won the Nobel Prize in 1903, with "
           "Pierre Curie, and wrote the book Radioactivity.")
 

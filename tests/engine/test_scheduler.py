@@ -1,6 +1,6 @@
 """The scheduling policy on plain objects: no torch, no model, no worker thread.
 
-Each fairness rule that tests/test_engine_fairness.py checks through a model is checked
+Each fairness rule that tests/engine/test_fairness.py checks through a model is checked
 here on ``schedule`` itself, step by step, with requests that are three numbers and an
 owner.
 """

@@ -36,7 +36,7 @@ def test_the_status_line_without_a_step_or_a_percent():
 
 
 def test_a_failed_load_is_shown_as_text_not_markdown():
-    from tests.test_ui_plain import rendered_text
+    from tests.ui.test_plain import rendered_text
 
     error = "No file at **/tmp/x_y** [z](http://e)"
     line = status_line(LoadStatus("failed", error=error), "en")

@@ -22,7 +22,7 @@ from lmdemo.ui.adapters import user_errors
 from lmdemo.ui.i18n import t
 from lmdemo.ui.plain import PlainText, error, markdown_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = [
     "[login](https://evil.example/)",
     "![t](http://host/t.png)",

@@ -20,7 +20,7 @@ from lmdemo.tasks import TaskService, all_tasks, get_task, registry
 from lmdemo.tasks.contract import CHOICE, TEXT, Field, Task
 from lmdemo.tasks.postprocess import whole_sentences
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GREEDY = ("--temperature", "0", "--max-new-tokens", "8")
 
 

@@ -92,7 +92,7 @@ def test_shipped_qa_tuning_set_loads():
 
 def test_every_default_data_file_ships_in_the_repository():
     """A fresh clone or a Space evaluates as it is: nothing is read from outside the repo."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for task, path in DEFAULT_DATA.items():
         assert path.is_file() and root in path.resolve().parents, task
     assert len(load_sst2(DEFAULT_DATA["sst2"])) == 872  # the whole GLUE SST-2 dev split

@@ -278,7 +278,7 @@ def test_chunks_and_pauses_keep_solo_logits_on_a_hybrid_cache(sliding_window):
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
-    from tests.test_engine_batching import LOGIT_TOLERANCE, _teacher_forced_solo
+    from tests.engine.test_batching import LOGIT_TOLERANCE, _teacher_forced_solo
 
     torch.manual_seed(0)
     config = Gemma3TextConfig(vocab_size=512, hidden_size=64, intermediate_size=128,

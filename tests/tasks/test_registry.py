@@ -15,7 +15,7 @@ from lmdemo.tasks import TaskService, all_tasks, get_task, registry
 from lmdemo.tasks.contract import CHOICE, FLAG
 from lmdemo.ui.strings import EN, ZH
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def catalog_task_names() -> set[str]:

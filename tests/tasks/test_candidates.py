@@ -17,7 +17,7 @@ from lmdemo.tasks import get_task
 from lmdemo.tasks.catalog.extract import EXAMPLES, ExtractRun, with_candidates
 from lmdemo.tasks.extraction import Entity, Extraction
 
-DATA = Path(__file__).resolve().parent / "data" / "extract.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data" / "extract.jsonl"
 
 
 @pytest.mark.parametrize(("source", "taken", "proposed"), [
