@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.context import Context
 
-from ...errors import LMDemoError
 from ...params import make_params
 from ...runtime import Runtime
 from ...tasks import Task
@@ -70,6 +69,13 @@ def split(task: Task, names: Sequence[str], args: Sequence[object]
     return values, template, controls  # type: ignore[return-value]
 
 
+def start_run(runtime: Runtime, task: Task, names: Sequence[str], args: Sequence[object]):
+    """A callback's positional values -> the started TaskRun: split by name, the decoding
+    controls over the task's defaults, then ``task.run`` (the one place the UI starts one)."""
+    inputs, template, controls = split(task, names, args)
+    return task.run(runtime, inputs, make_params(**{**task.defaults, **controls}), template)
+
+
 TEMPLATE_HELP = ("The prompt template: each {slot} is filled in from the input of that name; "
                  "empty means the task's own template.")
 # A score's answer: the output's gr.Label, as the API sends it
@@ -98,9 +104,7 @@ def endpoint(runtime: Runtime, task: Task, defaults: Mapping[str, object]) -> Ca
     names = parameter_names(task)
 
     def start(args: Sequence[object]):
-        inputs, template, controls = split(task, names, args)
-        params = make_params(**{**task.defaults, **controls})
-        run = task.run(runtime, inputs, params, template)
+        run = start_run(runtime, task, names, args)
         if run.notices:
             language = visitor_language()
             warning(notice_text(run.notices, language), say("notice_title", language),
@@ -124,26 +128,6 @@ def endpoint(runtime: Runtime, task: Task, defaults: Mapping[str, object]) -> Ca
 def notice_text(notices: Sequence[Notice], language: str) -> str:
     """A run's notices in the visitor's language, as one line."""
     return " ".join(say_message(n.text, n.key, n.fields, language) for n in notices)
-
-
-def preview(runtime: Runtime, task: Task) -> Callable:
-    """A callback that shows the exact prompt and any notice, without running the model.
-
-    It never raises: invalid inputs show nothing here, and the run reports them, once.
-    """
-    names = parameter_names(task)
-
-    def show(*args: object) -> tuple[str, str]:
-        try:
-            inputs, template, controls = split(task, names, args)
-            max_new = make_params(**{**task.defaults, **controls}).max_new_tokens
-            prepared = task.preprocess(runtime, inputs, max_new, template)
-        except LMDemoError:
-            return "", ""
-        notice = notice_text(prepared.notices, visitor_language())
-        return prepared.prompt, (f"⚠️ {notice}" if notice else "")
-
-    return show
 
 
 @dataclass(frozen=True)
@@ -172,9 +156,7 @@ def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
 
     def press(*args: object):
         language = visitor_language()
-        inputs, template, controls = split(task, names, args)
-        params = make_params(**{**task.defaults, **controls})
-        run = task.run(runtime, inputs, params, template)
+        run = start_run(runtime, task, names, args)
         notice = notice_text(run.notices, language)
         head = {outs.sent: run.prompt, outs.notice: f"⚠️ {notice}" if notice else ""}
         if task.streams:
