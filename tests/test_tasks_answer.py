@@ -281,3 +281,55 @@ def test_bundled_model_picks_the_right_span(bundled_loaded):
             assert run.answer() in ("", expected)
     finally:
         runtime.close()
+
+
+# ---- verification and the abstain decision (issue 21) ---------------------------------------
+@torch.inference_mode()
+def _solo_yes_no(runtime: Runtime, prompt: str) -> float:
+    """log p(" yes") - log p(" no") after ``prompt``, from one plain forward."""
+    loaded = runtime.loaded
+    tok = loaded.tokenizer
+    body = prompt[len(answer.VERIFY_PREFIX):]
+    ids = runtime.encode(answer.VERIFY_PREFIX) + tok(body, add_special_tokens=False)["input_ids"]
+    logprobs = torch.log_softmax(loaded.model(input_ids=torch.tensor([ids])).logits[0, -1]
+                                 .float(), dim=-1)
+    yes, no = (tok(" " + w, add_special_tokens=False)["input_ids"][0] for w in ("yes", "no"))
+    return float(logprobs[yes] - logprobs[no])
+
+
+def _choice(runtime: Runtime, question: str) -> spans.SpanChoice:
+    ids = _prompt_ids(runtime, AMAZON, question)
+    return runtime.call(spans.choose, runtime.loaded, ids, AMAZON, answer.NO_ANSWER,
+                        question=question)
+
+
+def test_verification_scores_equal_one_plain_forward_each(tiny_runtime):
+    question = "Who travelled the length of the Amazon?"
+    choice = answer.decide(tiny_runtime, AMAZON, question, _choice(tiny_runtime, question))
+    texts = list(dict.fromkeys(c.text for c in choice.ranked))[:answer.VERIFY_SPANS]
+    assert [t for t, _ in choice.verified] == texts and len(texts) == answer.VERIFY_SPANS
+    body = answer.verify_body(AMAZON, question)
+    for text, score in choice.verified:
+        prompt = answer.VERIFY_PREFIX + body + answer.verify_row(text)
+        assert score == pytest.approx(_solo_yes_no(tiny_runtime, prompt), abs=1e-3)
+
+
+@pytest.mark.parametrize(("bias", "answered"), [(50.0, True), (-50.0, False)])
+def test_the_logistic_rule_decides_from_the_choices_signals(tiny_runtime, bias, answered):
+    question = "Who travelled the length of the Amazon?"
+    before = _choice(tiny_runtime, question)
+    rule = answer.Logistic((0.0,) * 4, bias, (0.0,) * 4, (1.0,) * 4)
+    after = answer.decide(tiny_runtime, AMAZON, question, before, rule)
+    assert after.answer == (before.best.text if answered else "")
+    s = after.signals
+    assert s.margin == pytest.approx(before.best.score - before.no_answer.score)
+    assert s.covered == before.covered and s.verified == after.verified[0][1]
+    assert after.trust == pytest.approx(1.0 if answered else 0.0, abs=1e-9)
+
+
+def test_without_a_rule_the_margin_still_decides(tiny_runtime, monkeypatch):
+    monkeypatch.setattr(answer, "ABSTAIN", None)
+    question = "Who travelled the length of the Amazon?"
+    before = _choice(tiny_runtime, question)
+    after = answer.decide(tiny_runtime, AMAZON, question, before)
+    assert after.answer == before.answer and after.trust is None and after.verified

@@ -94,6 +94,11 @@ class SpanChoice:
     no_answer: Scored
     ranked: tuple[Scored, ...]  # every span scored, best first
     covered: float = 1.0  # share of the question's content words found in the text
+    # set by the answer task's decision (``tasks.abstain``): each verified span with its
+    # log p(yes) - log p(no), the signals read and the probability the best span is right
+    verified: tuple[tuple[str, float], ...] = ()
+    signals: object = None
+    trust: float | None = None
 
 
 @dataclass(frozen=True)
