@@ -68,3 +68,13 @@ def test_command_fits_on_saved_signals(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "5 rows (3 answerable, 2 not)" in out and "ABSTAIN = Logistic(" in out
     assert "single margin (before): answerable right 0.667, unanswerable caught 0.500" in out
+
+
+def test_applying_the_shipped_rule_picks_no_cut_on_the_file(tmp_path, capsys):
+    features = tmp_path / "test.json"
+    features.write_text(json.dumps(abstain.to_json(ROWS)))
+    assert main(["eval", "fit-abstain", "--features", str(features), "--apply",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("shipped rule on") and "alone" not in out and "ABSTAIN" not in out
+    assert "single margin (before)" in out and "threshold  answerable_right" in out

@@ -123,8 +123,9 @@ def as_code(rule: Logistic) -> str:
             f"                   scales={nums(rule.scales)}, threshold={rule.threshold})")
 
 
-def report(rows: Sequence[Row], rule: Logistic, label: str) -> str:
-    """The rule's point, the older margin's, the best span always, and the curve."""
+def report(rows: Sequence[Row], rule: Logistic, label: str, tuning: bool = True) -> str:
+    """The rule's point, the older margin's, the best span always, and the curve; while
+    ``tuning`` (on dev), also each signal alone at its best cut on these rows."""
     n_ans = sum(r.answerable for r in rows)
     lines = [f"{label}: {len(rows)} rows ({n_ans} answerable, {len(rows) - n_ans} not)"]
     point = shares(rows, [rule.answers(r.signals) for r in rows])
@@ -135,7 +136,7 @@ def report(rows: Sequence[Row], rule: Logistic, label: str) -> str:
                  f"unanswerable caught {old[1]:.3f}")
     always = shares(rows, [True] * len(rows))
     lines.append(f"  best span always: answerable right {always[0]:.3f}")
-    for name in FEATURES:  # each signal alone, for comparison: its best cut on these rows
+    for name in FEATURES if tuning else ():  # a cut picked on test would be tuning on it
         best = alone(rows, name)
         lines.append(f"  {name} alone, its best threshold here: answerable right "
                      f"{best[1]:.3f}, unanswerable caught {best[2]:.3f}")

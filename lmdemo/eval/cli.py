@@ -126,7 +126,7 @@ def fit_abstain(args: argparse.Namespace) -> int:
     if args.apply:
         if answer.ABSTAIN is None:
             raise InputError("No rule is shipped yet: fit one on the dev file first.")
-        print(abstain.report(rows, answer.ABSTAIN, f"shipped rule on {path}"))
+        print(abstain.report(rows, answer.ABSTAIN, f"shipped rule on {path}", tuning=False))
         return 0
     rule = abstain.fitted(rows)
     print(abstain.report(rows, rule, f"fitted on {path}"))
