@@ -78,3 +78,12 @@ def test_applying_the_shipped_rule_picks_no_cut_on_the_file(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("shipped rule on") and "alone" not in out and "ABSTAIN" not in out
     assert "single margin (before)" in out and "threshold  answerable_right" in out
+
+
+def test_the_curve_is_drawn_with_the_shipped_point_ringed(tmp_path):
+    svg = abstain.curve_svg(abstain.curve(ROWS, MARGIN, [0.1, 0.5, 0.85]), 0.5, "dev")
+    assert svg.startswith("<svg") and svg.count("<circle") == 4  # three dots and the ring
+    assert "ringed: threshold 0.5 (0.667, 0.500)" in svg
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring(svg)  # well-formed

@@ -144,3 +144,37 @@ def report(rows: Sequence[Row], rule: Logistic, label: str, tuning: bool = True)
     for t, a, u in curve(rows, rule, [round(x / 20, 2) for x in range(1, 20)]):
         lines.append(f"  {t:9.2f}  {a:16.3f}  {u:19.3f}")
     return "\n".join(lines)
+
+
+def curve_svg(points: Sequence[tuple[float, float, float]], shipped: float, title: str,
+              size: int = 320) -> str:
+    """The trade-off as a small SVG: unanswerable caught (x) against answerable right (y),
+    one dot per threshold, dashed lines at the targets, the shipped threshold ringed."""
+    pad = 40
+    span = size - 2 * pad
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return pad + x * span, size - pad - y * span
+
+    line = " ".join("{:.1f},{:.1f}".format(*at(u, a)) for _, a, u in points)
+    dots = "".join('<circle cx="{:.1f}" cy="{:.1f}" r="2"/>'.format(*at(u, a))
+                   for _, a, u in points)
+    t, a, u = min(points, key=lambda p: abs(p[0] - shipped))
+    ring = '<circle cx="{:.1f}" cy="{:.1f}" r="6" fill="none" stroke="red"/>'.format(*at(u, a))
+    tx, _ = at(TARGETS["unanswerable"], 0)
+    _, ty = at(0, TARGETS["answerable"])
+    ox, oy = at(0, 0)
+    ex, ey = at(1, 1)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+            f'font-family="sans-serif" font-size="11">'
+            f'<rect x="{ox}" y="{ey}" width="{span}" height="{span}" fill="none" stroke="#888"/>'
+            f'<line x1="{tx}" y1="{ey}" x2="{tx}" y2="{oy}" stroke="#888" stroke-dasharray="4"/>'
+            f'<line x1="{ox}" y1="{ty}" x2="{ex}" y2="{ty}" stroke="#888" stroke-dasharray="4"/>'
+            f'<polyline points="{line}" fill="none" stroke="#36c"/><g fill="#36c">{dots}</g>'
+            f'{ring}<text x="{pad}" y="{pad - 22}">{title}</text>'
+            f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle">unanswerable caught '
+            f'(0 to 1; target {TARGETS["unanswerable"]})</text>'
+            f'<text x="12" y="{size / 2}" text-anchor="middle" transform="rotate(-90 12 '
+            f'{size / 2})">answerable right (target {TARGETS["answerable"]})</text>'
+            f'<text x="{pad}" y="{pad - 8}" fill="red">ringed: threshold {t} '
+            f'({a:.3f}, {u:.3f})</text></svg>\n')

@@ -51,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--features", type=Path, help="fit-abstain: the questions' signals "
                         "(written after the model runs; reused when the file is there)")
+    parser.add_argument("--svg", type=Path, help="fit-abstain --apply: also draw the "
+                        "trade-off curve into this SVG file")
     parser.add_argument("--apply", action="store_true", help="fit-abstain: score the rule "
                         "shipped in lmdemo/tasks/catalog/answer.py instead of fitting one")
 
@@ -127,6 +129,10 @@ def fit_abstain(args: argparse.Namespace) -> int:
         if answer.ABSTAIN is None:
             raise InputError("No rule is shipped yet: fit one on the dev file first.")
         print(abstain.report(rows, answer.ABSTAIN, f"shipped rule on {path}", tuning=False))
+        if args.svg:
+            args.svg.write_text(abstain.curve_svg(
+                abstain.curve(rows, answer.ABSTAIN), answer.ABSTAIN.threshold,
+                f"{Path(path).name}: the shipped rule"), encoding="utf-8")
         return 0
     rule = abstain.fitted(rows)
     print(abstain.report(rows, rule, f"fitted on {path}"))
