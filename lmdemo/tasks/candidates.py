@@ -46,8 +46,9 @@ MAX_CANDIDATES = 16  # rows of the batched forward; a short passage has fewer
 # "person" (dev passages, typing alone: name recall 0.548, precision 0.567); calibrated on
 # "N/A": 0.726 and 0.671 ("Xyz" as the reference: 0.419 and 0.684).
 CONTENT_FREE = "N/A"
-# Tuned on extract.jsonl's dev passages only (issue 21; the candidates' scores from one
-# `python -m lmdemo eval extract --json` run, then a grid over both): even calibrated, the model
+# Tuned on extract.jsonl's dev passages only (issue 21): `python scripts/tune_extract.py
+# extract.json --split dev` on the scores of one `python -m lmdemo eval extract --json
+# extract.json` run from before these rules. Even calibrated, the model
 # called people and places "organisation" (Laura Muir, Britain), so that word's score is
 # lowered by ORGANISATION_BIAS nats before the argmax; and a name type must beat "other" by
 # MIN_OVER_OTHER nats. Dev, candidates pass: recall 0.860 -> 0.910, precision 0.804 -> 0.883
