@@ -225,6 +225,9 @@ def _tab_values(task) -> dict[str, object]:
             **controls}
 
 
+NEVER = answer.Logistic((0.0,) * 4, -50.0, (0.0,) * 4, (1.0,) * 4)
+
+
 # ---- the tab --------------------------------------------------------------------------------
 @pytest.mark.parametrize(("language", "wording"), [("en", "The text does not say."),
                                                    ("zh-CN", "文中没有说。")])
@@ -234,8 +237,7 @@ def test_the_tab_says_the_text_does_not_say_when_the_answer_is_empty(
 
     from lmdemo.ui.tabs.task_tab import TabOutputs, parameter_names, run_in_tab
 
-    choose = spans.choose
-    monkeypatch.setattr(spans, "choose", lambda *a, **k: choose(*a, **{**k, "margin": 1e9}))
+    monkeypatch.setattr(answer, "ABSTAIN", NEVER)  # the rule abstains on everything
     task = get_task("answer")
     outs = TabOutputs(gr.Textbox(), gr.Textbox(), gr.Markdown())
     args = [_tab_values(task)[name] for name in parameter_names(task)]
@@ -253,8 +255,7 @@ def test_the_tab_says_the_text_does_not_say_when_the_answer_is_empty(
 def test_the_api_returns_the_empty_string_not_the_wording(tiny_runtime, monkeypatch):
     from lmdemo.ui.tabs.task_tab import endpoint, parameter_names
 
-    choose = spans.choose
-    monkeypatch.setattr(spans, "choose", lambda *a, **k: choose(*a, **{**k, "margin": 1e9}))
+    monkeypatch.setattr(answer, "ABSTAIN", NEVER)  # the rule abstains on everything
     task = get_task("answer")
     args = [_tab_values(task)[name] for name in parameter_names(task)]
     assert list(endpoint(tiny_runtime, task, {})(*args))[-1] == ""

@@ -259,28 +259,39 @@ def typed(scored: list[Scored]) -> list[Entity]:
     return [Entity(s.text, s.type) for s in scored if s.is_name]
 
 
+def label_scores(runtime: Runtime, feature: str, memo_key: str, prefix: str, body: str,
+                 rows: list[str], labels: tuple[str, ...]) -> list[list[float]] | None:
+    """Log-probabilities ``(rows, labels)`` of each label word after ``prefix + body + row``
+    on the runtime's local model; ``prefix`` (worked examples) is cached under ``memo_key``.
+    None when the longest prompt would not fit the model's window."""
+    loaded = runtime.weights(feature)
+    tokenizer = loaded.tokenizer
+
+    def ids(text: str) -> list[int]:
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"])  # type: ignore
+
+    prefix_ids = runtime.encode(prefix)
+    body_ids = ids(body)
+    row_ids = [ids(row) for row in rows]
+    if len(prefix_ids) + len(body_ids) + max(map(len, row_ids)) > loaded.context_window:
+        log.info("%s: prompt exceeds the %d-token window", feature, loaded.context_window)
+        return None
+    cache = runtime.memo(memo_key, PrefixCache)
+    return runtime.call(score, loaded, cache, prefix_ids, body_ids, row_ids,
+                        label_token_ids(tokenizer, labels))
+
+
 def type_candidates(runtime: Runtime, source: str, taken: list[str]) -> list[Scored]:
     """Propose candidates from ``source`` (none overlapping ``taken``) and score their types
     with the runtime's local model; [] when there are none or the prompt would not fit."""
     names = propose(source, taken)
     if not names:
         return []
-    loaded = runtime.weights("extract candidates")
-    tokenizer = loaded.tokenizer
-
-    def ids(text: str) -> list[int]:
-        return list(tokenizer(text, add_special_tokens=False)["input_ids"])  # type: ignore
-
-    prefix_ids = runtime.encode(PREFIX)
-    text_ids = ids(f"Text: {source}\n")
-    rows = [ids(row_text(name)) for name in names]
-    if len(prefix_ids) + len(text_ids) + max(map(len, rows)) > loaded.context_window:
-        log.info("extract: typing prompt exceeds the %d-token window; no candidates",
-                 loaded.context_window)
+    scores = label_scores(runtime, "extract candidates", "extract-typing-prefix", PREFIX,
+                          f"Text: {source}\n", [*map(row_text, names), row_text(CONTENT_FREE)],
+                          LABELS)
+    if scores is None:
         return []
-    prefix = runtime.memo("extract-typing-prefix", PrefixCache)
-    scores = runtime.call(score, loaded, prefix, prefix_ids, text_ids,
-                          [*rows, ids(row_text(CONTENT_FREE))], label_token_ids(tokenizer, LABELS))
     *scores, reference = scores
     return [Scored(name, tuple(x - r for x, r in zip(row, reference, strict=True)))
             for name, row in zip(names, scores, strict=True)]

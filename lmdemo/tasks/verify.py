@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..backends.local import label_token_ids
-from .candidates import score
-from .spans import PrefixCache
+from .candidates import label_scores
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -27,18 +25,5 @@ def yes_no(runtime: Runtime, memo_key: str, prefix: str, body: str, rows: list[s
     examples) is cached under ``memo_key``. None when the prompt would not fit the window."""
     if not rows:
         return []
-    loaded = runtime.weights("verification")
-    tokenizer = loaded.tokenizer
-
-    def ids(text: str) -> list[int]:
-        return list(tokenizer(text, add_special_tokens=False)["input_ids"])  # type: ignore
-
-    prefix_ids = runtime.encode(prefix)
-    body_ids = ids(body)
-    row_ids = [ids(row) for row in rows]
-    if len(prefix_ids) + len(body_ids) + max(map(len, row_ids)) > loaded.context_window:
-        return None
-    cache = runtime.memo(memo_key, PrefixCache)
-    scores = runtime.call(score, loaded, cache, prefix_ids, body_ids, row_ids,
-                          label_token_ids(tokenizer, LABELS))
-    return [yes - no for yes, no in scores]
+    scores = label_scores(runtime, "verification", memo_key, prefix, body, rows, LABELS)
+    return None if scores is None else [yes - no for yes, no in scores]
