@@ -1,8 +1,9 @@
 """Question answering from a given text: worked examples, then the text and the question.
 
-By default the answer is a span of the text, picked by the model's scores calibrated against
-a content-free question and moved by cheap rules (``tasks.spans``), or "" when the no-answer
-phrase scores about as well as the best span: the text does not say.
+By default the answer is a span of the text, picked by the model's scores moved by cheap
+rules (``tasks.spans``), or "" when a small logistic rule over the span's margin, its rival's
+gap, the question's coverage and a yes/no verification says the text does not say
+(``tasks.abstain``, ``ABSTAIN`` below).
 With ``spans`` off (or on a server without local weights) the model generates the answer, as
 in the GPT-2 paper; generating the no-answer phrase also gives "".
 """
