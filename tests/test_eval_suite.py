@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from lmdemo.__main__ import main
@@ -64,3 +65,19 @@ def test_header_records_the_command_as_typed():
 def test_eval_all_refuses_flags_it_does_not_use(capsys):
     assert main(["eval", "all", "--data", "x.tsv", "--no-progress"]) == 2
     assert "only --limit" in capsys.readouterr().err
+
+
+def test_eval_all_on_the_tiny_model_prints_one_table(tiny_model_dir, tmp_path, capsys):
+    out = tmp_path / "all.json"
+    code = main(["eval", "all", "--model", str(tiny_model_dir), "--limit", "1",
+                 "--no-progress", "--json", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"Model: `{tiny_model_dir.name}`")
+    assert "Command: `python -m lmdemo eval all --model" in printed
+    for label in ("| sentiment | sst2-dev.tsv | 1 | accuracy |", "| Q&A | qa-grounded-test.tsv",
+                  "| extraction | extract.jsonl | 1 |", "| summaries | summaries.jsonl | 1 |"):
+        assert label in printed
+    saved = json.loads(out.read_text())
+    assert saved["table"] == printed.strip()
+    assert [r["task"] for r in saved["results"]] == ["sst2", "qa", "extract", "summaries"]

@@ -157,7 +157,8 @@ def eval_all(args: argparse.Namespace) -> int:
         model = service.runtime.model_name
     finally:
         service.close()
-    table = suite.format_table(suite.header(model, time.perf_counter() - start), results)
+    table = suite.format_table(suite.header(model, time.perf_counter() - start,
+                                            getattr(args, "argv", None)), results)
     print(table)
     if args.json_out:
         args.json_out.write_text(json.dumps({"table": table, "results": [
