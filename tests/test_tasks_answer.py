@@ -304,13 +304,17 @@ def _choice(runtime: Runtime, question: str) -> spans.SpanChoice:
                         question=question)
 
 
-def test_verification_scores_equal_one_plain_forward_each(tiny_runtime):
+@pytest.mark.parametrize("spans_verified", [1, 3])
+def test_verification_scores_equal_one_plain_forward_each(tiny_runtime, monkeypatch,
+                                                          spans_verified):
+    monkeypatch.setattr(answer, "VERIFY_SPANS", spans_verified)
     question = "Who travelled the length of the Amazon?"
     choice = answer.decide(tiny_runtime, AMAZON, question, _choice(tiny_runtime, question))
-    texts = list(dict.fromkeys(c.text for c in choice.ranked))[:answer.VERIFY_SPANS]
-    assert [t for t, _ in choice.verified] == texts and len(texts) == answer.VERIFY_SPANS
+    texts = list(dict.fromkeys(c.text for c in choice.ranked))[:spans_verified]
+    assert [t for t, _ in choice.verified] == texts and len(texts) == spans_verified
+    assert texts[0] == choice.best.text
     body = answer.verify_body(AMAZON, question)
-    for text, score in choice.verified:
+    for text, score in choice.verified:  # batched rows score as one forward each
         prompt = answer.VERIFY_PREFIX + body + answer.verify_row(text)
         assert score == pytest.approx(_solo_yes_no(tiny_runtime, prompt), abs=1e-3)
 
