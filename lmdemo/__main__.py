@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "eval":
                 from .eval import cli as eval_cli
 
+                args.argv = list(sys.argv[1:] if argv is None else argv)  # eval all prints it
                 return eval_cli.run(args)
             return args.run_command(args)
         except LMDemoError as exc:

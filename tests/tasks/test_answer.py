@@ -225,6 +225,9 @@ def _tab_values(task) -> dict[str, object]:
             **controls}
 
 
+NEVER = answer.Logistic((0.0,) * 4, -50.0, (0.0,) * 4, (1.0,) * 4)
+
+
 # ---- the tab --------------------------------------------------------------------------------
 @pytest.mark.parametrize(("language", "wording"), [("en", "The text does not say."),
                                                    ("zh-CN", "文中没有说。")])
@@ -234,8 +237,7 @@ def test_the_tab_says_the_text_does_not_say_when_the_answer_is_empty(
 
     from lmdemo.ui.tabs.task_tab import TabOutputs, parameter_names, run_in_tab
 
-    choose = spans.choose
-    monkeypatch.setattr(spans, "choose", lambda *a, **k: choose(*a, **{**k, "margin": 1e9}))
+    monkeypatch.setattr(answer, "ABSTAIN", NEVER)  # the rule abstains on everything
     task = get_task("answer")
     outs = TabOutputs(gr.Textbox(), gr.Textbox(), gr.Markdown())
     args = [_tab_values(task)[name] for name in parameter_names(task)]
@@ -253,8 +255,7 @@ def test_the_tab_says_the_text_does_not_say_when_the_answer_is_empty(
 def test_the_api_returns_the_empty_string_not_the_wording(tiny_runtime, monkeypatch):
     from lmdemo.ui.tabs.task_tab import endpoint, parameter_names
 
-    choose = spans.choose
-    monkeypatch.setattr(spans, "choose", lambda *a, **k: choose(*a, **{**k, "margin": 1e9}))
+    monkeypatch.setattr(answer, "ABSTAIN", NEVER)  # the rule abstains on everything
     task = get_task("answer")
     args = [_tab_values(task)[name] for name in parameter_names(task)]
     assert list(endpoint(tiny_runtime, task, {})(*args))[-1] == ""
@@ -281,3 +282,59 @@ def test_bundled_model_picks_the_right_span(bundled_loaded):
             assert run.answer() in ("", expected)
     finally:
         runtime.close()
+
+
+# ---- verification and the abstain decision (issue 21) ---------------------------------------
+@torch.inference_mode()
+def _solo_yes_no(runtime: Runtime, prompt: str) -> float:
+    """log p(" yes") - log p(" no") after ``prompt``, from one plain forward."""
+    loaded = runtime.loaded
+    tok = loaded.tokenizer
+    body = prompt[len(answer.VERIFY_PREFIX):]
+    ids = runtime.encode(answer.VERIFY_PREFIX) + tok(body, add_special_tokens=False)["input_ids"]
+    logprobs = torch.log_softmax(loaded.model(input_ids=torch.tensor([ids])).logits[0, -1]
+                                 .float(), dim=-1)
+    yes, no = (tok(" " + w, add_special_tokens=False)["input_ids"][0] for w in ("yes", "no"))
+    return float(logprobs[yes] - logprobs[no])
+
+
+def _choice(runtime: Runtime, question: str) -> spans.SpanChoice:
+    ids = _prompt_ids(runtime, AMAZON, question)
+    return runtime.call(spans.choose, runtime.loaded, ids, AMAZON, answer.NO_ANSWER,
+                        question=question)
+
+
+@pytest.mark.parametrize("spans_verified", [1, 3])
+def test_verification_scores_equal_one_plain_forward_each(tiny_runtime, monkeypatch,
+                                                          spans_verified):
+    monkeypatch.setattr(answer, "VERIFY_SPANS", spans_verified)
+    question = "Who travelled the length of the Amazon?"
+    choice = answer.decide(tiny_runtime, AMAZON, question, _choice(tiny_runtime, question))
+    texts = list(dict.fromkeys(c.text for c in choice.ranked))[:spans_verified]
+    assert [t for t, _ in choice.verified] == texts and len(texts) == spans_verified
+    assert texts[0] == choice.best.text
+    body = answer.verify_body(AMAZON, question)
+    for text, score in choice.verified:  # batched rows score as one forward each
+        prompt = answer.VERIFY_PREFIX + body + answer.verify_row(text)
+        assert score == pytest.approx(_solo_yes_no(tiny_runtime, prompt), abs=1e-3)
+
+
+@pytest.mark.parametrize(("bias", "answered"), [(50.0, True), (-50.0, False)])
+def test_the_logistic_rule_decides_from_the_choices_signals(tiny_runtime, bias, answered):
+    question = "Who travelled the length of the Amazon?"
+    before = _choice(tiny_runtime, question)
+    rule = answer.Logistic((0.0,) * 4, bias, (0.0,) * 4, (1.0,) * 4)
+    after = answer.decide(tiny_runtime, AMAZON, question, before, rule)
+    assert after.answer == (before.best.text if answered else "")
+    s = after.signals
+    assert s.margin == pytest.approx(before.best.score - before.no_answer.score)
+    assert s.covered == before.covered and s.verified == after.verified[0][1]
+    assert after.trust == pytest.approx(1.0 if answered else 0.0, abs=1e-9)
+
+
+def test_without_a_rule_the_margin_still_decides(tiny_runtime, monkeypatch):
+    monkeypatch.setattr(answer, "ABSTAIN", None)
+    question = "Who travelled the length of the Amazon?"
+    before = _choice(tiny_runtime, question)
+    after = answer.decide(tiny_runtime, AMAZON, question, before)
+    assert after.answer == before.answer and after.trust is None and after.verified

@@ -21,9 +21,12 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "extract.jsonl"
 
 
 @pytest.mark.parametrize(("source", "taken", "proposed"), [
-    # a sentence's first word stays a candidate (the model types it); a leading "The" goes
+    # a single word seen only at sentence starts is no candidate; a leading "The" goes
     ("Floods hit Koblenz. The German Red Cross came.", [],
-     ["Floods", "Koblenz", "German Red Cross"]),
+     ["Koblenz", "German Red Cross"]),
+    ("Engineers found it. Four of them agreed! Kenyan runners won.", [], []),
+    # ... but one also seen mid-sentence is, and so is a run of two capitalised words
+    ("Paris is big. We love Paris. Laura Muir won.", [], ["Paris", "Laura Muir"]),
     # what the model already listed is not proposed again, nor anything overlapping it
     ("Chancellor Olaf Scholz visited Koblenz.", ["Olaf Scholz"], ["Koblenz"]),
     # apostrophes, digits and hyphens stay inside a name; lower-case words end it
@@ -43,7 +46,7 @@ def test_propose_takes_capitalised_runs_and_quoted_titles(source, taken, propose
 
 
 def test_propose_keeps_text_order_and_stops_at_the_limit():
-    source = " and ".join(f"Town{n}" for n in range(30)) + "."
+    source = "We saw " + " and ".join(f"Town{n}" for n in range(30)) + "."
     assert cand.propose(source, [], limit=5) == [f"Town{n}" for n in range(5)]
 
 
@@ -56,6 +59,27 @@ def test_a_candidate_takes_its_likeliest_label_and_only_names_are_kept():
     assert [s.type for s in rows] == ["place", "other", "date", "person", "title"]
     assert cand.typed(rows) == [Entity("Koblenz", "place"), Entity("Ada", "person"),
                                 Entity("Emma", "title")]
+
+
+def _scores(**given: float) -> tuple[float, ...]:
+    return tuple(given.get(label, -5.0) for label in cand.LABELS)
+
+
+@pytest.mark.parametrize(("scores", "kind", "kept"), [
+    # organisation loses ORGANISATION_BIAS (0.5) nats: a close person or place wins
+    (_scores(organisation=1.0, person=0.6), "person", True),
+    (_scores(organisation=1.8, place=1.7), "place", True),
+    (_scores(organisation=1.2, person=0.6), "organisation", True),
+    # a name type must beat "other" by MIN_OVER_OTHER (0.5) nats
+    (_scores(place=0.3, other=0.0), "place", False),
+    (_scores(place=0.6, other=0.0), "place", True),
+    (_scores(organisation=0.9, other=0.0), "organisation", False),  # 0.4 after the bias
+    (_scores(date=1.0, place=0.8), "date", False),
+])
+def test_the_organisation_bias_and_the_bar_over_other(scores, kind, kept):
+    scored = cand.Scored("X", scores)
+    assert scored.type == kind and scored.is_name is kept
+    assert cand.typed([scored]) == ([Entity("X", kind)] if kept else [])
 
 
 def test_typing_examples_are_grounded_and_not_from_the_labelled_set():
@@ -82,7 +106,7 @@ def test_batched_scores_equal_one_forward_per_candidate(tiny_runtime):
     source = "Floods hit Koblenz on Tuesday. The German Red Cross came."
     names = cand.propose(source, [])
     scored = cand.type_candidates(tiny_runtime, source, [])
-    assert [s.text for s in scored] == names and len(names) == 4
+    assert [s.text for s in scored] == names and len(names) == 3  # not "Floods"
     from lmdemo.backends.local import label_token_ids
 
     label_ids = label_token_ids(tokenizer, cand.LABELS)
@@ -123,7 +147,7 @@ def test_a_run_adds_the_typed_candidates_and_keeps_them_inspectable(tiny_runtime
     result = run.result
     names = [s.text for s in run.scored]
     assert set(result.from_candidates) <= set(names)
-    kept = {s.text for s in run.scored if s.type in cand.NAME_TYPES}
+    kept = {s.text for s in run.scored if s.is_name}
     assert kept <= {e.text for e in result.entities}
     assert all(e.text in source for e in result.entities)
     off = task.run(tiny_runtime, {"text": source, "candidates": False}, params)
