@@ -368,6 +368,32 @@
     };
     setTimeout(pick, 50);
   }
+  // Gradio heads each pop-up with its type in English ("Error", "Warning") whatever the page's
+  // language. The server puts its own words in window.lmdemoToastTitles (launch_kwargs), per
+  // language and type; the page's language is picked as Gradio picks its locale.
+  function pageLanguage() {
+    for (const tag of navigator.languages || [navigator.language]) {
+      const lower = (tag || "").toLowerCase();
+      if (lower.startsWith("zh")) return "zh-CN";
+      if (lower.startsWith("en")) return "en";
+    }
+    return "en";
+  }
+
+  function titleToasts() {
+    const words = (window.lmdemoToastTitles || {})[pageLanguage()] || {};
+    for (const title of document.querySelectorAll(".toast-title")) {
+      const text = title.firstChild;
+      const type = [...title.classList].find((name) => name in words);
+      if (!type || !text || text.nodeType !== Node.TEXT_NODE) continue;
+      const english = type.charAt(0).toUpperCase() + type.slice(1);
+      // only a change: writing the same text would wake this observer again, for ever
+      if (text.nodeValue.trim() === english && words[type] !== english)
+        text.nodeValue = words[type] + " ";
+    }
+  }
+  new MutationObserver(titleToasts).observe(document.documentElement, {
+    childList: true, subtree: true, characterData: true });
 
   window.lmdemo = { linkFor, showTab, runFromLink, modelIsReady, setPresent, setLanguage,
                     switchLanguage, noteView, teacherView, teacherKey, classInfo, rejoin,

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .cli.logs import held_logs
 from .errors import LMDemoError
 
 
@@ -28,29 +29,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The subcommand's own parser: its errors show its usage line, not the top level's."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[name]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the subcommand; LMDemoErrors become one-line messages."""
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command != "serve":
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    try:
-        if args.command == "serve":
-            from .ui.launch import main as serve_main  # lazy: only `serve` needs gradio
+    if args.command == "serve":
+        from .ui.launch import main as serve_main  # lazy: only `serve` needs gradio
 
-            serve_main(rest)
-            return 0
-        if args.command == "eval":
-            from .eval import cli as eval_cli
+        serve_main(rest, prog=f"{parser.prog} serve")
+        return 0
+    if rest:
+        command_parser(parser, args.command).error(
+            f"unrecognized arguments: {' '.join(rest)}")
+    with held_logs() as logs:
+        try:
+            if args.command == "eval":
+                from .eval import cli as eval_cli
 
-            return eval_cli.run(args)
-        return args.run_command(args)
-    except LMDemoError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # the task's stream was closed on the way out: request cancelled
-        print("\ninterrupted", file=sys.stderr)
-        return 130
+                args.argv = list(sys.argv[1:] if argv is None else argv)  # eval all prints it
+                return eval_cli.run(args)
+            return args.run_command(args)
+        except LMDemoError as exc:
+            logs.drop()  # the message below says what the log lines would
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:  # the stream was closed on the way out: request cancelled
+            print("\ninterrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

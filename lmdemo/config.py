@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -58,6 +59,11 @@ class AppConfig:
     # A public deployment (--hosted, LMDEMO_HOSTED=1, or a Hugging Face Space): catalogue
     # models only, the lower limits in HOSTED_LIMITS, a per-client rate limit.
     hosted: bool = False
+    # Proxies whose X-Forwarded-For header names the client, for the rate limit: addresses
+    # or networks (10.0.0.0/8). "*" believes any peer: in a Space every request comes through
+    # Hugging Face's proxy. Empty: the client is the connection's peer, and the header is the
+    # client's own word, so a forged one would buy a fresh budget.
+    trusted_proxies: tuple[str, ...] = ()
 
     def with_overrides(self, **changes: object) -> AppConfig:
         """Return a copy with some fields changed (used by tests and the CLI)."""
@@ -102,6 +108,7 @@ _PARSERS = {
     "session_capacity": int,
     "rate_limit": int,
     "hosted": lambda raw: _flag("hosted", raw),
+    "trusted_proxies": lambda raw: tuple(p.strip() for p in raw.split(",") if p.strip()),
 }
 
 
@@ -146,12 +153,17 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, object]:
     # unless LMDEMO_HOSTED=0 says otherwise.
     if environ.get("SPACE_ID") and "hosted" not in values:
         values["hosted"] = True
+    # ... and every request reaches the app through the Space's proxy, which sets
+    # X-Forwarded-For; elsewhere only the proxies named by the operator are believed.
+    if environ.get("SPACE_ID") and "trusted_proxies" not in values:
+        values["trusted_proxies"] = ("*",)
     return values
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line flags of ``python app.py``."""
-    parser = argparse.ArgumentParser(description="lmdemo: explore a language model in the browser")
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The command-line flags of ``python app.py`` (``prog`` names it in the usage line)."""
+    parser = argparse.ArgumentParser(prog=prog, description="lmdemo: explore a language model "
+                                     "in the browser")
     parser.add_argument("--port", type=int, help="port to serve on (or GRADIO_SERVER_PORT)")
     parser.add_argument("--host", help="address to bind (or GRADIO_SERVER_NAME)")
     add_model_arguments(parser)
@@ -161,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--hosted", action="store_true", default=None,
                         help="public deployment: catalogue models only, lower limits, a "
                         "per-client rate limit (LMDEMO_HOSTED=1; on by itself in a Space)")
+    parser.add_argument("--trusted-proxy", action="append", dest="trusted_proxies",
+                        metavar="ADDR", help="a reverse proxy (address or network) whose "
+                        "X-Forwarded-For names the client for the rate limit; repeatable "
+                        "(LMDEMO_TRUSTED_PROXIES, comma-separated; '*' in a Space)")
     return parser
 
 
@@ -186,12 +202,15 @@ def add_backend_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGr
 
 
 def load_config(
-    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
+    prog: str | None = None,
 ) -> AppConfig:
     """Read settings: defaults, then ``LMDEMO_*`` variables, then command-line flags."""
     values = config_from_env(os.environ if environ is None else environ)
-    args = build_parser().parse_args([] if argv is None else list(argv))
+    args = build_parser(prog).parse_args([] if argv is None else list(argv))
     values.update({k: v for k, v in vars(args).items() if v is not None})
+    if "trusted_proxies" in values:  # the repeated flag gives a list
+        values["trusted_proxies"] = tuple(values["trusted_proxies"])  # type: ignore[arg-type]
     if values.get("hosted"):
         values = {**HOSTED_LIMITS, **values}  # an explicit setting still wins
     config = AppConfig(**values)  # type: ignore[arg-type]
@@ -215,4 +234,12 @@ def check_config(config: AppConfig) -> AppConfig:
                           f"got {config.max_new_tokens}.")
     if config.session_capacity < 1 or config.rate_limit < 0:
         raise ConfigError("session_capacity must be ≥ 1 and rate_limit ≥ 0 (0: no limit).")
+    for proxy in config.trusted_proxies:
+        if proxy != "*":
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as exc:
+                raise ConfigError(f"--trusted-proxy {proxy!r} is not an IP address or network. "
+                                  "Give the proxy's address, e.g. 10.0.0.2 or 10.0.0.0/8, or "
+                                  "'*' to believe any peer.") from exc
     return config

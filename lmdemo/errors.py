@@ -18,8 +18,10 @@ what to do next. The UI turns these into ``gr.Error``; anything else is a bug.
 
 The message is English (the log, the CLI, the API's default). An error a visitor often meets
 also carries ``key`` and ``fields``, so the UI can word it in the visitor's language from its
-string table: ``say(key, language, **fields)``. A field named ``<name>_key`` holds a string-table
-key that the UI translates into ``<name>`` (the field "article" becomes 文章).
+string table: ``say(key, language, **fields)``. Raised with a key and no message, its English
+text is ``lmdemo/locales/en.json``'s, filled from the fields: written once. A field named
+``<name>_key`` holds a string-table key that the UI translates into ``<name>`` (the field
+"article" becomes 文章).
 """
 
 from __future__ import annotations
@@ -31,8 +33,13 @@ class LMDemoError(Exception):
     default_key: str | None = None  # the table key of a class that needs no fields
 
     def __init__(self, message: str = "", *, key: str | None = None, **fields: object):
+        key = key or self.default_key
+        if not message and key:  # raised by key: the English text is en.json's, filled in
+            from .locales import english
+
+            message = english(key, **fields)
         super().__init__(message)
-        self.key = key or self.default_key
+        self.key = key
         self.fields = fields
 
 

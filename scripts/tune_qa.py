@@ -7,6 +7,10 @@ it do not depend on the settings of ``tasks.spans.Settings``, so one pass of the
 every setting tried; the answer is then recomputed with the app's own ``span_score`` and
 ``abstains``. Pass ``--apply`` with a test file to score it once with the settings in
 ``lmdemo/tasks/spans.py`` (the ones the app uses).
+
+The margin searched here is issue 12's decision; the app now decides with a logistic rule
+over more signals, fitted by ``python -m lmdemo eval fit-abstain`` (issue 21), and keeps
+this margin as its fallback.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..engine import Engine, Request
-from ..engine.engine import MAX_PER_SESSION
+from ..engine.scheduler import MAX_PER_SESSION
 from ..models.forward import next_token_logits
 from ..models.loader import LoadedModel
 from ..params import SamplingParams

@@ -222,7 +222,7 @@ class OpenAIBackend:
             events=progress.events)
         with self._lock:
             self._inflight.discard(request)
-        request._finish(completion, error)
+        request.finish(completion, error)
 
     def _emit(self, request: Request, text: str, probability: float, progress: Progress
               ) -> None:
@@ -231,7 +231,7 @@ class OpenAIBackend:
         progress.first = progress.first or time.perf_counter()
         event = TokenEvent(-1, text, probability)
         progress.events.append(event)
-        request._emit(event)
+        request.emit(event)
 
     def _stream(self, request: StreamRequest, prompt: str, pieces: Pieces,
                 tracker: TextTracker, progress: Progress) -> str:

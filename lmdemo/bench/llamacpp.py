@@ -22,6 +22,7 @@ import time
 import torch
 
 from ..config import default_cache_dir
+from ..models import LoadedModel
 from ..models.gguf_cache import bundled_gguf
 from .models import load_bench_model
 from .throughput import PROMPTS, run_fresh_engine
@@ -54,6 +55,12 @@ def llama_decode(llm: object, prompt: str, new_tokens: int) -> float:
     return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
 
 
+def _one_user(loaded: LoadedModel, ids: list[list[int]], new_tokens: int, fused: bool) -> float:
+    """Median decoding rate of the prompts, one request at a time."""
+    return statistics.median(run_fresh_engine(loaded, [prompt], new_tokens, fused).row()["stream"]
+                             for prompt in ids)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Alternate lmdemo and llama.cpp on one request at a time; print rates and ratios."""
     parser = argparse.ArgumentParser(prog="python -m lmdemo.bench.llamacpp",
@@ -62,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--prompts", type=int, default=3, help="prompts per round and side")
+    parser.add_argument("--transformers-step", action="store_true",
+                        help="also time lmdemo decoding through transformers' forward (the step "
+                        "before the hand-written one), in the same rounds")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -81,14 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     ids = [list(loaded.tokenizer(t)["input_ids"]) for t in texts]  # type: ignore[operator]
     if llm is not None:
         llama_decode(llm, texts[0], 4)  # warm-up
-    mine, theirs, ratios = [], [], []
-    print(f"{'round':>5} {'lmdemo tok/s':>13} {'llama.cpp tok/s':>16} {'ratio':>7}")
+    mine, theirs, ratios, before = [], [], [], []
+    extra = f" {'transformers step':>18}" if args.transformers_step else ""
+    print(f"{'round':>5} {'lmdemo tok/s':>13}{extra} {'llama.cpp tok/s':>16} {'ratio':>7}")
     for r in range(args.rounds):
-        rates = []
-        for prompt in ids:  # one request at a time: one user
-            rates.append(run_fresh_engine(loaded, [prompt], args.new_tokens).row()["stream"])
-        mine.append(statistics.median(rates))
+        mine.append(_one_user(loaded, ids, args.new_tokens, fused=True))
         line = f"{r + 1:>5} {mine[-1]:>13.1f}"
+        if args.transformers_step:
+            before.append(_one_user(loaded, ids, args.new_tokens, fused=False))
+            line += f" {before[-1]:>18.1f}"
         if llm is not None:
             theirs.append(statistics.median(llama_decode(llm, t, args.new_tokens)
                                             for t in texts))
@@ -96,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             line += f" {theirs[-1]:>16.1f} {ratios[-1]:>6.2f}x"
         print(line, flush=True)
     summary = f"median: lmdemo {statistics.median(mine):.1f} tok/s"
+    if before:
+        summary += f" (transformers' step {statistics.median(before):.1f})"
     if ratios:
         ratio = statistics.median(ratios)
         verdict = "meets" if ratio >= TARGET else "misses"

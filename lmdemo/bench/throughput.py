@@ -175,13 +175,16 @@ def run_generate_batch(loaded: LoadedModel, prompts: list[list[int]], new_tokens
 
 
 # ---- (c) lmdemo's engine ---------------------------------------------------------------
-def run_fresh_engine(loaded: LoadedModel, prompts: list[list[int]], new_tokens: int) -> Run:
-    """Start an engine, warm it up, run the prompts and close it.
+def run_fresh_engine(loaded: LoadedModel, prompts: list[list[int]], new_tokens: int,
+                     fused: bool = True) -> Run:
+    """Start an engine, warm it up, run the prompts and close it (``fused``: with the
+    hand-written decode step where it covers the model, else transformers' forward).
 
     Closing ends the engine's worker thread and its OpenMP team, so (a) and (b) never run
     beside an idle engine's threads, which would slow them (see lmdemo.threads).
     """
-    engine = Engine(loaded, max_active=max(16, len(prompts)), max_queue=max(64, len(prompts)))
+    engine = Engine(loaded, max_active=max(16, len(prompts)), max_queue=max(64, len(prompts)),
+                    fused=fused)
     try:
         run_engine(engine, _prompts(loaded, 2), 4)  # warm-up: first-call allocations
         return run_engine(engine, prompts, new_tokens)

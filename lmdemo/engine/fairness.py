@@ -2,9 +2,9 @@
 
 First come, first served lets one visitor who sends sixteen requests (or sixteen raw API
 streams) hold every slot while a newcomer waits for them all. Here each owner (a session)
-has its own line, and free slots go to the owners in turn. The engine adds the other two
-rules: a cap on what one owner runs while others wait, and pausing the longest-running
-request so that an owner with nothing running gets in at once.
+has its own line, and free slots go to the owners in turn. The scheduler (scheduler.py)
+adds the other rules: a cap on what one owner runs while others wait, and pausing the
+longest-running request so that an owner with nothing running gets in at once.
 """
 
 from __future__ import annotations
@@ -69,6 +69,14 @@ class WaitingRoom:
         if line:
             self._lines.move_to_end(state.owner)
         self._forget(state, line)
+
+    def copy(self) -> WaitingRoom:
+        """The same lines in the same turn order, to plan on without changing this room."""
+        room = WaitingRoom()
+        room._lines = collections.OrderedDict(
+            (owner, collections.deque(line)) for owner, line in self._lines.items())
+        room.fresh = self.fresh
+        return room
 
     def drain(self) -> list[Waiting]:
         """Every waiting request; the room is empty afterwards."""

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..models.fp16 import Fp16Linear
 from .sampling import apply_repetition_penalty
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,9 @@ ALLOWANCE = 0.25
 MOST = 1024  # candidates of a second round; a row they do not satisfy takes the exact head
 TAIL_MASS = 1e-3  # sampled rows: most probability left outside the candidates
 SLACK = 1e-3  # float rounding of the products themselves, in logits
-ROWS_TIMED = (1, 4, 16)
-SLICE_ROWS = 16384  # batch sizes whose head is chosen by measurement
+ROWS_TIMED = (1, 4, 16)  # batch sizes whose head is chosen by measurement
+SLICE_ROWS = 16384
+PROBE_ROWS = 32768  # rows of the output matrix timed before the whole int8 head is built
 
 
 @dataclass(frozen=True)
@@ -267,15 +269,34 @@ def candidate_head(model: nn.Module) -> CandidateHead | None:
 
 
 def _build(model: nn.Module) -> CandidateHead | None:
-    head = build_head(model)
-    if head is None:
+    """Time a slice first: building the whole int8 head takes seconds, which a CPU where it
+    cannot win should not pay at every start."""
+    source = _source(model)
+    if source is None:
         return None
-    return head if head.choose(model.get_output_embeddings()) else None
+    weight, exact = source
+    rows = min(PROBE_ROWS, weight.shape[0])
+    if isinstance(exact, Fp16Linear):
+        slice_exact: nn.Module = Fp16Linear.from_weight(weight[:rows], None)
+    else:
+        slice_exact = nn.Linear(weight.shape[1], rows, bias=False)
+        slice_exact.weight.data = weight[:rows]
+    if not CandidateHead(weight[:rows]).choose(slice_exact):
+        return None
+    head = CandidateHead(weight, exact)
+    return head if head.choose(exact) else None
 
 
 def build_head(model: nn.Module) -> CandidateHead | None:
-    """A CandidateHead for this model's output matrix (not yet timed), or None where it
-    cannot help (see ``candidate_head``)."""
+    """A CandidateHead for this model's output matrix, not timed (benchmarks), or None where
+    it cannot help (see ``candidate_head``)."""
+    source = _source(model)
+    return None if source is None else CandidateHead(*source)
+
+
+def _source(model: nn.Module) -> tuple[torch.Tensor, nn.Module] | None:
+    """The float32 output matrix and the exact head, or None where int8 candidates cannot
+    help: a small vocabulary, no FBGEMM, soft-capped logits, a matrix it cannot read."""
     from ..models.decode_step import readable_weight
 
     config = model.config.get_text_config() if hasattr(model.config, "get_text_config") \
@@ -288,4 +309,4 @@ def build_head(model: nn.Module) -> CandidateHead | None:
     weight = model.get_input_embeddings().weight if tied else readable_weight(exact)
     if weight is None or weight.dtype != torch.float32:
         return None
-    return CandidateHead(weight, exact)
+    return weight, exact

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import LMDemoError
+from ..locales import english
 from ..notices import Notice, join_notices
 from ..params import SamplingParams
 from ..sessions import track
@@ -53,7 +54,7 @@ STREAM_UPDATES = 15.0
 SERVER_UPDATES = 60.0
 _readers = [0]  # coalescing readers open now (a list: mutated under _readers_lock)
 _readers_lock = threading.Lock()
-INTERNAL = "Something went wrong inside lmdemo; the details are in the server log. Try again."
+INTERNAL = english("err_internal")  # what a visitor reads when a step failed: en.json's words
 
 
 class GenerationFailed(LMDemoError):
@@ -63,7 +64,7 @@ class GenerationFailed(LMDemoError):
     default_key = "err_internal"
 
     def __init__(self) -> None:
-        super().__init__(INTERNAL)
+        super().__init__()  # worded by its default_key
 
 
 def update_interval() -> float:
@@ -94,7 +95,7 @@ class Request:
         self._read = False
         self.error: BaseException | None = None
         # set by the engine: takes a request that has not started out of its queue at once
-        self._on_cancel: Callable[[], None] | None = None
+        self.on_cancel: Callable[[], None] | None = None
         if not track(self):  # the UI event that makes it can cancel it; this one already did
             self._cancel.set()
 
@@ -119,14 +120,16 @@ class Request:
         if self._cancel.is_set() or self.done:
             return
         self._cancel.set()
-        if self._on_cancel is not None:
-            self._on_cancel()
+        if self.on_cancel is not None:
+            self.on_cancel()
 
-    # engine side
-    def _emit(self, event: TokenEvent) -> None:
+    # producer side: the engine (or a backend) that writes the request
+    def emit(self, event: TokenEvent) -> None:
+        """Hand the reader one more token."""
         self._events.put(event)
 
-    def _finish(self, completion: Completion, error: BaseException | None = None) -> None:
+    def finish(self, completion: Completion, error: BaseException | None = None) -> None:
+        """End the request with its Completion (and the error that ended it, if any)."""
         self.completion = completion
         self.error = error
         self._done.set()

@@ -31,7 +31,9 @@ DEFAULT_DATA = {**DEFAULT_DATA, "extract": EXTRACT_DATA}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of the ``eval`` subcommand."""
-    parser.add_argument("task", choices=sorted(RUNNERS), help="which task to evaluate")
+    parser.add_argument("task", choices=[*sorted(RUNNERS), *COMMANDS],
+                        help="which task to evaluate; fit-abstain: fit the Q&A abstain "
+                        "decision (issue 21); all: every task, one table")
     parser.add_argument("--data", type=Path, help="data file (default: the task's dev set: "
                         + ", ".join(f"{k}={v}" for k, v in DEFAULT_DATA.items()) + ")")
     parser.add_argument("--model", help="model name (default: the app's default model)")
@@ -47,10 +49,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--generate", action="store_true", help="qa: let the model write "
                         "each answer instead of picking a span of the text (the ablation)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--features", type=Path, help="fit-abstain: the questions' signals "
+                        "(written after the model runs; reused when the file is there)")
+    parser.add_argument("--svg", type=Path, help="fit-abstain --apply: also draw the "
+                        "trade-off curve into this SVG file")
+    parser.add_argument("--apply", action="store_true", help="fit-abstain: score the rule "
+                        "shipped in lmdemo/tasks/catalog/answer.py instead of fitting one")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run one evaluation as described by parsed ``eval`` arguments; returns the exit code."""
+    if args.task in COMMANDS:
+        return COMMANDS[args.task](args)
     path = args.data or DEFAULT_DATA[args.task]
     rows = LOADERS[args.task](path)
     if args.offset < 0 or (args.limit is not None and args.limit < 1):
@@ -67,17 +77,7 @@ def run(args: argparse.Namespace) -> int:
         if args.task not in PRESET_TASKS:
             raise InputError(f"--preset applies to {', '.join(PRESET_TASKS)}, not {args.task}.")
         template = get_task(PRESET_TASKS[args.task]).preset(args.preset)
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    config = load_config([])
-    if args.model:
-        config = config.with_overrides(model=args.model)
-    from ..runtime import Runtime  # torch and transformers: not needed for --help
-    from ..tasks import TaskService
-
-    service = TaskService(Runtime(config))
+    service = open_service(args)
     try:
         result = RUNNERS[args.task](service, rows, progress=_progress(args, args.task),
                                     template=template, **options)
@@ -90,6 +90,84 @@ def run(args: argparse.Namespace) -> int:
         args.json_out.write_text(json.dumps(asdict(result), indent=1, default=str) + "\n",
                                  encoding="utf-8")
     return 0
+
+
+def open_service(args: argparse.Namespace):
+    """A task service on the model and thread count the flags name."""
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    config = load_config([])
+    if args.model:
+        config = config.with_overrides(model=args.model)
+    from ..runtime import Runtime  # torch and transformers: not needed for --help
+    from ..tasks import TaskService
+
+    return TaskService(Runtime(config))
+
+
+def fit_abstain(args: argparse.Namespace) -> int:
+    """Collect (or reuse) each question's signals; fit the rule, or score the shipped one."""
+    from ..tasks.catalog import answer
+    from . import abstain
+
+    path = args.data or DEFAULT_DATA["qa"]
+    if args.features and args.features.is_file():
+        rows = abstain.from_json(json.loads(args.features.read_text(encoding="utf-8")))
+    else:
+        service = open_service(args)
+        try:
+            rows = abstain.collect(service, LOADERS["qa"](path)[args.offset:][:args.limit],
+                                   _progress(args, "fit-abstain"))
+        finally:
+            service.close()
+        if args.features:
+            args.features.write_text(json.dumps(abstain.to_json(rows)) + "\n",
+                                     encoding="utf-8")
+    if args.apply:
+        if answer.ABSTAIN is None:
+            raise InputError("No rule is shipped yet: fit one on the dev file first.")
+        print(abstain.report(rows, answer.ABSTAIN, f"shipped rule on {path}", tuning=False))
+        if args.svg:
+            args.svg.write_text(abstain.curve_svg(
+                abstain.curve(rows, answer.ABSTAIN), answer.ABSTAIN.threshold,
+                f"{Path(path).name}: the shipped rule"), encoding="utf-8")
+        return 0
+    rule = abstain.fitted(rows)
+    print(abstain.report(rows, rule, f"fitted on {path}"))
+    print(abstain.as_code(rule))
+    return 0
+
+
+def eval_all(args: argparse.Namespace) -> int:
+    """Every task's evaluation on one model, printed as one table (``eval.suite``)."""
+    import time
+
+    from . import suite
+
+    if args.data or args.offset or args.preset or args.generate:
+        raise InputError("eval all uses each task's own data and defaults; of the row "
+                         "flags it takes only --limit.")
+    start = time.perf_counter()
+    service = open_service(args)
+    try:
+        results = suite.run_suite(service, RUNNERS, LOADERS, args.limit,
+                                  lambda name: _progress(args, name))
+        model = service.runtime.model_name
+    finally:
+        service.close()
+    table = suite.format_table(suite.header(model, time.perf_counter() - start,
+                                            getattr(args, "argv", None)), results)
+    print(table)
+    if args.json_out:
+        args.json_out.write_text(json.dumps({"table": table, "results": [
+            {"data": str(path), **asdict(result)} for _, path, result in results]},
+            indent=1, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+COMMANDS = {"fit-abstain": fit_abstain, "all": eval_all}
 
 
 def _progress(args: argparse.Namespace, desc: str):

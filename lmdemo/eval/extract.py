@@ -120,12 +120,34 @@ def split_scores(records: Sequence[dict], key: str) -> dict[str, float]:
     }
 
 
+def by_type(predicted: Sequence[Entity], gold: Sequence[Entity]) -> dict[str, list[int]]:
+    """Per type: [labels found, labels, predictions right, predictions] (a label is found
+    only by a prediction of its own type, so the types add up to the totals)."""
+    out = {}
+    for kind in TYPES:
+        mine = [p for p in predicted if p.type == kind]
+        labels = [g for g in gold if g.type == kind]
+        found, right = score(mine, labels)
+        out[kind] = [found, len(labels), right, len(mine)]
+    return out
+
+
+def type_scores(records: Sequence[dict], key: str) -> dict[str, float]:
+    """Micro-averaged recall and precision per type over records (``key``: the prediction)."""
+    out = {}
+    for kind in TYPES:
+        counts = [r[key]["types"][kind] for r in records]
+        out[f"{kind} recall"] = _ratio((c[0], c[1]) for c in counts)
+        out[f"{kind} precision"] = _ratio((c[2], c[3]) for c in counts)
+    return out
+
+
 def _judge(extraction: Extraction, gold: Sequence[Entity]) -> dict[str, object]:
     found, right = score(extraction.entities, gold)
     strict_found, _ = score(extraction.entities, gold, strict=True)
     ok, returned = grounded(extraction)
     return {"found": found, "right": right, "strict_found": strict_found, "grounded": ok,
-            "returned": returned,
+            "returned": returned, "types": by_type(extraction.entities, gold),
             "entities": [f"{e.type}: {e.text}" for e in extraction.entities]}
 
 
@@ -146,7 +168,7 @@ def run_extract(service: TaskService, rows: Sequence[Passage],
         records.append({"id": row.id, "split": row.split, "labelled": len(row.entities),
                         "raw": full.raw, "dropped": list(full.dropped),
                         "keywords": list(full.keywords), "summary_line": full.summary_line,
-                        "candidates": [{"text": c.text, "type": c.type,
+                        "candidates": [{"text": c.text, "type": c.type, "kept": c.is_name,
                                         "logprobs": [round(x, 3) for x in c.logprobs]}
                                        for c in getattr(run, "scored", [])],
                         "app": _judge(full, row.entities),
@@ -165,6 +187,8 @@ def run_extract(service: TaskService, rows: Sequence[Passage],
         for name in ("recall", "precision"):
             metrics[f"{split} {name} (no candidates)"] = split_scores(part, "no_candidates")[name]
             metrics[f"{split} {name} (model only)"] = split_scores(part, "model_only")[name]
+        for name, value in type_scores(part, "app").items():
+            metrics[f"{split} {name}"] = value
         metrics[f"{split} summary given"] = mean(bool(r["summary_line"]) for r in part)
     metrics["seconds per passage"] = (time.perf_counter() - start) / len(rows)
     return EvalResult(

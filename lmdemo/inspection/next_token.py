@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..engine.budget import fit_budget
-from ..engine.engine import eos_ids
 from ..engine.sampling import (
     banned_ids,
     control_token_ids,
@@ -29,6 +28,7 @@ from ..engine.sampling import (
     mask_banned,
     next_token_distribution,
 )
+from ..engine.steps import eos_ids
 from ..errors import InputError
 from ..inputs import check_chars, show_value
 from ..models.forward import next_token_logits

@@ -145,7 +145,7 @@ def converted_tokenizer(folder: Path):
     AutoTokenizer parses the 33 MB tokenizer.json of Gemma's 262k-token vocabulary several
     times in Python (3.5 s of a 15 s warm start); the Rust loader reads it once (1.5 s).
     The converted folder's tokenizer.json holds the whole pipeline, <bos> included, so
-    encoding and decoding are the same (tests/test_models.py compares them).
+    encoding and decoding are the same (tests/models/test_manager.py compares them).
     """
     from transformers import PreTrainedTokenizerFast
 

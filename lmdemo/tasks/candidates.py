@@ -46,6 +46,16 @@ MAX_CANDIDATES = 16  # rows of the batched forward; a short passage has fewer
 # "person" (dev passages, typing alone: name recall 0.548, precision 0.567); calibrated on
 # "N/A": 0.726 and 0.671 ("Xyz" as the reference: 0.419 and 0.684).
 CONTENT_FREE = "N/A"
+# Tuned on extract.jsonl's dev passages only (issue 21): `python scripts/tune_extract.py
+# extract.json --split dev` on the scores of one `python -m lmdemo eval extract --json
+# extract.json` run from before these rules. Even calibrated, the model
+# called people and places "organisation" (Laura Muir, Britain), so that word's score is
+# lowered by ORGANISATION_BIAS nats before the argmax; and a name type must beat "other" by
+# MIN_OVER_OTHER nats. Dev, candidates pass: recall 0.860 -> 0.910, precision 0.804 -> 0.883
+# (with the sentence-start rule in ``propose``); bias 0.3-0.6 and a bar of 0.25-0.75 score
+# within 0.01 of that.
+ORGANISATION_BIAS = 0.5
+MIN_OVER_OTHER = 0.5
 # The text's cache is repeated once per row: rows go in chunks so that the repeated cache
 # holds at most this many positions (about 150 MB of float32 keys and values for Gemma 3 270M).
 MAX_CACHE_TOKENS = 4096
@@ -87,6 +97,8 @@ PREFIX = "".join(_block(*row) for row in TYPING_EXAMPLES)
 # ("Paul's", "X2", "Rolls-Royce"); a run is such words separated by single spaces.
 _CAP_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 _RUN = re.compile(rf"(?<![\w'’\-]){_CAP_WORD}(?: {_CAP_WORD})*(?![\w'’\-])")
+# what comes before a sentence's first word: nothing, or an end mark and a space
+_SENTENCE_START = re.compile(r"[.!?。！？][\"”’)]?\s*$")
 _QUOTED = re.compile(r"[\"“《「]([^\"”》」\n]{2,60})[\"”》」]")
 # Chinese has no capitals and no spaces: a run of Han characters is cut at common function
 # characters (在, 了, 的, 和, ...), and each piece of 2 to 6 characters is a candidate, which
@@ -109,9 +121,24 @@ class Scored:
     logprobs: tuple[float, ...]
 
     @property
+    def adjusted(self) -> tuple[float, ...]:
+        """The scores with ``ORGANISATION_BIAS`` taken off organisation."""
+        return tuple(x - ORGANISATION_BIAS * (label == "organisation")
+                     for label, x in zip(LABELS, self.logprobs, strict=True))
+
+    @property
     def type(self) -> str:
-        """The likeliest label."""
-        return LABELS[max(range(len(LABELS)), key=self.logprobs.__getitem__)]
+        """The likeliest label, after the bias."""
+        scores = self.adjusted
+        return LABELS[max(range(len(LABELS)), key=scores.__getitem__)]
+
+    @property
+    def is_name(self) -> bool:
+        """True when the likeliest label is a name type that beats "other" by the bar."""
+        scores = self.adjusted
+        best = self.type
+        return best in NAME_TYPES and (scores[LABELS.index(best)] - scores[LABELS.index("other")]
+                                       >= MIN_OVER_OTHER)
 
 
 def _trim(run: str) -> str:
@@ -136,6 +163,8 @@ def propose(source: str, taken: list[str], limit: int = MAX_CANDIDATES) -> list[
         trimmed = squeezed.strip(" ,.;:!?") if match.re is _QUOTED else _trim(squeezed)
         if not trimmed or not any(c.isalpha() for c in trimmed):
             continue
+        if match.re is _RUN and " " not in trimmed and starts_sentences_only(source, trimmed):
+            continue
         at = start + text.find(trimmed.split(" ")[0])
         end = at + len(trimmed)
         if any(at < ce and end > cs for cs, ce in covered):
@@ -148,6 +177,16 @@ def propose(source: str, taken: list[str], limit: int = MAX_CANDIDATES) -> list[
                 t for _, t in found}:
             found.append((at, piece))
     return [text for _, text in sorted(found)][:limit]
+
+
+def starts_sentences_only(source: str, word: str) -> bool:
+    """True when every time ``word`` occurs in ``source`` it starts a sentence: its capital
+    then says nothing of a name ("Engineers found...", "Four of them..."). On extract.jsonl's
+    dev passages all three such candidates the model kept were wrong."""
+    found = [m.start() for m in re.finditer(rf"(?<![\w'’\-]){re.escape(word)}(?![\w'’\-])",
+                                            source)]
+    return bool(found) and all(at == 0 or _SENTENCE_START.search(source[max(0, at - 8):at])
+                               for at in found)
 
 
 def _han_pieces(source: str) -> list[tuple[int, str]]:
@@ -217,7 +256,29 @@ def _score_rows(loaded: LoadedModel, cache: object, rows: list[list[int]],
 
 def typed(scored: list[Scored]) -> list[Entity]:
     """The candidates the model gave a name type, as entities."""
-    return [Entity(s.text, s.type) for s in scored if s.type in NAME_TYPES]
+    return [Entity(s.text, s.type) for s in scored if s.is_name]
+
+
+def label_scores(runtime: Runtime, feature: str, memo_key: str, prefix: str, body: str,
+                 rows: list[str], labels: tuple[str, ...]) -> list[list[float]] | None:
+    """Log-probabilities ``(rows, labels)`` of each label word after ``prefix + body + row``
+    on the runtime's local model; ``prefix`` (worked examples) is cached under ``memo_key``.
+    None when the longest prompt would not fit the model's window."""
+    loaded = runtime.weights(feature)
+    tokenizer = loaded.tokenizer
+
+    def ids(text: str) -> list[int]:
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"])  # type: ignore
+
+    prefix_ids = runtime.encode(prefix)
+    body_ids = ids(body)
+    row_ids = [ids(row) for row in rows]
+    if len(prefix_ids) + len(body_ids) + max(map(len, row_ids)) > loaded.context_window:
+        log.info("%s: prompt exceeds the %d-token window", feature, loaded.context_window)
+        return None
+    cache = runtime.memo(memo_key, PrefixCache)
+    return runtime.call(score, loaded, cache, prefix_ids, body_ids, row_ids,
+                        label_token_ids(tokenizer, labels))
 
 
 def type_candidates(runtime: Runtime, source: str, taken: list[str]) -> list[Scored]:
@@ -226,22 +287,11 @@ def type_candidates(runtime: Runtime, source: str, taken: list[str]) -> list[Sco
     names = propose(source, taken)
     if not names:
         return []
-    loaded = runtime.weights("extract candidates")
-    tokenizer = loaded.tokenizer
-
-    def ids(text: str) -> list[int]:
-        return list(tokenizer(text, add_special_tokens=False)["input_ids"])  # type: ignore
-
-    prefix_ids = runtime.encode(PREFIX)
-    text_ids = ids(f"Text: {source}\n")
-    rows = [ids(row_text(name)) for name in names]
-    if len(prefix_ids) + len(text_ids) + max(map(len, rows)) > loaded.context_window:
-        log.info("extract: typing prompt exceeds the %d-token window; no candidates",
-                 loaded.context_window)
+    scores = label_scores(runtime, "extract candidates", "extract-typing-prefix", PREFIX,
+                          f"Text: {source}\n", [*map(row_text, names), row_text(CONTENT_FREE)],
+                          LABELS)
+    if scores is None:
         return []
-    prefix = runtime.memo("extract-typing-prefix", PrefixCache)
-    scores = runtime.call(score, loaded, prefix, prefix_ids, text_ids,
-                          [*rows, ids(row_text(CONTENT_FREE))], label_token_ids(tokenizer, LABELS))
     *scores, reference = scores
     return [Scored(name, tuple(x - r for x, r in zip(row, reference, strict=True)))
             for name, row in zip(names, scores, strict=True)]

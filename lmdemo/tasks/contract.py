@@ -33,7 +33,7 @@ class Field:
     """One input of a task, named as in the API, the CLI and links (``?question=...``)."""
 
     name: str
-    label: str  # key in lmdemo/ui/strings.py
+    label: str  # key in lmdemo/locales/en.json and zh-CN.json
     help: str  # English, for the API docs, ``--help`` and MCP tool arguments
     kind: str = TEXT  # text | choice | flag
     slot: str = ""  # the template slot it fills; defaults to ``name``

@@ -11,7 +11,8 @@ times ``PRIOR_WEIGHT``, is subtracted (contextual calibration); measured on dev 
 help, so its weight is 0 and its forward is skipped.
 One more candidate is the no-answer phrase the prompt's unanswerable example uses, calibrated
 the same way; when the best span beats it by less than a margin, widened when the text lacks
-the question's words, the answer is "" (SQuAD 2.0's convention).
+the question's words, the answer is "" (SQuAD 2.0's convention). The answer task then
+decides again with more signals (``tasks.abstain``); this margin is its fallback.
 
 Cost: one forward over the prompt, kept as a cache; the likeliest ``MAX_STARTS`` start words
 (by their first token), from the ``MAX_SENTENCES`` sentences sharing most words with the
@@ -34,6 +35,7 @@ from . import span_rules
 
 if TYPE_CHECKING:
     from ..models.loader import LoadedModel
+    from .abstain import Signals
 
 MAX_WORDS = 8  # a short answer; longer spans are rarely what a question asks for
 MAX_STARTS = 8  # rows of the batched forward; on dev, 10, 12 and 16 found no more answers
@@ -94,6 +96,11 @@ class SpanChoice:
     no_answer: Scored
     ranked: tuple[Scored, ...]  # every span scored, best first
     covered: float = 1.0  # share of the question's content words found in the text
+    # set by the answer task's decision (``tasks.abstain``): each verified span with its
+    # log p(yes) - log p(no), the signals read and the probability the best span is right
+    verified: tuple[tuple[str, float], ...] = ()
+    signals: Signals | None = None
+    trust: float | None = None
 
 
 @dataclass(frozen=True)

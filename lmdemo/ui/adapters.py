@@ -15,11 +15,13 @@ from gradio.context import LocalContext
 
 from ..errors import LMDemoError
 from ..inputs import shorten
+from ..locales import english
 from ..sessions import Scope, acting_for
 from .i18n import language_of, say, say_message
+from .plain import error
 
 log = logging.getLogger(__name__)
-INTERNAL = "Something went wrong inside lmdemo; the details are in the server log. Try again."
+INTERNAL = english("err_internal")
 # A rejected input is logged as one line: its message's start, never the visitor's text in
 # full (messages quote at most lmdemo.inputs.SHOWN_CHARS characters of it).
 LOGGED_CHARS = 200
@@ -40,16 +42,16 @@ def error_message(exc: LMDemoError, language: str) -> str:
     return say_message(str(exc), exc.key, exc.fields, language)
 
 
-def _convert(exc: BaseException) -> gr.Error:
+def _convert(exc: BaseException, api: bool) -> gr.Error:
     language = visitor_language()
-    # print_exception=False: Gradio would print a traceback of its own for each error.
+    # The message quotes what the visitor typed or linked: the page shows it as text (the
+    # browser renders a pop-up's message as HTML); an API client reads the text as it is.
+    title = say("err_title", language)
     if isinstance(exc, LMDemoError):
         log.info("Rejected: %s: %s", type(exc).__name__, log_line(str(exc)))
-        return gr.Error(error_message(exc, language), title=say("err_title", language),
-                        print_exception=False)
+        return error(error_message(exc, language), title, page=not api)
     log.error("Unexpected error", exc_info=exc)
-    return gr.Error(say("err_internal", language), title=say("err_title", language),
-                    print_exception=False)
+    return error(say("err_internal", language), title, page=not api)
 
 
 def log_line(text: str, limit: int = LOGGED_CHARS) -> str:
@@ -108,8 +110,12 @@ class _Puller:
         self.scope.cancel()
 
 
-def user_errors(fn: Callable) -> Callable:
+def user_errors(fn: Callable, *, api: bool = False) -> Callable:
     """Wrap a UI callback (plain or generator) so users see messages, never tracebacks.
+
+    ``api=True`` marks an endpoint no page event calls (``gr.api``, a task's named endpoint):
+    its messages are left as text for API and MCP clients. Every other callback's messages
+    are escaped for the page's pop-ups (lmdemo/ui/plain.py), the safe default.
 
     A generator callback becomes an async generator that pulls each value from a worker
     thread. When Gradio cancels the event (Stop button, closed tab, client ``cancel``), the
@@ -133,7 +139,7 @@ def user_errors(fn: Callable) -> Callable:
             except gr.Error:
                 raise
             except Exception as exc:
-                raise _convert(exc) from exc
+                raise _convert(exc, api) from exc
             finally:
                 puller.close()
 
@@ -146,7 +152,7 @@ def user_errors(fn: Callable) -> Callable:
         except gr.Error:
             raise
         except Exception as exc:
-            raise _convert(exc) from exc
+            raise _convert(exc, api) from exc
 
     return wrapper
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gradio as gr
@@ -14,6 +15,7 @@ from ..tasks import all_tasks
 from . import follow, links
 from .i18n import language_of, say, t
 from .language import LanguageMiddleware
+from .plain import PlainText, markdown_text
 from .status import add_status
 from .strings import LANGUAGES
 from .tabs.inspect_tab import build_inspect_tab
@@ -28,11 +30,12 @@ def model_banner(runtime: Runtime, language: str = "en") -> str:
     loaded = runtime.loaded
     if runtime.remote:
         has_weights = getattr(loaded, "model", None) is not None
-        facts = say("banner_remote", language, name=runtime.backend.model_name,
-                    url=runtime.config.backend, context=loaded.context_window)
+        # names and addresses come from the server or the command line: shown as text
+        facts = say("banner_remote", language, name=markdown_text(runtime.backend.model_name),
+                    url=markdown_text(runtime.config.backend), context=loaded.context_window)
         weights = say("remote_weights" if has_weights else "remote_no_weights", language)
-        banner = f"{facts}  \n" + say("reason_remote", language, tokenizer=loaded.name,
-                                      weights=weights)
+        banner = f"{facts}  \n" + say("reason_remote", language,
+                                      tokenizer=markdown_text(loaded.name), weights=weights)
     else:
         banner = local_banner(loaded, language)
     config = runtime.config
@@ -47,11 +50,12 @@ def local_banner(loaded: LoadedModel, language: str = "en") -> str:
     """The banner of a model running in this process: size, device, precision and why."""
     dtype = loaded.dtype_name
     precision = say("precision_fp16", language, dtype=dtype) if loaded.fp16_weights else dtype
-    facts = say("banner", language, name=loaded.name, size=f"{loaded.num_parameters / 1e6:,.0f}",
+    name = markdown_text(loaded.name)  # a hub id or a folder: shown as text
+    facts = say("banner", language, name=name, size=f"{loaded.num_parameters / 1e6:,.0f}",
                 device=loaded.device.type, precision=precision, context=loaded.context_window)
     reason = loaded.reason
-    why = (say(f"reason_{reason.key}", language, name=loaded.name, detail=reason.detail,
-               bundled=BUNDLED_MODEL) if reason.key else reason.text)
+    why = (say(f"reason_{reason.key}", language, name=name, detail=markdown_text(reason.detail),
+               bundled=BUNDLED_MODEL) if reason.key else markdown_text(reason.text))
     return f"{facts}  \n{why}"
 
 
@@ -70,10 +74,10 @@ def build_demo(runtime: Runtime, classroom: Classroom | None = None) -> gr.Block
                                 min_width=180, label=t("language_switch"),
                                 elem_id="lang-switch")
         gr.Markdown(t("subtitle"), elem_id="subtitle")
-        banner = gr.Markdown(t("model_loading"), elem_id="model-banner")
+        banner = gr.Markdown(t("model_loading"), elem_id="model-banner", latex_delimiters=[])
         # Until the model is ready (a first start converts it), the banner shows the progress.
         ready, banner_now = add_status(runtime, banner, model_banner)
-        notice = gr.Markdown(visible=False, elem_id="link-notice")
+        notice = PlainText(visible=False, elem_id="link-notice")  # quotes the link's values
         bar = follow.build_bar()
         with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs") as tabs:
             targets = build_task_tabs(runtime, all_tasks(), ready)
@@ -112,7 +116,11 @@ def launch_kwargs() -> dict[str, object]:
 
     css = (ASSETS / "style.css").read_text() if (ASSETS / "style.css").exists() else None
     # Links, presentation mode and the language switch (see lmdemo/ui/links.py).
-    head = f"<script>\n{(ASSETS / 'lmdemo.js').read_text()}\n</script>"
+    # Pop-up titles in each language: Gradio writes the type ("Error") in English.
+    titles = {lang: {"error": say("err_title", lang), "warning": say("notice_title", lang),
+                     "info": say("notice_title", lang)} for lang in LANGUAGES}
+    head = (f"<script>\nwindow.lmdemoToastTitles = {json.dumps(titles, ensure_ascii=False)};\n"
+            f"{(ASSETS / 'lmdemo.js').read_text()}\n</script>")
     # ?lang= must reach Gradio's locale before its scripts start (lmdemo/ui/language.py).
     middleware = [Middleware(LanguageMiddleware, languages=tuple(LANGUAGES))]
     return {"i18n": I18N, "css": css, "theme": gr.themes.Soft(), "head": head,

@@ -66,7 +66,7 @@ def publish(fn: Callable, name: str, summary: str, meanings: Mapping[str, str],
     """Add ``fn`` as the API endpoint and MCP tool ``name``: each parameter described by its
     meaning in ``meanings`` and its default in ``fn``'s signature."""
     params = inspect.signature(fn).parameters.values()
-    wrapped = user_errors(fn)
+    wrapped = user_errors(fn, api=True)  # API and MCP clients read the raw message
     wrapped.__name__ = name  # the tool's name (a function called `api` becomes `api_1`)
     wrapped.__doc__ = api_doc(summary, {p.name: describe(meanings[p.name], p.default)
                                         for p in params}, returns)

@@ -8,6 +8,7 @@ request's Accept-Language header the same way the browser picks Gradio's locale.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import parse_qs
 
 import gradio as gr
 
@@ -19,7 +20,7 @@ I18N = gr.I18n(**LANGUAGES)
 def t(key: str) -> gr.i18n.I18nData:
     """A translatable UI string; unknown keys fail at build time, not in the browser."""
     if key not in LANGUAGES["en"]:
-        raise KeyError(f"UI string {key!r} is missing from lmdemo/ui/strings.py")
+        raise KeyError(f"UI string {key!r} is missing from lmdemo/locales/en.json")
     return I18N(key)
 
 
@@ -48,10 +49,23 @@ def language_of(request: object) -> str:
     """The visitor's language for a request: a link's ``?lang=`` if it names a table, else
     the Accept-Language header ("en" without a request)."""
     asked = getattr(request, "query_params", None) or {}
-    if asked.get("lang") in LANGUAGES:
-        return asked["lang"]
     headers = getattr(request, "headers", None)
-    return pick_language(headers.get("accept-language") if headers is not None else None)
+    return choose_language(asked.get("lang"),
+                           headers.get("accept-language") if headers is not None else None)
+
+
+def choose_language(asked: str | None, accept_language: str | None) -> str:
+    """``asked`` (a link's ``?lang=``) if it names a table, else the Accept-Language pick."""
+    return asked if asked in LANGUAGES else pick_language(accept_language)
+
+
+def scope_language(scope: Mapping) -> str:
+    """The language of a raw (ASGI) request, for middleware that answers before Gradio: its
+    ``?lang=`` (the page sends its own query with each event), else Accept-Language."""
+    query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
+    accept = next((value.decode("latin-1") for name, value in scope.get("headers", ())
+                   if name == b"accept-language"), None)
+    return choose_language((query.get("lang") or [None])[0], accept)
 
 
 def say(key: str, language: str, **fields: object) -> str:

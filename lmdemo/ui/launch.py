@@ -6,12 +6,18 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-
-from starlette.middleware import Middleware
+from typing import TYPE_CHECKING
 
 from ..config import AppConfig, load_config
 from ..errors import LMDemoError
-from ..runtime import Runtime
+
+if TYPE_CHECKING:
+    from starlette.middleware import Middleware
+
+    from ..runtime import Runtime
+
+# Nothing heavy at the top: ``app.py --help`` and a bad flag answer before torch, transformers
+# and gradio load (each import below happens when the server starts).
 
 log = logging.getLogger("lmdemo")
 
@@ -32,6 +38,11 @@ def hosted_summary(config: AppConfig) -> str:
     """The log line that says hosted mode is on, with the limits it set."""
     limit = (f"{config.rate_limit} generation calls a minute per client" if config.rate_limit
              else "no rate limit")
+    if config.rate_limit and config.trusted_proxies:
+        proxies = ", ".join(config.trusted_proxies)
+        limit += f" (the client: X-Forwarded-For from {proxies})"
+    elif config.rate_limit:
+        limit += " (the client: the connection's address; --trusted-proxy names a proxy)"
     return (f"Hosted mode is on: catalogue models only, inputs up to {config.max_input_chars} "
             f"characters, max_new_tokens up to {config.max_new_tokens}, a queue of "
             f"{config.max_queue}, {limit}, no uploads.")
@@ -41,13 +52,15 @@ def rate_limit_middleware(config: AppConfig, demo) -> list[Middleware]:
     """The per-client rate limit on generation calls, when the config sets one."""
     if config.rate_limit <= 0:
         return []
+    from starlette.middleware import Middleware
+
     from .ratelimit import RateLimitMiddleware
 
     fns, names = metered_events(demo)
-    # Behind a Space's proxy every request comes from the proxy: the visitor is the first
-    # X-Forwarded-For hop. Off a Space that header is the client's own word, so unused.
+    # X-Forwarded-For names the visitor only behind a proxy that sets it (a Space, or one
+    # given with --trusted-proxy); from anyone else it is the client's own word, so unused.
     return [Middleware(RateLimitMiddleware, per_minute=config.rate_limit, metered_fns=fns,
-                       metered_names=names, trust_forwarded=config.hosted)]
+                       metered_names=names, trusted_proxies=config.trusted_proxies)]
 
 
 def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None):
@@ -59,6 +72,8 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     (lmdemo/ui/status.py). ``runtime``: one made with ``background=True`` (tests pass one
     with a slow loader).
     """
+    from ..runtime import Runtime  # here, not at the top: --help answers before torch loads
+
     started = time.perf_counter()
     runtime = runtime or Runtime(config, background=True)
     runtime.check()  # a model name that is no model stops the app here, before it serves
@@ -68,6 +83,7 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
     from .endpoints import exact_mcp
     from .follow_stream import ClassEvents
+    from .long_urls import RefuseLongUrls
     from .uploads import RefuseUploads
 
     classroom = Classroom()  # the classes students follow, shared by the page and the stream
@@ -78,10 +94,12 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     # MCP: every task (and teaching view) is a tool at /gradio_api/mcp/, described by its
     # endpoint's docstring; --no-mcp turns it off.
     kwargs = launch_kwargs()
-    # No input takes a file, so Gradio's upload route is closed (lmdemo/ui/uploads.py); the
-    # hosted rate limit is middleware too.
+    # A URL too long for Gradio gets a page that says so (lmdemo/ui/long_urls.py); no input
+    # takes a file, so Gradio's upload route is closed (lmdemo/ui/uploads.py); the hosted
+    # rate limit is middleware too.
     app_kwargs = dict(kwargs.get("app_kwargs") or {})  # type: ignore[call-overload]
-    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(RefuseUploads),
+    app_kwargs["middleware"] = [Middleware(RefuseLongUrls), *app_kwargs.get("middleware", []),
+                                Middleware(RefuseUploads),
                                 Middleware(ClassEvents, classroom=classroom),
                                 *rate_limit_middleware(config, demo)]
     kwargs["app_kwargs"] = app_kwargs
@@ -103,12 +121,16 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     return demo, runtime
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> None:
     """Entry point of ``python app.py`` and ``python -m lmdemo serve``."""
+    try:  # a bad flag or setting is one line, as on the rest of the command line
+        config = load_config(sys.argv[1:] if argv is None else argv, prog=prog)
+    except LMDemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(sys.argv[1:] if argv is None else argv)
         serve(config)
     except LMDemoError as exc:
         log.error("%s", exc)

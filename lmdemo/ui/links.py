@@ -64,7 +64,7 @@ class LinkTarget:
 
 @dataclass(frozen=True)
 class Notice:
-    """A problem with a link, worded later in the visitor's language (strings_links.py)."""
+    """A problem with a link, worded later in the visitor's language (lmdemo/locales/*.json)."""
 
     key: str
     fields: Mapping[str, object] = field(default_factory=dict)

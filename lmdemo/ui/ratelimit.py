@@ -15,13 +15,16 @@ error and ``gradio_client`` raises.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
+
+from .i18n import say, scope_language
 
 # Clients remembered at once. One idle for a minute has a full bucket again, so forgetting
 # it changes nothing; this only bounds the memory a flood of addresses could take.
@@ -59,34 +62,63 @@ class TokenBuckets:
         return len(self._buckets)
 
 
-def client_key(scope: dict, trust_forwarded: bool) -> str:
-    """The client's address: the first ``X-Forwarded-For`` hop behind a proxy (a Space)."""
-    if trust_forwarded:
-        for name, value in scope.get("headers", ()):
-            if name == b"x-forwarded-for":
-                first = value.decode("latin-1").split(",")[0].strip()
-                if first:
-                    return first
+class Proxies:
+    """The peers whose ``X-Forwarded-For`` is believed: addresses, networks, or "*" (any)."""
+
+    def __init__(self, entries: Iterable[str] = ()):
+        self.any = "*" in entries
+        self.networks = tuple(ipaddress.ip_network(e, strict=False) for e in entries if e != "*")
+
+    def __bool__(self) -> bool:
+        return self.any or bool(self.networks)
+
+    def __contains__(self, host: str) -> bool:
+        if self.any:
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:  # "unknown", a name: not a proxy anyone named
+            return False
+        return any(address in network for network in self.networks)
+
+
+def client_key(scope: dict, proxies: Proxies) -> str:
+    """The client's address: the connection's peer, unless that peer is a trusted proxy.
+
+    Behind a trusted proxy the client is the last ``X-Forwarded-For`` hop that is not itself
+    a trusted proxy: hops to its left are the client's own word, which a client can forge.
+    With "*" (a Space, whose proxies are not known by address) it is the first hop.
+    """
     client = scope.get("client")
-    return client[0] if client else "unknown"
+    peer = client[0] if client else "unknown"
+    if peer not in proxies:
+        return peer
+    hops = [hop.strip() for name, value in scope.get("headers", ())
+            if name == b"x-forwarded-for" for hop in value.decode("latin-1").split(",")]
+    hops = [hop for hop in hops if hop]
+    if not hops:
+        return peer
+    if proxies.any:
+        return hops[0]
+    return next((hop for hop in reversed(hops) if hop not in proxies), hops[0])
 
 
-def limit_message(per_minute: int, wait: float) -> str:
-    """What a client over the limit reads."""
-    return (f"Too many generation requests: this server allows {per_minute} a minute from "
-            f"one address. Try again in {math.ceil(wait)} s.")
+def limit_message(per_minute: int, wait: float, language: str = "en") -> str:
+    """What a client over the limit reads, in its language."""
+    return say("rate_limited", language, per_minute=per_minute, wait=math.ceil(wait))
+
 
 
 class RateLimitMiddleware:
     """Answer 429 to a client's generation calls beyond ``per_minute`` a minute."""
 
     def __init__(self, app, per_minute: int, metered_fns: Collection[int],
-                 metered_names: Collection[str], trust_forwarded: bool = False):
+                 metered_names: Collection[str], trusted_proxies: Iterable[str] = ()):
         self.app = app
         self.buckets = TokenBuckets(per_minute)
         self.metered_fns = frozenset(metered_fns)
         self.metered_names = frozenset(metered_names)
-        self.trust_forwarded = trust_forwarded
+        self.proxies = Proxies(trusted_proxies)
 
     async def __call__(self, scope, receive, send) -> None:
         """Count a metered call against its client; pass everything else through."""
@@ -104,11 +136,12 @@ class RateLimitMiddleware:
         else:
             calls = 0
         if calls:
-            key = client_key(scope, self.trust_forwarded)
+            key = client_key(scope, self.proxies)
             waits = [self.buckets.take(key) for _ in range(calls)]
             if any(waits):
-                await _too_many(send, limit_message(self.buckets.per_minute, max(waits)),
-                                max(waits))
+                message = limit_message(self.buckets.per_minute, max(waits),
+                                        scope_language(scope))
+                await _too_many(send, message, max(waits))
                 return
         await self.app(scope, receive, send)
 

@@ -10,7 +10,6 @@ becomes ready while the page is open.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,16 +18,16 @@ import gradio as gr
 from ..models.progress import FAILED, LoadStatus
 from ..runtime import Runtime
 from .i18n import language_of, say
+from .plain import markdown_text
 
 POLL_S = 1.0  # a status read costs microseconds; a second is as often as the text changes
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
 def status_line(status: LoadStatus, language: str) -> str:
     """What the banner says while the model is not ready, in ``language``."""
     if status.stage == FAILED:
         # The error quotes settings and library messages: shown as text, not Markdown.
-        return say("load_failed", language, error=_MARKDOWN.sub(r"\\\1", status.error))
+        return say("load_failed", language, error=markdown_text(status.error))
     step = status.current
     percent = "" if step is None or step.percent is None else f"{step.percent}%"
     comma = "，" if language.startswith("zh") else ", "

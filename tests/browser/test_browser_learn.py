@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_ui_learn import learn_links
+from tests.ui.test_learn import learn_links
 
 from .pages import WAIT_MS, error_messages, glitches, idle, wait_ready
 

@@ -48,8 +48,11 @@ class Step:
 
 
 def fill_example(page, language: str, task_name: str) -> None:
-    """Type the task's first example into its text fields (choices keep their default)."""
+    """Type the task's first example into its text fields (choices keep their default); a
+    task without examples keeps its fields as they are."""
     task = get_task(task_name)
+    if not task.examples:
+        return
     for f, value in zip(task.inputs, task.examples[0], strict=False):
         if f.kind not in (CHOICE, FLAG):
             fill(page, say(language, f.label), str(value))

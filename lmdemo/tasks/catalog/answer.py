@@ -1,8 +1,9 @@
 """Question answering from a given text: worked examples, then the text and the question.
 
-By default the answer is a span of the text, picked by the model's scores calibrated against
-a content-free question and moved by cheap rules (``tasks.spans``), or "" when the no-answer
-phrase scores about as well as the best span: the text does not say.
+By default the answer is a span of the text, picked by the model's scores moved by cheap
+rules (``tasks.spans``), or "" when a small logistic rule over the span's margin, its rival's
+gap, the question's coverage and a yes/no verification says the text does not say
+(``tasks.abstain``, ``ABSTAIN`` below).
 With ``spans`` off (or on a server without local weights) the model generates the answer, as
 in the GPT-2 paper; generating the no-answer phrase also gives "".
 """
@@ -12,18 +13,20 @@ from __future__ import annotations
 import logging
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ...notices import Notice, join_notices
 from ...params import SamplingParams
-from .. import spans
+from .. import spans, verify
+from ..abstain import Logistic, Signals, rival_gap
 from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
 from ..prompts import render
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
+    from ..spans import SpanChoice
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,49 @@ QA_EXAMPLES = (
      "When do most gardeners plant tomatoes?", "late spring"),
 )
 
+# The verification question (issue 21): after worked examples, the text, the question and a
+# proposed answer, "Does the text say so? Answer:" and the model's " yes" against " no". The
+# examples reuse the texts above (written for lmdemo), half right answers, half wrong.
+VERIFY_EXAMPLES = (
+    (QA_EXAMPLES[0][0], "Who founded the library?", "Clara Bent", "yes"),
+    (QA_EXAMPLES[0][0], "When did the library open?", "20,000 books", "no"),
+    (QA_EXAMPLES[1][0], "Where did Jonas grow up?", "Berlin", "no"),
+    (QA_EXAMPLES[3][0], "How tall is the lighthouse?", "28 metres", "yes"),
+    (QA_EXAMPLES[2][0], "Who owns the bakery?", "Mill Road", "no"),
+    (QA_EXAMPLES[4][0], "When do most gardeners plant tomatoes?", "late spring", "yes"),
+)
+# the best distinct spans verified; the rule reads only the best one's score (the figures in
+# docs/evaluation.md were measured with 3 verified in one batch: a row's score does not
+# depend on the rows beside it)
+VERIFY_SPANS = 1
+
+
+def verify_body(context: str, question: str) -> str:
+    """The part of the verification prompt shared by every proposed answer."""
+    return f"Text: {context}\nQuestion: {question}\n"
+
+
+def verify_row(answer: str) -> str:
+    """The part of the verification prompt about one proposed answer."""
+    return f"Proposed answer: {answer}\nDoes the text say so? Answer:"
+
+
+VERIFY_PREFIX = "".join(f"{verify_body(c, q)}{verify_row(a)} {label}\n\n"
+                        for c, q, a, label in VERIFY_EXAMPLES)
+
+# Whether to answer: a logistic combination of the signals of ``tasks.abstain``, fitted on
+# tests/data/qa-grounded-dev.tsv only, its threshold the dev point whose worse share (of the
+# 0.90 / 0.80 targets) is best; None would leave it to the older single margin. Refit with
+#   python -m lmdemo eval fit-abstain --data tests/data/qa-grounded-dev.tsv \
+#       --features dev-signals.json --threads 1
+# (dev: answerable right 0.814, unanswerable caught 0.800; the single margin: 0.763 / 0.800).
+# The verification signal earned no weight: the bundled model says "yes" about as readily
+# to a span that does not answer as to one that does.
+ABSTAIN: Logistic | None = Logistic(
+    weights=(1.0101, 0.4653, 0.7650, -0.0037),  # margin, gap, covered, verified
+    bias=0.7326, means=(8.3415, 4.0764, 0.7607, 0.3830),
+    scales=(3.4665, 2.7737, 0.2883, 0.7396), threshold=0.49)
+
 TUNED_QA = "".join(f"Text: {context}\nQuestion: {question}\nAnswer: {answer}\n\n"
                    for context, question, answer in QA_EXAMPLES) + (
     "Text: {context}\nQuestion: {question}\nAnswer:")
@@ -68,6 +114,8 @@ CONTEXT_ZH = "小明住在上海，他每天骑自行车去学校。他最喜欢
 
 def clean(text: str) -> str:
     """A generated answer: its first line, or "" when it is the no-answer phrase."""
+    from .. import spans  # torch: loaded when a task runs, not when the CLI lists tasks
+
     answer = short_answer(text)
     return "" if spans.is_no_answer(answer, NO_ANSWER) else answer
 
@@ -103,7 +151,7 @@ def shared_ids(runtime: Runtime, template: str, ids: list[int]) -> int:
 class SpanRun:
     """A finished span choice: the prompt, any notices, the answer ("" for none) and why."""
 
-    def __init__(self, prompt: str, notices: tuple[Notice, ...], choice: spans.SpanChoice):
+    def __init__(self, prompt: str, notices: tuple[Notice, ...], choice: SpanChoice):
         self.prompt = prompt
         self.notices = notices
         self.choice = choice
@@ -149,6 +197,8 @@ class AnswerTask(Task):
             run = super().forward(runtime, prepared, params)
             run.notices = (*run.notices, notice)
             return run
+        from .. import spans  # torch: not needed to list the tasks (``--help``)
+
         loaded = runtime.loaded
         prefix = runtime.memo("answer-prefix", spans.PrefixCache)
         shared = shared_ids(runtime, prepared.template, prepared.ids)
@@ -158,7 +208,31 @@ class AnswerTask(Task):
         prior_ids = runtime.encode(prior) if prior != prepared.prompt else None
         choice = runtime.call(spans.choose, loaded, prepared.ids, context, NO_ANSWER, prefix,
                               shared, str(prepared.options["question"]), prior_ids)
+        choice = decide(runtime, context, str(prepared.options["question"]), choice)
         return SpanRun(prepared.prompt, prepared.notices, choice)
+
+
+def decide(runtime: Runtime, context: str, question: str, choice: spans.SpanChoice,
+           rule: Logistic | None = None) -> spans.SpanChoice:
+    """Verify the best spans, read the signals and answer or abstain (``rule``, by default
+    ``ABSTAIN``; without one, the span scorer's own margin decides)."""
+    rule = rule or ABSTAIN
+    if choice.best is None:
+        return choice
+    texts = list(dict.fromkeys(c.text for c in choice.ranked))[:VERIFY_SPANS]
+    checked = verify.yes_no(runtime, "answer-verify-prefix", VERIFY_PREFIX,
+                            verify_body(context, question), [verify_row(t) for t in texts])
+    if checked is None:  # the verification prompt would not fit: the margin decides
+        log.info("answer: verification prompt exceeds the window; margin only")
+        return choice
+    best = choice.best
+    signals = Signals(best.score - choice.no_answer.score,
+                      rival_gap(best.text, [(c.text, c.score) for c in choice.ranked]),
+                      choice.covered, checked[0])
+    trust = rule.probability(signals) if rule else None
+    answer = choice.answer if rule is None else (best.text if rule.answers(signals) else "")
+    return replace(choice, answer=answer, verified=tuple(zip(texts, checked, strict=True)),
+                   signals=signals, trust=trust)
 
 
 TASK = AnswerTask(

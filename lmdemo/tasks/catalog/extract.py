@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING
 
 from ...notices import Notice, join_notices
 from ...params import SamplingParams
-from ..candidates import Scored, type_candidates, typed
 from ..contract import FLAG, Field, Prepared, Task
 from ..extraction import Entity, Extraction, ground, parse_lines
 
 if TYPE_CHECKING:
     from ...engine import Request
     from ...runtime import Runtime
+    from ..candidates import Scored
 
 log = logging.getLogger(__name__)
 
 # Given the text and the entity texts found so far, the candidates and their type scores.
-Typer = Callable[[str, list[str]], list[Scored]]
+Typer = Callable[[str, list[str]], "list[Scored]"]
 
 # Three worked examples written for lmdemo (none comes from tests/data/extract.jsonl; a test
 # checks). Each type appears at least once, so the model sees every label it may use.
@@ -97,6 +97,8 @@ class ExtractRun:
         extraction = ground(self.source, parse_lines(raw), raw, self.patterns)
         if self.typer is None:
             return extraction
+        from ..candidates import typed  # torch: loaded when a task runs, not for ``--help``
+
         self.scored = self.typer(self.source, [e.text for e in extraction.entities])
         return with_candidates(extraction, typed(self.scored))
 
@@ -155,6 +157,8 @@ class ExtractTask(Task):
                                    "out were not proposed from the text; the list is the "
                                    "model's alone.", "notice_extract_no_candidates"),)
             else:
+                from ..candidates import type_candidates  # torch, as in finish()
+
                 def typer(source: str, taken: list[str]) -> list[Scored]:
                     return type_candidates(runtime, source, taken)
         return ExtractRun(prepared.prompt, notices, request, str(prepared.options["source"]),

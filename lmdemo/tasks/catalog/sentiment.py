@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import torch
-
 from ...params import SamplingParams
 from ..contract import FLAG, Field, Notice, Prepared, Task, join_notices
 from ..prompts import render
 
 if TYPE_CHECKING:
+    import torch
+
     from ...runtime import Runtime
 
 LABELS = ("positive", "negative")
@@ -67,6 +67,8 @@ class SentimentScorer:
 
     def label_probs(self, prompt: str, ids: list[int] | None = None) -> torch.Tensor:
         """Probabilities of the label words, renormalised over the labels only, ``(L,)``."""
+        import torch  # loaded when a task runs, not when the CLI lists tasks
+
         self.runtime.require_logprobs("sentiment score")
         ids = self.runtime.encode(prompt) if ids is None else ids
         logprobs = self.runtime.backend.label_logprobs(ids, prompt, LABELS)
@@ -74,6 +76,8 @@ class SentimentScorer:
 
     def calibration(self, template: str) -> torch.Tensor:
         """Mean label probabilities for content-free inputs under ``template``."""
+        import torch
+
         with self._lock:
             if template in self._calibration:
                 self._calibration.move_to_end(template)

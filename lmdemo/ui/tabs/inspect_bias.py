@@ -14,6 +14,7 @@ from ..adapters import user_errors
 from ..endpoints import publish
 from ..i18n import pick_language, say, t
 from ..links import LinkTarget
+from ..plain import markdown_text
 from ..status import ModelReady
 from . import inspect_html as H
 
@@ -46,7 +47,7 @@ def bias_note(runtime: Runtime, language: str = "en") -> str:
     """The note under the probe, about the live model and what is known of its training text."""
     name = runtime.backend.model_name if runtime.remote else runtime.model_name
     data = say(f"bias_data_{training_data(name)}", language)
-    return say("bias_note_live", language, name=name, data=data)
+    return say("bias_note_live", language, name=markdown_text(name), data=data)
 
 
 def build_bias_tab(runtime: Runtime, ready: ModelReady) -> LinkTarget:

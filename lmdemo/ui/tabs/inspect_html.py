@@ -2,7 +2,7 @@
 
 Inspection functions return plain data; colours and layout are decided only here. Every
 piece of model text goes through ``html.escape``. No words are written into this HTML:
-translated labels and legends live in the components around it (lmdemo/ui/strings.py).
+translated labels and legends live in the components around it (lmdemo/locales/*.json).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from ...runtime import Runtime
 from ..adapters import user_errors, visitor_language
 from ..controls import params_from_controls
 from ..i18n import say, t
+from ..plain import PlainText
 
 
 def build_tldr_compare(runtime: Runtime, inputs: Sequence[gr.components.Component],
@@ -34,7 +35,7 @@ def build_tldr_compare(runtime: Runtime, inputs: Sequence[gr.components.Componen
         with gr.Row():
             go = gr.Button(t("tldr_run"), variant="primary")
             stop = gr.Button(t("stop"), variant="stop")  # cancels both sides' requests
-        rule = gr.Markdown()
+        rule = PlainText()
         with gr.Row():
             with_cue = gr.Textbox(label=t("tldr_with"), lines=6, interactive=False)
             without = gr.Textbox(label=t("tldr_without"), lines=6, interactive=False)

@@ -1,6 +1,6 @@
 """The Learn tab: the ideas behind a language model, each with a link to a live example.
 
-The paragraphs are translated strings (``lmdemo/ui/strings_learn.py``) whose links are
+The paragraphs are translated strings (``learn_*`` in ``lmdemo/locales/*.json``) whose links are
 ``?tab=...`` URLs (``lmdemo/ui/links.py``). One paragraph is measured on the live model:
 which head sends the most attention to the first token (the "attention sink") and which one
 looks back at the previous token. It is computed once per model, on the first visit.

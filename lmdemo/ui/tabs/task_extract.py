@@ -7,6 +7,7 @@ import gradio as gr
 from ...runtime import Runtime
 from ...tasks.extraction import TYPES
 from ..i18n import say, t
+from ..plain import PlainText
 from .task_extras import ExtraPanel
 
 # One colour per entity type, readable in light and dark themes.
@@ -31,7 +32,7 @@ def extract_panel(runtime: Runtime, parts) -> ExtraPanel:
     marks = gr.HighlightedText(label=t("extract_highlight"), combine_adjacent=False,
                                show_legend=True, color_map=color_map("en"))
     raw = gr.Textbox(label=t("extract_raw"), lines=6, interactive=False)
-    dropped = gr.Markdown()
+    dropped = PlainText()  # the model's lines, shown as text
 
     def fill(run, language: str) -> dict:
         result = run.result

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.context import Context
 
-from ...errors import LMDemoError
 from ...params import make_params
 from ...runtime import Runtime
 from ...tasks import Task
@@ -25,6 +24,7 @@ from ..controls import CONTROL_NAMES, decoding_controls
 from ..endpoints import REQUIRED, api_doc, control_help, describe
 from ..i18n import language_of, say, say_message, t
 from ..links import LinkTarget
+from ..plain import PlainText, warning
 from ..status import ModelReady
 from ..text_input import TextInput
 from .task_extras import EXTRAS, ExtraPanel
@@ -69,6 +69,13 @@ def split(task: Task, names: Sequence[str], args: Sequence[object]
     return values, template, controls  # type: ignore[return-value]
 
 
+def start_run(runtime: Runtime, task: Task, names: Sequence[str], args: Sequence[object]):
+    """A callback's positional values -> the started TaskRun: split by name, the decoding
+    controls over the task's defaults, then ``task.run`` (the one place the UI starts one)."""
+    inputs, template, controls = split(task, names, args)
+    return task.run(runtime, inputs, make_params(**{**task.defaults, **controls}), template)
+
+
 TEMPLATE_HELP = ("The prompt template: each {slot} is filled in from the input of that name; "
                  "empty means the task's own template.")
 # A score's answer: the output's gr.Label, as the API sends it
@@ -97,12 +104,11 @@ def endpoint(runtime: Runtime, task: Task, defaults: Mapping[str, object]) -> Ca
     names = parameter_names(task)
 
     def start(args: Sequence[object]):
-        inputs, template, controls = split(task, names, args)
-        params = make_params(**{**task.defaults, **controls})
-        run = task.run(runtime, inputs, params, template)
+        run = start_run(runtime, task, names, args)
         if run.notices:
             language = visitor_language()
-            gr.Warning(notice_text(run.notices, language), title=say("notice_title", language))
+            warning(notice_text(run.notices, language), say("notice_title", language),
+                    page=False)  # an API endpoint: its clients read the text as it is
         return run
 
     if task.streams:
@@ -122,26 +128,6 @@ def endpoint(runtime: Runtime, task: Task, defaults: Mapping[str, object]) -> Ca
 def notice_text(notices: Sequence[Notice], language: str) -> str:
     """A run's notices in the visitor's language, as one line."""
     return " ".join(say_message(n.text, n.key, n.fields, language) for n in notices)
-
-
-def preview(runtime: Runtime, task: Task) -> Callable:
-    """A callback that shows the exact prompt and any notice, without running the model.
-
-    It never raises: invalid inputs show nothing here, and the run reports them, once.
-    """
-    names = parameter_names(task)
-
-    def show(*args: object) -> tuple[str, str]:
-        try:
-            inputs, template, controls = split(task, names, args)
-            max_new = make_params(**{**task.defaults, **controls}).max_new_tokens
-            prepared = task.preprocess(runtime, inputs, max_new, template)
-        except LMDemoError:
-            return "", ""
-        notice = notice_text(prepared.notices, visitor_language())
-        return prepared.prompt, (f"⚠️ {notice}" if notice else "")
-
-    return show
 
 
 @dataclass(frozen=True)
@@ -170,9 +156,7 @@ def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
 
     def press(*args: object):
         language = visitor_language()
-        inputs, template, controls = split(task, names, args)
-        params = make_params(**{**task.defaults, **controls})
-        run = task.run(runtime, inputs, params, template)
+        run = start_run(runtime, task, names, args)
         notice = notice_text(run.notices, language)
         head = {outs.sent: run.prompt, outs.notice: f"⚠️ {notice}" if notice else ""}
         if task.streams:
@@ -230,7 +214,7 @@ def build_task_tab(runtime: Runtime, task: Task,
                                         buttons=["copy"])
                 else:
                     output = gr.Label(label=t(task.output))
-                notice = gr.Markdown()
+                notice = PlainText()
                 extra_column = gr.Column()
         with gr.Accordion(t("prompt_sent"), open=False):
             template = TextInput(value=task.template, lines=4, label=t("template"))
@@ -271,7 +255,7 @@ def build_task_tab(runtime: Runtime, task: Task,
     defaults = {name: widget.value for name, widget in zip(parameter_names(task), all_inputs,
                                                             strict=True)
                 if widget.value is not None}
-    gr.on([], user_errors(endpoint(runtime, task, defaults)), inputs=all_inputs,
+    gr.on([], user_errors(endpoint(runtime, task, defaults), api=True), inputs=all_inputs,
           outputs=output, api_name=task.name, concurrency_limit=None)
     event = run.click(user_errors(run_in_tab(runtime, task, outs)), inputs=all_inputs,
                       outputs=outs.components, api_visibility="private", concurrency_limit=None)
