@@ -180,19 +180,28 @@ def _session() -> str | None:
 def recording(fn: Callable, note: Callable[[object], None]) -> Callable:
     """``fn`` that also passes each return value (each step of a generator) to ``note``;
     of the same kind as ``fn`` (function, coroutine, generator), as Gradio checks that."""
+    # A generator is closed at once when its wrapper is (Stop cancels a stream that way).
     if inspect.isasyncgenfunction(fn):
         @functools.wraps(fn)
         async def agen(*args, **kwargs):
-            async for value in fn(*args, **kwargs):
-                note(value)
-                yield value
+            inner = fn(*args, **kwargs)
+            try:
+                async for value in inner:
+                    note(value)
+                    yield value
+            finally:
+                await inner.aclose()
         return agen
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen(*args, **kwargs):
-            for value in fn(*args, **kwargs):
-                note(value)
-                yield value
+            inner = fn(*args, **kwargs)
+            try:
+                for value in inner:
+                    note(value)
+                    yield value
+            finally:
+                inner.close()
         return gen
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
@@ -245,10 +254,14 @@ def record(demo: gr.Blocks, classroom: Classroom, root: gr.blocks.BlockContext,
 
         def note(value: object, outputs: list = outputs) -> None:
             session = _session()
-            if session is not None and classroom.driving(session):
+            if session is None or not classroom.driving(session):
+                return
+            try:
                 found = results_of(outputs, value, keep)
                 classroom.record(session, {w._id: as_sent(w, {**p, "__type__": "update"})
                                            for w, p in found.items()})
+            except Exception:  # sharing must never break the teacher's own run: a bug, logged
+                log.exception("Could not share a result with the class")
 
         block_fn.fn = recording(block_fn.fn, note)
     return list(recordable.values())

@@ -192,6 +192,22 @@ def test_recording_keeps_the_kind_of_function_gradio_checks(kind):
     assert noted == ([2, 3] if kind == "generator" else [2])
 
 
+def test_a_recorded_stream_stopped_early_closes_the_stream_it_wraps():
+    closed = []
+
+    def stream():
+        try:
+            yield 1
+            yield 2
+        finally:
+            closed.append(True)
+
+    wrapped = recording(stream, lambda value: None)()
+    assert next(wrapped) == 1
+    wrapped.close()  # what Gradio's Stop does to a running stream
+    assert closed == [True]
+
+
 def test_the_stream_sends_everything_then_changes_then_the_end():
     room = Classroom()
     lesson = room.open()
