@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from ...notices import Notice, join_notices
 from ...params import SamplingParams
-from .. import spans, verify
 from ..abstain import Logistic, Signals, rival_gap
 from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
@@ -26,6 +25,7 @@ from ..prompts import render
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
+    from .. import spans
     from ..spans import SpanChoice
 
 log = logging.getLogger(__name__)
@@ -216,6 +216,8 @@ def decide(runtime: Runtime, context: str, question: str, choice: spans.SpanChoi
            rule: Logistic | None = None) -> spans.SpanChoice:
     """Verify the best spans, read the signals and answer or abstain (``rule``, by default
     ``ABSTAIN``; without one, the span scorer's own margin decides)."""
+    from .. import verify  # torch: loaded when a task runs, not when the CLI lists tasks
+
     rule = rule or ABSTAIN
     if choice.best is None:
         return choice
