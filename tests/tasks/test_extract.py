@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import gradio as gr
 import pytest
 
 from lmdemo.errors import InputError
+from lmdemo.eval.extract import DATA  # noqa: E402  the passages the eval scores
 from lmdemo.params import make_params
 from lmdemo.tasks import TaskService, get_task
 from lmdemo.tasks.catalog.extract import EXAMPLES, TEXT_EN, ExtractRun, as_text
@@ -26,7 +26,6 @@ from lmdemo.tasks.extraction import (
     pattern_entities,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "extract.jsonl"
 SOURCE = ("Marie  Curie was born in Warsaw in 1867.\nShe won the Nobel Prize in 1903, with "
           "Pierre Curie, and wrote the book Radioactivity.")
 

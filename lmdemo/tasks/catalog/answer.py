@@ -85,9 +85,9 @@ VERIFY_PREFIX = "".join(f"{verify_body(c, q)}{verify_row(a)} {label}\n\n"
                         for c, q, a, label in VERIFY_EXAMPLES)
 
 # Whether to answer: a logistic combination of the signals of ``tasks.abstain``, fitted on
-# tests/data/qa-grounded-dev.tsv only, its threshold the dev point whose worse share (of the
+# lmdemo/eval/data/qa-grounded-dev.tsv only, its threshold the dev point whose worse share (of the
 # 0.90 / 0.80 targets) is best; None would leave it to the older single margin. Refit with
-#   python -m lmdemo eval fit-abstain --data tests/data/qa-grounded-dev.tsv \
+#   python -m lmdemo eval fit-abstain --data lmdemo/eval/data/qa-grounded-dev.tsv \
 #       --features dev-signals.json --threads 1
 # (dev: answerable right 0.814, unanswerable caught 0.800; the single margin: 0.763 / 0.800).
 # The verification signal earned no weight: the bundled model says "yes" about as readily
