@@ -1,6 +1,6 @@
 """Score every candidate span once, then pick the span settings on dev rows.
 
-    python scripts/tune_qa.py --data tests/data/qa-grounded-dev.tsv --out /tmp/qa-dev.json
+    python scripts/tune_qa.py --data lmdemo/eval/data/qa-grounded-dev.tsv --out /tmp/qa-dev.json
 
 A span's log-probability, its prior (after the content-free question) and the rules' view of
 it do not depend on the settings of ``tasks.spans.Settings``, so one pass of the model serves

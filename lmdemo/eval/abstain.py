@@ -1,9 +1,9 @@
 """``python -m lmdemo eval fit-abstain``: the signals of each question, the logistic fit and
 the trade-off curve of the Q&A abstain decision (issue 21).
 
-    python -m lmdemo eval fit-abstain --data tests/data/qa-grounded-dev.tsv \\
+    python -m lmdemo eval fit-abstain --data lmdemo/eval/data/qa-grounded-dev.tsv \\
         --features dev-signals.json --threads 1            # fit: prints ABSTAIN for answer.py
-    python -m lmdemo eval fit-abstain --data tests/data/qa-grounded-test.tsv \\
+    python -m lmdemo eval fit-abstain --data lmdemo/eval/data/qa-grounded-test.tsv \\
         --features test-signals.json --threads 1 --apply   # the shipped rule, once, on test
 
 The model runs once per question (the signals do not depend on the weights); the rows are

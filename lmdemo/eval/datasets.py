@@ -8,18 +8,16 @@ from pathlib import Path
 
 from ..errors import InputError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"  # see its README.md: where it is from
-TEST_DATA = REPO_ROOT / "tests" / "data"
 # Where each task's data lives when --data is not given: all of it inside the repository, so
 # a fresh clone or a Space evaluates as it is. The QA sets are lmdemo's own: tune on the dev
 # file, and score the test file once for the figure that is reported.
 DEFAULT_DATA = {
     "sst2": PACKAGE_DATA / "sst2-dev.tsv",
-    "qa": TEST_DATA / "qa-grounded-dev.tsv",
-    "summarize": TEST_DATA / "articles.jsonl",
+    "qa": PACKAGE_DATA / "qa-grounded-dev.tsv",
+    "summarize": PACKAGE_DATA / "articles.jsonl",
 }
-QA_TEST = TEST_DATA / "qa-grounded-test.tsv"
+QA_TEST = PACKAGE_DATA / "qa-grounded-test.tsv"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """``python -m lmdemo eval extract``: recall, precision and grounding of the Extract task.
 
-The data (``tests/data/extract.jsonl``) holds short passages written for lmdemo, each with its
+The data (``lmdemo/eval/data/extract.jsonl``) holds short passages written for lmdemo, each with its
 entities labelled and a ``split`` of ``dev`` (used while writing the prompt) or ``test``
 (never tuned on). One run scores both splits; the baseline is the pattern pass alone (dates
 and numbers by regular expression, no model). The model-only figures come from the same
@@ -26,7 +26,7 @@ from .runners import EvalResult, Progress, _no_progress, task_params
 if TYPE_CHECKING:
     from ..tasks import TaskService
 
-DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "extract.jsonl"
+DATA = Path(__file__).resolve().parent / "data" / "extract.jsonl"
 SPLITS = ("dev", "test")
 
 

@@ -1,6 +1,6 @@
 """``python -m lmdemo eval summaries``: issue 12's summary figures, per split of an article set.
 
-Each article of ``tests/data/summaries.jsonl`` is in the ``dev`` split (used while tuning the
+Each article of ``lmdemo/eval/data/summaries.jsonl`` is in the ``dev`` split (used while tuning the
 task) or the ``test`` split (scored, never tuned on). For each split this prints how many
 summaries loop, the share that copy the lead sentence, the share that are faithful, and
 their mean length; the definitions are in ``lmdemo.eval.metrics`` (``summary_health``).
@@ -18,13 +18,13 @@ from ..errors import InputError
 from ..tasks import get_task
 from . import metrics
 from .baselines import first_sentence
-from .datasets import REPO_ROOT, text_objects
+from .datasets import PACKAGE_DATA, text_objects
 from .runners import EvalResult, Progress, _no_progress, task_params
 
 if TYPE_CHECKING:
     from ..tasks import TaskService
 
-SUMMARY_DATA = REPO_ROOT / "tests" / "data" / "summaries.jsonl"
+SUMMARY_DATA = PACKAGE_DATA / "summaries.jsonl"
 SPLITS = ("dev", "test")
 LONG_CHARS = 2000  # an article longer than this counts as long in the per-length figures
 

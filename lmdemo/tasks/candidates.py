@@ -60,7 +60,7 @@ MIN_OVER_OTHER = 0.5
 # holds at most this many positions (about 150 MB of float32 keys and values for Gemma 3 270M).
 MAX_CACHE_TOKENS = 4096
 
-# Worked examples written for lmdemo (not from tests/data/extract.jsonl): each type, and
+# Worked examples written for lmdemo (not from lmdemo/eval/data/extract.jsonl): each type, and
 # capitalised words that are no name (a sentence's first word, a job title, a nationality)
 # typed "other"; an award is a title, as in the labelled set's guidelines.
 TYPING_EXAMPLES = (

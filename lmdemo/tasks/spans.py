@@ -42,7 +42,7 @@ MAX_STARTS = 8  # rows of the batched forward; on dev, 10, 12 and 16 found no mo
 MAX_SENTENCES = 3  # a long text's answer sits in a sentence that shares the question's words
 # The question whose answers give each span's prior: it asks for nothing in particular.
 CONTENT_FREE = "What is mentioned?"
-# Tuned on tests/data/qa-grounded-dev.tsv only (scripts/tune_qa.py): the point with the best
+# Tuned on lmdemo/eval/data/qa-grounded-dev.tsv only (scripts/tune_qa.py): the point with the best
 # lower of answerable exact match and unanswerable recall that stays good when the margin moves
 # by a nat. The prior did not help: it favours long spans, whose prior is low, and the best
 # span was right less often as its weight grew (dev: 0.90 at 0, 0.88 at 0.25, 0.81 at 0.5,

@@ -90,11 +90,14 @@ def test_shipped_qa_tuning_set_loads():
     assert len(rows) >= 30
 
 
-def test_every_default_data_file_ships_in_the_repository():
-    """A fresh clone or a Space evaluates as it is: nothing is read from outside the repo."""
-    root = Path(__file__).resolve().parents[2]
+def test_every_default_data_file_ships_in_the_package():
+    """A fresh clone or a Space evaluates as it is: every data file is in lmdemo/eval/data,
+    nothing is read from tests/ or outside the package (issue 19)."""
+    import lmdemo.eval
+
+    home = (Path(lmdemo.eval.__file__).resolve().parent / "data").resolve()
     for task, path in DEFAULT_DATA.items():
-        assert path.is_file() and root in path.resolve().parents, task
+        assert path.is_file() and path.resolve().parent == home, task
     assert len(load_sst2(DEFAULT_DATA["sst2"])) == 872  # the whole GLUE SST-2 dev split
 
 

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import torch
 
+from lmdemo.eval.extract import DATA  # noqa: E402  the passages the eval scores
 from lmdemo.models.forward import next_token_logits
 from lmdemo.params import make_params
 from lmdemo.runtime import Runtime
@@ -16,8 +16,6 @@ from lmdemo.tasks import candidates as cand
 from lmdemo.tasks import get_task
 from lmdemo.tasks.catalog.extract import EXAMPLES, ExtractRun, with_candidates
 from lmdemo.tasks.extraction import Entity, Extraction
-
-DATA = Path(__file__).resolve().parents[1] / "data" / "extract.jsonl"
 
 
 @pytest.mark.parametrize(("source", "taken", "proposed"), [

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from ...notices import Notice, join_notices
 from ...params import SamplingParams
-from .. import spans, verify
 from ..abstain import Logistic, Signals, rival_gap
 from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
@@ -26,6 +25,7 @@ from ..prompts import render
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
+    from .. import spans
     from ..spans import SpanChoice
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,9 @@ VERIFY_PREFIX = "".join(f"{verify_body(c, q)}{verify_row(a)} {label}\n\n"
                         for c, q, a, label in VERIFY_EXAMPLES)
 
 # Whether to answer: a logistic combination of the signals of ``tasks.abstain``, fitted on
-# tests/data/qa-grounded-dev.tsv only, its threshold the dev point whose worse share (of the
+# lmdemo/eval/data/qa-grounded-dev.tsv only, its threshold the dev point whose worse share (of the
 # 0.90 / 0.80 targets) is best; None would leave it to the older single margin. Refit with
-#   python -m lmdemo eval fit-abstain --data tests/data/qa-grounded-dev.tsv \
+#   python -m lmdemo eval fit-abstain --data lmdemo/eval/data/qa-grounded-dev.tsv \
 #       --features dev-signals.json --threads 1
 # (dev: answerable right 0.814, unanswerable caught 0.800; the single margin: 0.763 / 0.800).
 # The verification signal earned no weight: the bundled model says "yes" about as readily
@@ -216,6 +216,8 @@ def decide(runtime: Runtime, context: str, question: str, choice: spans.SpanChoi
            rule: Logistic | None = None) -> spans.SpanChoice:
     """Verify the best spans, read the signals and answer or abstain (``rule``, by default
     ``ABSTAIN``; without one, the span scorer's own margin decides)."""
+    from .. import verify  # torch: loaded when a task runs, not when the CLI lists tasks
+
     rule = rule or ABSTAIN
     if choice.best is None:
         return choice

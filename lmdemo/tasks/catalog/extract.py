@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # Given the text and the entity texts found so far, the candidates and their type scores.
 Typer = Callable[[str, list[str]], "list[Scored]"]
 
-# Three worked examples written for lmdemo (none comes from tests/data/extract.jsonl; a test
+# Three worked examples written for lmdemo (none comes from lmdemo/eval/data/extract.jsonl; a test
 # checks). Each type appears at least once, so the model sees every label it may use.
 EXAMPLES = (
     ("Workers at the Penrose paper mill will strike for 48 hours from Thursday after talks "
