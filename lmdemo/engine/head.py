@@ -64,6 +64,11 @@ class RowNeed:
     penalty: float = 1.0
     exact: bool = False  # the full exact head: probabilities are shown
 
+    @property
+    def penalises(self) -> bool:
+        """Whether the repetition penalty lowers any id of this row."""
+        return self.penalty != 1.0 and self.seen is not None and bool(self.seen.numel())
+
 
 class CandidateHead:
     """int8 estimates for every token, exact float32 logits for the candidates."""
@@ -241,14 +246,12 @@ class CandidateHead:
 
 def _penalised(need: RowNeed) -> torch.Tensor | None:
     """The ids the row's repetition penalty lowers (each once), or None."""
-    if need.penalty == 1.0 or need.seen is None or not need.seen.numel():
-        return None
-    return torch.unique(need.seen)
+    return torch.unique(need.seen) if need.penalises else None
 
 
 def _positions(picked: torch.Tensor, need: RowNeed) -> torch.Tensor:
     """Where the penalised ids sit among ``picked`` (they are all in it)."""
-    if _penalised(need) is None:
+    if not need.penalises:
         return torch.empty(0, dtype=torch.long)
     return torch.nonzero(torch.isin(picked, need.seen)).squeeze(1)
 

@@ -45,10 +45,16 @@ class _Product:
     """``x @ W.T`` for one or more layers' weights stacked, in the layers' own format."""
 
     def __init__(self, layers: list[nn.Module]):
+        self.fp16 = isinstance(layers[0], Fp16Linear)
+        if len(layers) == 1 and self.fp16 and len(layers[0]._pieces) == 1:
+            self.packed = layers[0]._pieces[0]  # the layer's own packed weight: no second copy
+            return
+        if len(layers) == 1 and not self.fp16:
+            self.weight = layers[0].weight.detach()  # a view, not a copy
+            return
         weights = [readable_weight(layer) for layer in layers]
         assert all(w is not None for w in weights)
         weight = torch.cat(weights)  # type: ignore[arg-type]
-        self.fp16 = isinstance(layers[0], Fp16Linear)
         if self.fp16:  # the same float16 values, packed once for all of them
             self.packed = torch.ops.quantized.linear_prepack_fp16(weight.contiguous(), None)
         else:
