@@ -157,8 +157,8 @@ class KVBatch:
         assert self.cache is not None and len(tokens) == len(self.lengths)
         lengths = torch.tensor(self.lengths, device=self.device)
         inputs = torch.tensor(tokens, dtype=torch.long, device=self.device)
-        if self._step is not None:  # each row's new token sits at position `length`
-            hidden = self._step(inputs, lengths, lengths, self.width, self.cache)
+        if self._step is not None:
+            hidden = self._step(inputs, lengths, self.width, self.cache)
             cheap = self._candidates
             if needs is not None and cheap is not None and cheap.use_for(len(tokens)):
                 logits = cheap(hidden, needs, banned)

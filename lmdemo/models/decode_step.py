@@ -143,14 +143,15 @@ class DecodeStep:
         self.sliding_window = model.config.sliding_window
 
     @torch.inference_mode()
-    def __call__(self, tokens: torch.Tensor, positions: torch.Tensor, lengths: torch.Tensor,
-                 width: int, cache: object) -> torch.Tensor:
-        """Hidden states (B, hidden) after the final norm, for ``tokens`` (B,) at
-        ``positions`` (B,); the cache holds ``width`` padded columns, of which each row's
-        last ``lengths`` (B,) are real. Each layer's cache gets the new column."""
+    def __call__(self, tokens: torch.Tensor, lengths: torch.Tensor, width: int,
+                 cache: object) -> torch.Tensor:
+        """Hidden states (B, hidden) after the final norm, for ``tokens`` (B,); the cache
+        holds ``width`` padded columns, of which each row's last ``lengths`` (B,) are real,
+        so a row's new token sits at position ``length``. Each layer's cache gets the new
+        column."""
         x = self.embed(tokens[:, None])[:, 0]  # (B, hidden), scaled by sqrt(hidden)
         rows = x.shape[0]
-        tables = {kind: self.rotary(x, positions[:, None], kind) for kind in
+        tables = {kind: self.rotary(x, lengths[:, None], kind) for kind in
                   ("sliding_attention", "full_attention")}  # cos, sin: (B, 1, head_dim)
         masks: dict[int, torch.Tensor] = {}
         for block, layer in zip(self.blocks, cache.layers, strict=True):  # type: ignore[attr-defined]
