@@ -27,6 +27,11 @@ class AppConfig:
 
     # None means "gpt2 if it can be had, else the bundled model"; a name is an explicit choice.
     model: str | None = None
+    # Several models offered side by side (--models a,b): the first is the default, each
+    # visitor picks theirs (lmdemo/shelf.py). Empty: the one model above.
+    models: tuple[str, ...] = ()
+    # Models loaded at once; past this the least recently used idle one is closed.
+    max_models: int = 2
     cache_dir: Path = field(default_factory=default_cache_dir)
     device: str = "auto"  # auto | cpu | cuda
     dtype: str = "auto"  # auto | float32 | bfloat16
@@ -89,6 +94,8 @@ _CHOICES = {
 
 _PARSERS = {
     "model": str,
+    "models": lambda raw: _names(raw),
+    "max_models": int,
     "cache_dir": lambda raw: Path(raw).expanduser(),
     "device": str,
     "dtype": str,
@@ -110,6 +117,10 @@ _PARSERS = {
     "hosted": lambda raw: _flag("hosted", raw),
     "trusted_proxies": lambda raw: tuple(p.strip() for p in raw.split(",") if p.strip()),
 }
+
+
+def _names(raw: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in raw.split(",") if name.strip())
 
 
 def _flag(name: str, raw: str) -> bool:
@@ -184,6 +195,12 @@ def add_model_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGrou
     """The flags that choose and place the local model (shared by the app and the CLI)."""
     parser.add_argument("--model", help="catalog name, hub id or local folder (default: gpt2, "
                         "falling back to the bundled gemma-3-270m)")
+    parser.add_argument("--models", type=_names, metavar="A,B",
+                        help="several models to offer side by side, the first the default; "
+                        "each visitor picks one (LMDEMO_MODELS)")
+    parser.add_argument("--max-models", type=int, dest="max_models", metavar="N",
+                        help="models loaded at once (default 2); past it the least recently "
+                        "used idle one is closed (LMDEMO_MAX_MODELS)")
     parser.add_argument("--device", choices=_CHOICES["device"])
     parser.add_argument("--dtype", choices=_CHOICES["dtype"])
     parser.add_argument("--quantize", choices=_CHOICES["quantize"],
@@ -234,6 +251,7 @@ def check_config(config: AppConfig) -> AppConfig:
                           f"got {config.max_new_tokens}.")
     if config.session_capacity < 1 or config.rate_limit < 0:
         raise ConfigError("session_capacity must be ≥ 1 and rate_limit ≥ 0 (0: no limit).")
+    check_models(config)
     for proxy in config.trusted_proxies:
         if proxy != "*":
             try:
@@ -243,3 +261,18 @@ def check_config(config: AppConfig) -> AppConfig:
                                   "Give the proxy's address, e.g. 10.0.0.2 or 10.0.0.0/8, or "
                                   "'*' to believe any peer.") from exc
     return config
+
+
+def check_models(config: AppConfig) -> None:
+    """--models: no name twice, not with --model or --backend, and room for one model."""
+    if config.max_models < 1:
+        raise ConfigError(key="err_config_max_models", value=str(config.max_models))
+    if not config.models:
+        return
+    if config.model:
+        raise ConfigError(key="err_config_model_and_models")
+    if config.backend:
+        raise ConfigError(key="err_config_models_backend")
+    twice = sorted({name for name in config.models if config.models.count(name) > 1})
+    if twice:
+        raise ConfigError(key="err_config_models_twice", names=", ".join(twice))

@@ -99,6 +99,16 @@ class Runtime:
         first use instead, so it counts as ready."""
         return self._tracker.status() if self._tracker else LoadStatus(progress.READY)
 
+    @property
+    def loading(self) -> bool:
+        """True while a background load runs (neither ready nor failed yet)."""
+        return self._loader is not None and self._loader.is_alive()
+
+    @property
+    def started_backend(self) -> Backend | None:
+        """The backend if it has started, without starting it (None before)."""
+        return self._backend
+
     def wait_ready(self, timeout: float | None = None) -> LoadStatus:
         """Block until a background load is ready or failed (or ``timeout`` passes)."""
         return self._tracker.wait(timeout) if self._tracker else self.status
