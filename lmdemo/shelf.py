@@ -201,3 +201,15 @@ class VisitorRuntime:
     def __getattr__(self, attribute: str) -> object:
         return getattr(self.shelf.current(), attribute)
 
+    def check(self) -> None:
+        """Check every model the shelf offers."""
+        self.shelf.check()
+
+    def start(self) -> None:
+        """Start loading the default model."""
+        self.shelf.start()
+
+    def close(self) -> None:
+        """Close every model's runtime."""
+        self.shelf.close()
+
