@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class Cancellable(Protocol):
@@ -34,7 +36,16 @@ class Scope:
         # event's lifetime (a long generator view starts many).
         self._requests: weakref.WeakSet[Cancellable] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._fixed: dict[object, object] = {}
         self.cancelled = False
+
+    def fixed(self, key: object, make: Callable[[], T]) -> T:
+        """What ``make()`` gave the first time this event asked for ``key``: a thing an event
+        reads once holds for all of it (the model the visitor picked, lmdemo/shelf.py)."""
+        with self._lock:
+            if key not in self._fixed:
+                self._fixed[key] = make()
+            return self._fixed[key]  # type: ignore[return-value]
 
     def add(self, request: Cancellable) -> bool:
         """Track ``request``; False when the scope was already cancelled (the caller then
@@ -75,6 +86,11 @@ def acting_for(owner: str | None, scope: Scope | None = None) -> Iterator[None]:
 def current_owner() -> str | None:
     """The session the running code acts for, or None outside ``acting_for``."""
     return _owner.get()
+
+
+def current_scope() -> Scope | None:
+    """The running event's scope, or None outside ``acting_for``."""
+    return _scope.get()
 
 
 def track(request: Cancellable) -> bool:

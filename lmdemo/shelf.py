@@ -24,7 +24,7 @@ from collections.abc import Callable
 from .config import AppConfig
 from .errors import BusyError, UnknownModelError
 from .runtime import Runtime
-from .sessions import current_owner
+from .sessions import current_owner, current_scope
 
 log = logging.getLogger(__name__)
 DEFAULT = ""  # the shelf's name for "the default plan" when --models is not given
@@ -162,8 +162,12 @@ class Shelf:
             self._choices.pop(session, None)
 
     def current(self) -> Runtime:
-        """The runtime of the model the current visitor picked."""
-        return self.runtime(self.chosen())
+        """The runtime of the model the current visitor picked. Within one event it stays
+        the model the event first used: a pick made while a generation streams applies to
+        the next event, and never mixes two models in one answer."""
+        scope = current_scope()
+        name = self.chosen() if scope is None else scope.fixed(self, self.chosen)
+        return self.runtime(name)
 
     def close(self) -> None:
         """Close every runtime."""

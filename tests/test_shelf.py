@@ -132,6 +132,20 @@ def test_each_visitor_gets_the_model_they_picked():
     assert shelf.chosen("s1") == "a"
 
 
+def test_an_event_keeps_the_model_it_started_on_when_the_visitor_switches():
+    from lmdemo.sessions import Scope, acting_for
+
+    shelf = shelf_of("a", "b", visitor=lambda: "s1")
+    runtime = VisitorRuntime(shelf)
+    with acting_for("s1", Scope()):  # one event, e.g. a generation streaming
+        assert runtime.model_name == "a"
+        shelf.choose("s1", "b")  # the picker, from another event meanwhile
+        assert runtime.model_name == "a"  # the rest of this event stays on "a"
+    with acting_for("s1", Scope()):  # the visitor's next event
+        assert runtime.model_name == "b"
+    assert runtime.model_name == "b"  # outside any event: the pick as it is now
+
+
 def test_a_pick_needs_an_offered_model():
     shelf = shelf_of("a", "b")
     with pytest.raises(UnknownModelError):
