@@ -2,8 +2,9 @@
 // Loaded into the page head (lmdemo/ui/launch.py); the Python side is lmdemo/ui/links.py.
 (function () {
   const initial = new URLSearchParams(location.search);
-  // Page settings that stay in the URL across tabs; teach and follow keep a class's page one.
-  const KEEP = ["lang", "present", "teach", "follow"];
+  // Page settings that stay in the URL across tabs; teach and follow keep a class's page one,
+  // model the visitor's pick of model (lmdemo/ui/picker.py).
+  const KEEP = ["lang", "present", "teach", "follow", "model"];
   const ON = ["1", "true", "yes", "on"];
   // The page's views, given once the link has filled its view (lmdemo/ui/links.py, wire):
   // {run: {name: run button id}, tabs: {tab id: {name, parent}}, parents: {tab id: first
@@ -114,6 +115,17 @@
     setTimeout(press, 50);
   }
 
+  // The header's model picker changed: the address bar carries the pick (none for the
+  // default), so a reload and a copied link keep it; a teacher's page shares it.
+  function pickModel(name, fallback) {
+    const params = new URLSearchParams(location.search);
+    if (name && name !== fallback) params.set("model", name);
+    else params.delete("model");
+    const url = location.pathname + "?" + params.toString();
+    if (url !== location.pathname + location.search) history.replaceState(null, "", url);
+    noteView(null, []);
+  }
+
   function setPresent(on) {
     document.body.classList.toggle("lm-present", !!on);
     const params = new URLSearchParams(location.search);
@@ -207,12 +219,15 @@
     publishTimer = setTimeout(() => press("class-publish"), 100); // one post per burst
   }
 
-  // The inputs of the class-publish event: the view on screen as a link query, and the pick.
+  // The inputs of the class-publish event: the view on screen as a link query (with the
+  // teacher's model), and the pick.
   function teacherView() {
     const name = views ? viewShown() : null;
-    if (name === null) return ["", pointer];
-    const entry = seen[name];
-    const params = entry ? viewParams(entry.spec, entry.values) : new URLSearchParams({ tab: name });
+    const model = new URLSearchParams(location.search).get("model");
+    const entry = name === null ? null : seen[name];
+    const params = entry ? viewParams(entry.spec, entry.values)
+      : new URLSearchParams(name === null ? {} : { tab: name });
+    if (model) params.set("model", model);
     return [params.toString(), pointer];
   }
 
@@ -395,8 +410,8 @@
   new MutationObserver(titleToasts).observe(document.documentElement, {
     childList: true, subtree: true, characterData: true });
 
-  window.lmdemo = { linkFor, showTab, runFromLink, modelIsReady, setPresent, setLanguage,
-                    switchLanguage, noteView, teacherView, teacherKey, classInfo, rejoin,
+  window.lmdemo = { linkFor, showTab, runFromLink, modelIsReady, pickModel, setPresent,
+                    setLanguage, switchLanguage, noteView, teacherView, teacherKey, classInfo, rejoin,
                     takeUpdates };
   if (ON.includes((initial.get("present") || "").toLowerCase()))
     document.body.classList.add("lm-present");

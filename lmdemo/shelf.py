@@ -126,6 +126,11 @@ class Shelf:
                      "(LMDEMO_MAX_MODELS)", name or "(default)", self.max_models)
         return [self._live.pop(name) for name in idle[:excess]]
 
+    def peek(self, name: str) -> Runtime | None:
+        """The runtime of ``name`` if it has one now; makes none and marks none used."""
+        with self._lock:
+            return self._live.get(name)
+
     def loaded_names(self) -> list[str]:
         """Names with a runtime now, least recently used first."""
         with self._lock:

@@ -13,7 +13,7 @@ from ..models import BUNDLED_MODEL, LoadedModel
 from ..runtime import Runtime
 from ..shelf import Shelf
 from ..tasks import all_tasks
-from . import follow, links
+from . import follow, links, picker
 from .i18n import language_of, say, t
 from .language import LanguageMiddleware
 from .plain import PlainText, markdown_text
@@ -73,6 +73,7 @@ def build_demo(runtime: Runtime, classroom: Classroom | None = None,
     with gr.Blocks(title="lmdemo") as demo:
         with gr.Row(elem_id="page-header"):
             gr.Markdown(t("title"), elem_id="title")
+            chooser = picker.build_picker(shelf)  # with --models: each visitor's pick
             present = gr.Checkbox(label=t("present_mode"), value=False, scale=0, min_width=200,
                                   elem_id="present-toggle")
             language = gr.Radio(LANGUAGE_CHOICES, value=None, show_label=False, scale=0,
@@ -81,25 +82,26 @@ def build_demo(runtime: Runtime, classroom: Classroom | None = None,
         gr.Markdown(t("subtitle"), elem_id="subtitle")
         banner = gr.Markdown(t("model_loading"), elem_id="model-banner", latex_delimiters=[])
         # Until the model is ready (a first start converts it), the banner shows the progress.
-        ready, banner_now = add_status(runtime, banner, model_banner)
+        ready, banner_now = add_status(shelf, banner, model_banner)
+        shown, show_model = picker.wire_picker(demo, chooser, shelf, banner, ready, banner_now)
+        picker.publish_models(shelf)
         notice = PlainText(visible=False, elem_id="link-notice")  # quotes the link's values
         bar = follow.build_bar()
         with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs") as tabs:
             targets = build_task_tabs(runtime, all_tasks(), ready)
             inner, views = build_inspect_tab(runtime, ready)
             learn = build_learn_tab(runtime)
-        page = links.Page(tabs, {"inspect": inner}, notice, present)
+        page = links.Page(tabs, {"inspect": inner}, notice, present, chooser)
         all_targets = [*targets, *views, learn.target]
         aliases = {"inspect": views[0].name}
         links.wire(demo, page, all_targets,
                    word=lambda n, request: say(n.key, language_of(request), **n.fields),
-                   aliases=aliases)
+                   aliases=aliases, before=lambda request: picker.link_pick(shelf, request))
 
         def on_load(request: gr.Request) -> tuple[object, ...]:
-            return language_of(request), *banner_now(request)
+            return language_of(request), *show_model(request)
 
-        demo.load(on_load, outputs=[language, banner, *ready.outputs],
-                  api_visibility="private")
+        demo.load(on_load, outputs=[language, *shown], api_visibility="private")
 
         def measured(request: gr.Request) -> str:  # the Learn paragraph measured on the model
             return learn.facts_for(language_of(request))

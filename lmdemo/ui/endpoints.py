@@ -62,15 +62,18 @@ def api_doc(summary: str, params: Mapping[str, str], returns: str) -> str:
 
 
 def publish(fn: Callable, name: str, summary: str, meanings: Mapping[str, str],
-            returns: str) -> None:
+            returns: str, visibility: str = "public") -> None:
     """Add ``fn`` as the API endpoint and MCP tool ``name``: each parameter described by its
-    meaning in ``meanings`` and its default in ``fn``'s signature."""
-    params = inspect.signature(fn).parameters.values()
+    meaning in ``meanings`` and its default in ``fn``'s signature (a ``gr.Request``
+    parameter is Gradio's, not the client's). ``visibility="undocumented"``: callable by
+    API clients, but neither a tool nor on the API page."""
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.annotation not in (gr.Request, "gr.Request")]
     wrapped = user_errors(fn, api=True)  # API and MCP clients read the raw message
     wrapped.__name__ = name  # the tool's name (a function called `api` becomes `api_1`)
     wrapped.__doc__ = api_doc(summary, {p.name: describe(meanings[p.name], p.default)
                                         for p in params}, returns)
-    gr.api(wrapped, api_name=name)
+    gr.api(wrapped, api_name=name, api_visibility=visibility)  # type: ignore[arg-type]
 
 
 def json_text(value: object) -> object:

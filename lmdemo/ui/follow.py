@@ -338,8 +338,12 @@ def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarge
         asked = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
         views = views_of(asked, by_name, own, aliases)
         opened = parse_query(asked, views, aliases)
-        return {widget._id: as_sent(widget, value) for widget, value in
-                shown(opened, page, by_name, views, own, defaults=True).items()}
+        out = shown(opened, page, by_name, views, own, defaults=True)
+        if page.model is not None:  # the teacher's model: the follower's picker follows
+            model = asked.get("model", "")
+            out[page.model] = model if model in param_of(page.model).choices else \
+                page.model.value
+        return {widget._id: as_sent(widget, value) for widget, value in out.items()}
 
     def publish(query: str, pointer: str, request: gr.Request) -> None:
         if not classroom.driving(request.session_hash):
@@ -371,8 +375,9 @@ def wire(demo: gr.Blocks, bar: ClassBar, page: Page, targets: Sequence[LinkTarge
                   api_visibility="private")
     recordable = record(demo, classroom, page.tabs, skip=[start, claim, publish, end])
     widgets = [c for target in targets for c in target.params.values()]
+    picker = [page.model] if page.model is not None else []
     shown_out = list(dict.fromkeys([page.tabs, *page.nested.values(), *widgets, *recordable,
-                                    bar.status, bar.back]))
+                                    *picker, bar.status, bar.back]))
     ids = {"ids": [w._id for w in shown_out], "status": bar.status._id, "back": bar.back._id}
     # A follower's widgets take the teacher's updates in the browser: no server event.
     bar.apply.click(fn=None, outputs=shown_out,

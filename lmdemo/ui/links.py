@@ -32,7 +32,7 @@ TEXT, NUMBER, CHOICE, FLAG = "text", "number", "choice", "flag"
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off", "")
 # Parameters of the page itself, not of a view.
-PAGE_PARAMS = ("tab", "run", "present", "lang", "teach", "follow")
+PAGE_PARAMS = ("tab", "run", "present", "lang", "teach", "follow", "model")
 MAX_VALUE_CHARS = 20_000  # the app's input limit; a longer value is refused, not truncated
 
 
@@ -271,12 +271,15 @@ class Page:
     nested: Mapping[str, gr.Tabs]  # outer tab id -> the gr.Tabs inside it
     notice: gr.Markdown
     present: gr.Checkbox
+    model: gr.Dropdown | None = None  # the model picker (lmdemo/ui/picker.py), if several
 
 
 def wire(demo: gr.Blocks, page: Page, targets: Sequence[LinkTarget],
-         word: Callable[[Notice, gr.Request], str], aliases: Mapping[str, str] | None = None
-         ) -> None:
-    """Add Copy-link rows, restore a link's state on load, and make the URL follow the tab."""
+         word: Callable[[Notice, gr.Request], str], aliases: Mapping[str, str] | None = None,
+         before: Callable[[gr.Request], Notice | None] | None = None) -> None:
+    """Add Copy-link rows, restore a link's state on load, and make the URL follow the tab.
+    ``before``: what the page does first with a link's own parameters (picks its
+    ``model=``, whose ranges the view's fields then take); a notice if it could not."""
     by_name = {target.name: target for target in targets}
     own = {target.name: {n: param_of(c) for n, c in target.params.items()}
            for target in targets}
@@ -297,16 +300,18 @@ def wire(demo: gr.Blocks, page: Page, targets: Sequence[LinkTarget],
     outputs = [page.tabs, *page.nested.values(), page.notice, page.present, *widgets]
 
     def restore(request: gr.Request) -> dict:
+        first = before(request) if before is not None else None
         query = dict(request.query_params)
         views = views_of(query, by_name, own, aliases)
         opened = parse_query(query, views, aliases)
+        notices = (*([first] if first else []), *opened.notices)
         # Always name one output: Gradio reads an empty dict as one value, not as no update.
         out: dict = {page.notice: gr.skip()}
         if opened.present:
             out[page.present] = True
-        if opened.notices:
+        if notices:
             out[page.notice] = gr.update(value="\n\n".join(
-                f"⚠️ {word(n, request)}" for n in opened.notices), visible=True)
+                f"⚠️ {word(n, request)}" for n in notices), visible=True)
         return {**out, **shown(opened, page, by_name, views, own)}
 
     demo.load(restore, outputs=outputs, api_visibility="private", show_progress="hidden"

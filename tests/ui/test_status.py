@@ -95,6 +95,10 @@ def test_parts_that_need_the_model_are_filled_once_it_is_ready(tiny_config):
                 if any(target == (state._id, "change") for state in ready
                        for target in fn.targets)}
     assert {"rows_for", "note", "measured"} <= set(on_ready)
-    filled = on_ready["rows_for"].fn(None)
+    from lmdemo.ui.status import ready_mark
+
+    skipped = on_ready["rows_for"].fn(False, None)  # not ready (a switch): nothing yet
+    assert skipped and all(update == gr.skip() for update in skipped)
+    filled = on_ready["rows_for"].fn(ready_mark(""), None)
     assert {"samples": english + [list(row) for row in task.examples_zh],
             "__type__": "update"} in filled
