@@ -16,6 +16,7 @@ from lmdemo.tasks import all_tasks
 from tests.ui_server import running_app
 
 VIEWS = {"tokenize", "next_token", "attention", "neighbors", "bias_probe"}
+PAGE = {"models"}  # the models the app offers (lmdemo/ui/picker.py)
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +69,15 @@ def tools(base_url) -> dict:
 
 def test_the_tools_are_the_tasks_and_views_named_after_their_endpoints(tools):
     # Before: api, api_1, api_2, api_3, api_tokenize, and `note` from a Markdown's load event.
-    assert set(tools) == {task.name for task in all_tasks()} | VIEWS
+    assert set(tools) == {task.name for task in all_tasks()} | VIEWS | PAGE
 
 
 def test_nothing_but_the_tasks_and_views_is_callable(base_url):
     # Before: the Examples tables' `load_example` events were callable, though undocumented.
     events = httpx.get(f"{base_url}/config", timeout=30).json()["dependencies"]
     callable_ = {event["api_name"] for event in events if event["api_visibility"] != "private"}
-    assert callable_ == {task.name for task in all_tasks()} | VIEWS
+    # choose_model: for API clients only, as MCP tools share one session (lmdemo/ui/picker.py)
+    assert callable_ == {task.name for task in all_tasks()} | VIEWS | PAGE | {"choose_model"}
 
 
 def test_schema_lists_every_task_with_its_docs(base_url):
@@ -152,6 +154,7 @@ def test_an_mcp_client_calls_a_view_and_gets_what_the_api_gives(served):
      lambda r: [item["filler"] for item in r] == ["man", "woman"]),
     ("extract", {"text": "Ada Brennan was born in Cork in 1931.", "max_new_tokens": 4},
      lambda r: {"entities", "keywords"} <= set(r)),
+    ("models", {}, lambda r: [(m["default"], m["loaded"]) for m in r] == [(True, True)]),
 ])
 def test_structured_results_reach_the_client_as_json(base_url, tool, arguments, check):
     assert check(json.loads(call(base_url, tool, arguments)))

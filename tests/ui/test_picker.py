@@ -41,14 +41,19 @@ def models(tmp_path_factory) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def app(models, tmp_path_factory):
+def room() -> Classroom:
+    return Classroom()
+
+
+@pytest.fixture(scope="module")
+def app(models, room, tmp_path_factory):
     """(demo, shelf): the app on both models, the first loaded, the second not yet."""
     from lmdemo.ui.app import build_demo
 
     config = AppConfig(models=models, cache_dir=tmp_path_factory.mktemp("cache"),
                        quantize="none")
     shelf = Shelf(config, background=True, visitor=visitor_session)
-    demo = build_demo(VisitorRuntime(shelf), Classroom(), shelf)
+    demo = build_demo(VisitorRuntime(shelf), room, shelf)
     shelf.start()
     assert shelf.runtime(models[0]).wait_ready(WAIT_S).ready
     yield demo, shelf
@@ -146,6 +151,28 @@ def test_a_link_to_a_model_not_offered_names_it_and_keeps_the_default(app, model
     assert notice.postprocess(text) == markdown_text(text)  # shown as text, not Markdown
 
 
+def test_followers_are_shown_the_teachers_model(app, models, room):
+    demo, _ = app
+    start = next(fn for fn in demo.fns.values() if fn.api_name == "class_start").fn
+    publish = next(fn for fn in demo.fns.values() if fn.api_name == "class_publish").fn
+    out = start(FakeRequest("teacher", {"teach": "1"}))
+    code = json.loads(next(v for c, v in out.items()
+                           if getattr(c, "elem_id", "") == "class-info"))["code"]
+    picker = picker_of(demo)
+
+    def followers_picker() -> object:
+        return room.changes(code).view[picker._id]["value"]
+
+    publish(f"tab=tokenize&model={models[1]}", "", FakeRequest("teacher"))
+    assert followers_picker() == models[1]
+    publish("tab=tokenize", "", FakeRequest("teacher"))  # back on the default
+    assert followers_picker() == models[0]
+    publish("model=nope", "", FakeRequest("teacher"))  # not offered: the default
+    assert followers_picker() == models[0]
+    apply = next(fn for fn in demo.fns.values() if fn.js and "takeUpdates" in fn.js)
+    assert picker in apply.outputs  # the follower's page takes the update
+
+
 def test_closing_the_page_forgets_the_pick(app, models):
     demo, shelf = app
     shelf.choose("v6", models[1])
@@ -205,3 +232,26 @@ def test_one_model_has_no_picker_and_no_list_to_choose_from(tiny_runtime):
                 if getattr(b, "elem_id", None) == "model-picker"]
     assert not [fn for fn in demo.fns.values() if any(t[1] == "unload" for t in fn.targets)]
     assert [m["default"] for m in named(demo, "models").fn(FakeRequest("x"))] == [True]
+
+
+def test_an_api_client_runs_on_the_model_its_session_picked(models, tmp_path):
+    from gradio_client import Client
+
+    from tests.ui_server import running_app
+
+    config = AppConfig(models=models, cache_dir=tmp_path / "cache", quantize="none")
+    with running_app(config) as (first, runtime):
+        second = Client(first.src, verbose=False)  # a second client: its own session
+
+        def odds(client) -> list:
+            return client.predict("The capital of France is", api_name="/next_token", top_k=3)
+
+        before = odds(first)
+        picked = first.predict(models[1], api_name="/choose_model")
+        assert [m["picked"] for m in picked] == [False, True]
+        assert runtime.shelf.runtime(models[1]).wait_ready(WAIT_S).ready  # loading meanwhile
+        assert odds(first) != before  # omega's weights, not alpha's
+        assert odds(second) == before  # the other client still runs on the default
+        listed = second.predict(api_name="/models")
+        assert [(m["name"], m["loaded"], m["picked"]) for m in listed] == [
+            (models[0], True, True), (models[1], True, False)]
