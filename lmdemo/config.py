@@ -263,6 +263,16 @@ def check_config(config: AppConfig) -> AppConfig:
     return config
 
 
+def one_model(config: AppConfig, model: str | None = None) -> AppConfig:
+    """The config of a command that runs one model (a CLI task, eval): ``model`` if given,
+    else the default of ``--models``/``LMDEMO_MODELS`` (its first), else the config's own."""
+    if model:
+        return config.with_overrides(model=model, models=())
+    if config.models:
+        return config.with_overrides(model=config.models[0], models=())
+    return config
+
+
 def check_models(config: AppConfig) -> None:
     """--models: no name twice, not with --model or --backend, and room for one model."""
     if config.max_models < 1:

@@ -22,8 +22,9 @@ from ..config import (
     add_model_arguments,
     check_config,
     load_config,
+    one_model,
 )
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..params import (
     MAX_NEW_TOKENS,
     REPETITION_PENALTY,
@@ -115,8 +116,11 @@ def _num(x: float) -> str:
 
 
 def task_config(args: argparse.Namespace, environ: Mapping[str, str] | None) -> AppConfig:
-    """Defaults, then ``LMDEMO_*`` variables, then this command's flags, as the app reads them."""
-    config = load_config([], environ)
+    """Defaults, then ``LMDEMO_*`` variables, then this command's flags, as the app reads them.
+    A task runs on one model: ``--model``, else the default of ``LMDEMO_MODELS``."""
+    if args.models is not None or args.max_models is not None:
+        raise ConfigError(key="err_cli_models")
+    config = one_model(load_config([], environ), args.model)
     flags = {name: getattr(args, name) for name in (*MODEL_FLAGS, "backend", "backend_timeout")}
     return check_config(config.with_overrides(**{k: v for k, v in flags.items() if v is not None}))
 

@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from ..config import load_config
+from ..config import load_config, one_model
 from ..errors import InputError
 from ..tasks import get_task
 from .datasets import DEFAULT_DATA, LOADERS
@@ -98,9 +98,7 @@ def open_service(args: argparse.Namespace):
         import torch
 
         torch.set_num_threads(args.threads)
-    config = load_config([])
-    if args.model:
-        config = config.with_overrides(model=args.model)
+    config = one_model(load_config([]), args.model)  # LMDEMO_MODELS: its default
     from ..runtime import Runtime  # torch and transformers: not needed for --help
     from ..tasks import TaskService
 

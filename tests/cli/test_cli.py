@@ -172,6 +172,27 @@ def test_config_comes_from_lmdemo_variables(real_load, capsys, monkeypatch, tiny
     assert "Unknown setting LMDEMO_NO_SUCH" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flags", [["--models", "a,b"], ["--max-models", "3"]])
+def test_a_task_refuses_the_app_flags_for_several_models(flags, capsys, model_args):
+    # Before: accepted by the parser, and then silently ignored.
+    assert main(["generate", "Hi", *flags, *model_args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: A task runs on one model: give --model NAME")
+    assert "serve --models" in err and err.count("\n") == 1
+
+
+def test_a_task_runs_on_the_default_of_lmdemo_models(capsys, monkeypatch, shared_model,
+                                                     tiny_model_dir, model_args):
+    monkeypatch.setenv("LMDEMO_MODELS", f"{tiny_model_dir},/no/such/second")
+    no_model = [a for a in model_args if a not in ("--model", str(tiny_model_dir))]
+    assert isinstance(run_json(capsys, ["generate", "Hi", "--json", *GREEDY, *no_model]), str)
+    assert shared_model[-1].model == str(tiny_model_dir) and shared_model[-1].models == ()
+    # --model names the one model; before, it clashed with LMDEMO_MODELS ("not both")
+    monkeypatch.setenv("LMDEMO_MODELS", "/no/such/first,/no/such/second")
+    assert isinstance(run_json(capsys, ["generate", "Hi", "--json", *GREEDY, *model_args]), str)
+    assert shared_model[-1].model == str(tiny_model_dir)
+
+
 def test_a_task_added_to_the_registry_is_a_subcommand(capsys, monkeypatch, model_args):
     echo = Task(name="echo", doc="Repeat some words in a style.", title="", help="",
                 output="", template="{words} ({style})", required=("words",),
