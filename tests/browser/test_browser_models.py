@@ -120,3 +120,22 @@ def test_a_model_links_run_runs_on_that_model(pages, two_models):
     assert banner_model(on_omega) == "omega"
     # the same link again: the run was on omega, not on the default it started with
     assert odds(pages(urlencode({"model": omega, **link}))) == shown
+
+
+def test_a_follower_is_shown_the_teachers_model(pages, two_models):
+    _, (alpha, omega) = two_models
+    teacher = pages("teach=1")
+    link_box = teacher.locator("#class-link textarea, #class-link input").first
+    teacher.wait_for_function("(el) => el.value.includes('follow=')",
+                              arg=link_box.element_handle(), timeout=WAIT_MS)
+    code = parse_qs(urlparse(link_box.input_value()).query)["follow"][0]
+    follower = pages(f"follow={code}")
+    follower.wait_for_function("document.body.classList.contains('lm-following')",
+                               timeout=WAIT_MS)
+    assert banner_model(follower) == "alpha"
+
+    teacher.locator("#model-picker input").click()
+    teacher.get_by_role("option", name=omega).click()
+    wait_banner(teacher, "omega")
+    wait_banner(follower, "omega")  # the follower's picker, and so its model, follow
+    assert picked(follower) == omega
