@@ -64,18 +64,18 @@ def run(args: argparse.Namespace) -> int:
     path = args.data or DEFAULT_DATA[args.task]
     rows = LOADERS[args.task](path)
     if args.offset < 0 or (args.limit is not None and args.limit < 1):
-        raise InputError("--offset must be 0 or more and --limit 1 or more.")
+        raise InputError(key="err_eval_range")
     end = None if args.limit is None else args.offset + args.limit
     total, rows = len(rows), rows[args.offset:end]
     if not rows:
-        raise InputError(f"{path} has {total} rows, so --offset {args.offset} leaves none.")
+        raise InputError(key="err_eval_offset", path=path, total=total, offset=args.offset)
     if args.generate and args.task != "qa":
-        raise InputError(f"--generate applies to qa, not {args.task}.")
+        raise InputError(key="err_eval_generate", task=args.task)
     options = {"spans": not args.generate} if args.task == "qa" else {}
     template = None
     if args.preset:
         if args.task not in PRESET_TASKS:
-            raise InputError(f"--preset applies to {', '.join(PRESET_TASKS)}, not {args.task}.")
+            raise InputError(key="err_eval_preset", tasks=", ".join(PRESET_TASKS), task=args.task)
         template = get_task(PRESET_TASKS[args.task]).preset(args.preset)
     service = open_service(args)
     try:
@@ -127,7 +127,7 @@ def fit_abstain(args: argparse.Namespace) -> int:
                                      encoding="utf-8")
     if args.apply:
         if answer.ABSTAIN is None:
-            raise InputError("No rule is shipped yet: fit one on the dev file first.")
+            raise InputError(key="err_eval_no_rule")
         print(abstain.report(rows, answer.ABSTAIN, f"shipped rule on {path}", tuning=False))
         if args.svg:
             args.svg.write_text(abstain.curve_svg(
@@ -147,8 +147,7 @@ def eval_all(args: argparse.Namespace) -> int:
     from . import suite
 
     if args.data or args.offset or args.preset or args.generate:
-        raise InputError("eval all uses each task's own data and defaults; of the row "
-                         "flags it takes only --limit.")
+        raise InputError(key="err_eval_all_flags")
     start = time.perf_counter()
     service = open_service(args)
     try:

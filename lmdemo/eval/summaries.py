@@ -44,8 +44,8 @@ def load_summary_articles(path: Path) -> list[SplitArticle]:
     for n, item in text_objects(path):
         split = str(item.get("split", "dev"))
         if split not in SPLITS:
-            raise InputError(f"{path}:{n}: split must be one of {', '.join(SPLITS)}, "
-                             f"not {split!r}.")
+            raise InputError(key="err_data_split", path=path, line=n,
+                             splits=", ".join(SPLITS), split=repr(split))
         rows.append(SplitArticle(str(item.get("id", n)), split, str(item["text"]).strip()))
     return rows
 

@@ -17,8 +17,8 @@ def named_inputs(task: Task, raw: tuple[object, ...], named: Mapping[str, object
     """Inputs by field name, from positional values (in API order) and named ones."""
     order = (*task.inputs, *task.flags)
     if len(raw) > len(order):
-        raise InputError(f"Task {task.name} takes {len(order)} inputs "
-                         f"({', '.join(f.name for f in order)}); got {len(raw)}.")
+        raise InputError(key="err_task_arity", task=task.name, count=len(order),
+                         names=", ".join(f.name for f in order), given=len(raw))
     return {**{f.name: value for f, value in zip(order, raw, strict=False)}, **named}
 
 
