@@ -113,11 +113,16 @@ class SpanChoice:
     trust: float | None = None
 
 
+def calibrated(settings: Settings, logprob: float, prior: float) -> float:
+    """A log-probability less the weighted prior (the no-answer phrase's whole score)."""
+    return logprob - settings.prior_weight * prior
+
+
 def span_score(settings: Settings, logprob: float, prior: float,
                features: span_rules.SpanFeatures, near: float = 0.0) -> float:
     """A span's score: its log-probability less the weighted prior, moved by the rules;
     ``near`` is the share of the question's content words that the span's sentence holds."""
-    return (logprob - settings.prior_weight * prior + settings.head_bonus * features.head
+    return (calibrated(settings, logprob, prior) + settings.head_bonus * features.head
             - settings.kind_penalty * features.wrong_kind - settings.echo_penalty * features.echo
             + settings.near_bonus * near)
 
@@ -141,7 +146,7 @@ def rank(settings: Settings, question: span_rules.Question, measured: list[Measu
 def pick(settings: Settings, ranked: tuple[Scored, ...], no_answer: Measured, covered: float
          ) -> SpanChoice:
     """The decision: the best span, or "" when the no-answer phrase comes within the margin."""
-    option = Scored.of(no_answer, no_answer.logprob - settings.prior_weight * no_answer.prior)
+    option = Scored.of(no_answer, calibrated(settings, no_answer.logprob, no_answer.prior))
     best = ranked[0] if ranked else None
     answer = ("" if best is None or abstains(settings, best.score, option.score, covered)
               else best.text)
