@@ -35,6 +35,7 @@ from .runners import Progress, _no_progress
 
 # the grid: scoring weights, then the decision's coverage weight and margin
 PRIOR_WEIGHTS = (0.0, 0.25, 0.5)  # tried only when the priors were collected
+PRIOR_CURVE = (0.25, 0.5, 1.0)  # reported beside the shipped 0, when collected
 HEAD_BONUSES = (0.0, 2.0, 4.0)
 KIND_PENALTIES = (0.0, 2.0, 4.0, 8.0)
 ECHO_PENALTIES = (0.0, 1.0, 2.0, 4.0)
@@ -167,9 +168,9 @@ def summary(rows: list[dict], collected: Settings, apply: bool) -> str:
                                    echo_penalty=0.0, near_bonus=0.0, margin=6.0,
                                    coverage_weight=0.0, max_starts=collected.max_starts),
                     "no prior, no rules, margin 6")]
-    if collected.prior_weight:
-        lines.append(report(rows, replace(shipped, prior_weight=collected.prior_weight),
-                            f"shipped settings, prior weight {collected.prior_weight}"))
+    if collected.prior_weight:  # the measured option: how the prior's weight moves the figures
+        lines += [report(rows, replace(shipped, prior_weight=weight),
+                         f"shipped settings, prior weight {weight}") for weight in PRIOR_CURVE]
     for starts in (n for n in STARTS if n < collected.max_starts):
         settings = replace(shipped, max_starts=starts)
         matched, caught, best = scores(rows, settings)

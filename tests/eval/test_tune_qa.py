@@ -67,6 +67,7 @@ def test_the_command_collects_with_its_settings_and_changes_no_constant(
     assert out.startswith("collected: 2 start words per question, priors scored")
     assert "shipped settings, 2 start words: " in out and "over 3 rows" in out
     assert "shipped settings, prior weight 0.5: " in out and "best span always, by" not in out
+    assert "shipped settings, prior weight 1.0: " in out
     data = json.loads(saved.read_text())
     assert data["collected"] == {**vars(Settings(max_starts=2, prior_weight=0.5))}
     spans = [s for row in data["rows"] for s in row["spans"]]
