@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import span_rules
-from .spans_scoring import MAX_WORDS, Settings
+from .spans_scoring import Settings
 
 # A word: a run of letters, digits and inner joiners ("1,500", "o'clock", "U.S"), or one CJK
 # character (Chinese has no spaces, so each character may start or end a span).
@@ -64,18 +64,6 @@ def words(context: str) -> list[Word]:
         elif found and ends:  # a lone "." or "。" ends the sentence of the word before it
             found[-1] = Word(found[-1].start, found[-1].end, True)
     return found
-
-
-def spans(context: str, max_words: int = MAX_WORDS) -> list[tuple[int, int]]:
-    """Character ranges of every candidate span: 1..max_words words inside one sentence."""
-    found = words(context)
-    out = []
-    for first in range(len(found)):
-        for last in range(first, min(first + max_words, len(found))):
-            out.append((found[first].start, found[last].end))
-            if found[last].ends_sentence:
-                break
-    return out
 
 
 def sentences(context: str) -> list[tuple[int, int]]:
