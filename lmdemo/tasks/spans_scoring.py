@@ -19,7 +19,7 @@ evaluation command) down to each step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import span_rules
@@ -79,22 +79,15 @@ class Measured:
 
 
 @dataclass(frozen=True)
-class Scored:
-    """One candidate answer, its score (higher is better) and what the score was made of."""
+class Scored(Measured):
+    """One candidate answer: what the model said of it, and its score (higher is better)."""
 
-    text: str
-    score: float
-    logprob: float  # summed over its tokens and the end of line
-    tokens: int
-    prior: float = 0.0  # the same after the content-free question (0 when not scored)
-    row: int = 0  # its start word's rank by first-token probability
-    sentence: int = 0  # the sentence of the context it comes from
+    score: float = field(kw_only=True)
 
     @classmethod
     def of(cls, measured: Measured, score: float) -> Scored:
         """A measured candidate with its score."""
-        return cls(measured.text, score, measured.logprob, measured.tokens, measured.prior,
-                   measured.row, measured.sentence)
+        return cls(**vars(measured), score=score)
 
 
 @dataclass(frozen=True)
