@@ -192,7 +192,7 @@ def tune_qa(args: argparse.Namespace) -> int:
     from . import tune_qa as tuning
 
     if args.starts < 1:
-        raise InputError("--starts must be 1 or more.")
+        raise InputError(key="err_eval_starts")
     path = args.data or DEFAULT_DATA["qa"]
     if args.features and args.features.is_file():
         rows, collected = tuning.from_json(json.loads(args.features.read_text(encoding="utf-8")))
@@ -209,7 +209,7 @@ def tune_qa(args: argparse.Namespace) -> int:
             args.features.write_text(json.dumps(tuning.to_json(rows, collected)) + "\n",
                                      encoding="utf-8")
     if not rows:
-        raise InputError(f"{path} leaves no rows to score.")
+        raise InputError(key="err_eval_no_rows", path=str(path))
     print(tuning.summary(rows, collected, args.apply))
     return 0
 
@@ -219,13 +219,12 @@ def tune_extract(args: argparse.Namespace) -> int:
     from .tune_extract import report
 
     if not args.features or not args.features.is_file():
-        raise InputError("tune-extract reads the scores of a run: pass --features FILE, "
-                         "written by `python -m lmdemo eval extract --json FILE`.")
+        raise InputError(key="err_eval_tune_extract_features")
     passages = {p.id: p for p in load_extract(args.data or EXTRACT_DATA)}
     records = [r for r in json.loads(args.features.read_text(encoding="utf-8"))["records"]
                if r["split"] == args.split]
     if not records:
-        raise InputError(f"{args.features} has no records in split {args.split!r}.")
+        raise InputError(key="err_eval_no_records", path=str(args.features), split=repr(args.split))
     print(report(records, passages, args.split))
     return 0
 
@@ -237,7 +236,7 @@ def summary_ablations(args: argparse.Namespace) -> int:
     names = pick_variants(args.variants)
     rows = by_length(load_summary_articles(args.data or SUMMARY_DATA), args.only)[:args.limit]
     if not rows:
-        raise InputError("No article is left to summarise: check --only and --limit.")
+        raise InputError(key="err_eval_no_articles")
     template = args.template.read_text(encoding="utf-8") if args.template else None
     service = open_service(args)
     try:

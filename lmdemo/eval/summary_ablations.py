@@ -43,8 +43,8 @@ def pick_variants(names: str) -> list[str]:
     picked = [n.strip() for n in names.split(",") if n.strip()]
     unknown = [n for n in picked if n not in VARIANTS]
     if unknown or not picked:
-        raise InputError(f"Unknown variant {unknown[0] if unknown else names!r}; variants: "
-                         f"{', '.join(VARIANTS)}.")
+        raise InputError(key="err_eval_variant", name=repr(unknown[0] if unknown else names),
+                         variants=", ".join(VARIANTS))
     return picked
 
 
