@@ -143,7 +143,7 @@ def answers(runtimes: Sequence[Runtime], task: Task, prompt: str, params: Sampli
 def compare(runtimes: Sequence[Runtime], names: Sequence[str], prompt: str,
             params: SamplingParams, task: str = DEFAULT_TASK) -> dict:
     """The whole comparison as plain data: {"prompt", "task", "models": [per model: "model",
-    "tokens" [{"token", "id"}], "token_count", "next_tokens" [{"token", "probability"}],
+    "tokens" [{"token", "display", "id"}], "token_count", "next_tokens" [{"token", "probability"}],
     "sent", the text the model got, "output"]}."""
     chosen = comparable_task(task)
     views = [inspect_side(runtime, prompt, params) for runtime in runtimes]
@@ -152,7 +152,8 @@ def compare(runtimes: Sequence[Runtime], names: Sequence[str], prompt: str,
     for name, view, side in zip(names, views, final, strict=True):
         models.append({
             "model": name,
-            "tokens": [{"token": tok["token"], "id": tok["id"]} for tok in view["tokens"]],
+            "tokens": [{"token": tok["token"], "display": tok["display"], "id": tok["id"]}
+                       for tok in view["tokens"]],
             "token_count": view["token_count"],
             "next_tokens": [{"token": c["token"], "probability": c["probability"]}
                             for c in view["next_tokens"]],

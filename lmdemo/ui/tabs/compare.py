@@ -127,9 +127,9 @@ def build_compare_tab(shelf: Shelf) -> LinkTarget:
                          f"{', '.join(comparable_tasks())}.",
                  **{name: control_help(name) for name in CONTROL_NAMES}},
                 'A JSON object: "prompt", "task", and "models", one entry per model with '
-                '"model", "tokens" (each "token" and "id"), "token_count", "next_tokens" '
-                '(each "token" and "probability", likeliest first), "sent", the exact text '
-                'the model got, and "output", its answer.')
+                '"model", "tokens" (each "token", "display", its visible form, and "id"), '
+                '"token_count", "next_tokens" (each "token" and "probability", likeliest '
+                'first), "sent", the exact text the model got, and "output", its answer.')
         gr.Markdown(t("explain_compare"), elem_classes="lm-explain")
         gr.Markdown(t("compare_one_model"), visible=not shelf.several,
                     elem_id="compare-one-model")
