@@ -56,6 +56,7 @@ def run_compare(args: argparse.Namespace, environ: Mapping[str, str] | None = No
     shelf = Shelf(config)
     try:
         names = pick_models(shelf, list(config.models))  # before anything loads
+        shelf.check()  # a name that is no model, before reading stdin
         prompt = args.prompt
         if prompt == STDIN:
             stdin = stdin or sys.stdin
