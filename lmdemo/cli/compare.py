@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from ..config import add_model_arguments
-from ..inspection.compare import DEFAULT_TASK, comparable_tasks
-from ..tasks import get_task
+from ..tasks import PROMPT_TASK, get_task, prompt_tasks
 from .commands import (
     MODEL_FLAGS,
     STDIN,
@@ -35,9 +34,9 @@ def add_compare_parser(sub: argparse._SubParsersAction) -> None:
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("prompt", nargs="?", default=STDIN,
                         help="the text both models read; omit it or give '-' to read stdin")
-    parser.add_argument("--task", default=DEFAULT_TASK, choices=comparable_tasks(),
+    parser.add_argument("--task", default=PROMPT_TASK, choices=prompt_tasks(),
                         help="the task both run on the text (default: %(default)s)")
-    add_decoding_arguments(parser, get_task(DEFAULT_TASK).defaults)
+    add_decoding_arguments(parser, get_task(PROMPT_TASK).defaults)
     add_output_arguments(parser, "print the /compare endpoint's result as JSON")
     model = parser.add_argument_group("models (also LMDEMO_* variables)")
     add_model_arguments(model)  # --models A,B names the two
@@ -48,9 +47,10 @@ def run_compare(args: argparse.Namespace, environ: Mapping[str, str] | None = No
                 stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Run the comparison; LMDemoErrors propagate to ``__main__`` (exit 2)."""
     stdout = stdout or sys.stdout
-    params = decoding_params(args, get_task(DEFAULT_TASK).defaults)
+    params = decoding_params(args, get_task(PROMPT_TASK).defaults)
     config = task_config(args, environ, (*MODEL_FLAGS, "models", "max_models"))
-    from ..inspection.compare import compare, pick_models  # torch: not needed for --help
+    # torch and transformers: not needed for --help
+    from ..inspection.compare import compare, pick_models
     from ..shelf import Shelf
 
     shelf = Shelf(config)

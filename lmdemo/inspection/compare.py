@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError, InputError
 from ..params import SamplingParams
 from ..sessions import Scope, acting_for, current_owner, current_scope
-from ..tasks import Task, all_tasks, get_task
-from ..tasks.contract import TEXT
+from ..tasks import PROMPT_TASK, Task, get_task, prompt_tasks
 from .next_token import check_prompt, kept_tokens
 from .tokens import tokenize
 
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
 
 PAIR = 2
 TOP_N = 10
-DEFAULT_TASK = "generate"
+DEFAULT_TASK = PROMPT_TASK
 # A model the shelf makes on first use loads in the background: the tiny test model in a
 # second, SmolLM2 in ~20 s, a first conversion of the bundled model in minutes. A comparison
 # waits this long for it, then says it is still loading.
@@ -88,11 +87,7 @@ def inspect_side(runtime: Runtime, prompt: str, params: SamplingParams) -> dict:
 
 def comparable_tasks() -> tuple[str, ...]:
     """The tasks a comparison can run: those whose one required text is the prompt."""
-    return tuple(task.name for task in all_tasks() if len(_required_texts(task)) == 1)
-
-
-def _required_texts(task: Task) -> list:
-    return [f for f in task.inputs if f.kind == TEXT and f.default is None]
+    return prompt_tasks()
 
 
 def comparable_task(name: object) -> Task:
@@ -107,7 +102,7 @@ def start_runs(runtimes: Sequence[Runtime], task: Task, prompt: str,
                params: SamplingParams) -> list:
     """Start ``task`` on every runtime with ``prompt`` as its one text (other fields keep
     their defaults) and the same settings; each run's ``prompt`` is what its model gets."""
-    field = _required_texts(task)[0]
+    field = task.required_texts[0]
     return [task.run(runtime, {field.name: prompt}, params) for runtime in runtimes]
 
 

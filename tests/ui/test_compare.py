@@ -103,8 +103,9 @@ def test_a_wrong_model_name_names_the_choices(demo, shelf):
 def test_with_one_model_the_tab_says_how_to_start_with_two(single, demo):
     with pytest.raises(gr.Error, match="--models A,B"):
         api_functions(single)["compare"](PROMPT)
-    with pytest.raises(gr.Error, match="--models A,B"):
-        pressed(single, PROMPT, "", "generate", *SETTINGS.values())
+    # The button (a Learn link runs it) leaves the columns empty, under the note: no error.
+    assert [set(update.values()) for update in pressed(
+        single, PROMPT, "", "generate", *SETTINGS.values())] == [{""}]
 
     def note(app: gr.Blocks) -> bool:
         return next(b for b in app.blocks.values()

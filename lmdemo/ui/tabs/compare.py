@@ -94,6 +94,9 @@ def build_compare_tab(shelf: Shelf) -> LinkTarget:
         return compare(runtimes, names, prompt, params, task)
 
     def press(prompt: str, models: str, task: str, *controls: object):
+        if not shelf.several:  # the tab's note says how to start the app with two models
+            yield {column.name: "" for column in columns}
+            return
         names = pick_models(shelf, models)
         chosen = comparable_task(task)
         params = params_from_controls(*controls)
