@@ -59,7 +59,8 @@ def test_a_compare_link_fills_both_columns(browser, pair_url, pair_config):
         idle(page)
         assert field(page, say("en", "prompt")).input_value() == PROMPT
         tab = panel(page)
-        names = [el.inner_text().strip() for el in tab.locator(".lm-compare-model").all()]
+        headings = tab.locator(".lm-compare-model:not(:has(.lm-compare-model))")  # innermost
+        names = [el.inner_text().strip() for el in headings.all()]
         assert names == [llama, gpt2]
         assert len(answers(page)) == 2 and all(answers(page))
         chips = tab.locator(".lm-chips")
