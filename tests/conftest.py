@@ -136,6 +136,16 @@ def pair_config(tiny_config: AppConfig, tiny_llama_dir: Path) -> AppConfig:
 
 
 @pytest.fixture(scope="session")
+def pair_shelf(pair_config: AppConfig):
+    """The runtimes of pair_config's two models, each made and loaded on first use."""
+    from lmdemo.shelf import Shelf
+
+    shelf = Shelf(pair_config)
+    yield shelf
+    shelf.close()
+
+
+@pytest.fixture(scope="session")
 def bundled_loaded():
     """The real bundled gemma-3-270m (slow: converts once, then loads from the cache)."""
     from lmdemo.config import default_cache_dir

@@ -12,7 +12,6 @@ import pytest
 from lmdemo.__main__ import main
 from lmdemo.inspection.compare import compare
 from lmdemo.params import make_params
-from lmdemo.shelf import Shelf
 
 PROMPT = "你好，世界！The cat"
 DECODING = ["--temperature", "0.9", "--top-k", "40", "--max-new-tokens", "8", "--seed", "5"]
@@ -26,16 +25,12 @@ def model_args(pair_config, tmp_path_factory: pytest.TempPathFactory) -> list[st
 
 
 @pytest.fixture(scope="module")
-def want(pair_config) -> dict:
+def want(pair_shelf) -> dict:
     """The core's comparison with the same settings."""
-    shelf = Shelf(pair_config)
-    try:
-        names = pair_config.models
-        params = make_params(temperature=0.9, top_k=40, max_new_tokens=8, seed=5,
-                             top_p=0.95, repetition_penalty=1.1)  # the generate task's
-        return compare([shelf.runtime(name) for name in names], names, PROMPT, params)
-    finally:
-        shelf.close()
+    names = pair_shelf.names
+    params = make_params(temperature=0.9, top_k=40, max_new_tokens=8, seed=5, top_p=0.95,
+                         repetition_penalty=1.1)  # the generate task's, as the options give
+    return compare([pair_shelf.runtime(name) for name in names], names, PROMPT, params)
 
 
 def test_json_is_the_cores_comparison(capsys, model_args, want):

@@ -31,10 +31,8 @@ SAMPLED = make_params(temperature=0.9, top_k=40, top_p=0.95, max_new_tokens=12, 
 
 
 @pytest.fixture(scope="module")
-def shelf(pair_config):
-    shelf = Shelf(pair_config)
-    yield shelf
-    shelf.close()
+def shelf(pair_shelf):
+    return pair_shelf
 
 
 @pytest.fixture(scope="module")
