@@ -77,6 +77,11 @@ def current_owner() -> str | None:
     return _owner.get()
 
 
+def current_scope() -> Scope | None:
+    """The scope of the event the running code acts for, or None outside ``acting_for``."""
+    return _scope.get()
+
+
 def track(request: Cancellable) -> bool:
     """Add ``request`` to the current event's scope, if there is one; False when that
     event was already cancelled, so the request should not run."""

@@ -147,6 +147,11 @@ class Task:
         return tuple(f for f in self.fields if f.kind != FLAG)
 
     @property
+    def required_texts(self) -> tuple[Field, ...]:
+        """The text fields without a default: what a caller must give."""
+        return tuple(f for f in self.inputs if f.kind == TEXT and f.default is None)
+
+    @property
     def flags(self) -> tuple[Field, ...]:
         """On/off options such as sentiment's calibration."""
         return tuple(f for f in self.fields if f.kind == FLAG)
