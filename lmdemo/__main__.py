@@ -1,4 +1,5 @@
-"""``python -m lmdemo``: run a task (one subcommand each), ``serve`` the app or ``eval`` a task."""
+"""``python -m lmdemo``: run a task (one subcommand each), ``compare`` two models, ``serve`` the
+app or ``eval`` a task."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .errors import LMDemoError
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with its subcommands: every registered task, serve and eval."""
     from .cli import add_task_parsers
+    from .cli.compare import add_compare_parser
     from .eval import cli as eval_cli
 
     parser = argparse.ArgumentParser(
@@ -22,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         "backend settings also come from LMDEMO_* variables, as for the app.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_task_parsers(sub)
+    add_compare_parser(sub)
     # serve's flags are app.py's own; they pass through unparsed
     sub.add_parser("serve", help="launch the web app (flags as for app.py)", add_help=False)
     eval_parser = sub.add_parser("eval", help="score a task on a data set against a baseline")

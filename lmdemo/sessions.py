@@ -89,7 +89,7 @@ def current_owner() -> str | None:
 
 
 def current_scope() -> Scope | None:
-    """The running event's scope, or None outside ``acting_for``."""
+    """The scope of the event the running code acts for, or None outside ``acting_for``."""
     return _scope.get()
 
 

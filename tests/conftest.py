@@ -48,6 +48,32 @@ def build_tiny_gpt2(folder: Path, seed: int = 0) -> Path:
     return out
 
 
+def build_tiny_llama(folder: Path, seed: int = 0) -> Path:
+    """Save a 2-layer random LlamaForCausalLM with a tokenizer of its own into ``folder``: a
+    400-entry byte-level BPE trained here, on a few lines, which holds whole Chinese words
+    ("你好" is one token; GPT-2's BPE takes four), so two models' tokenizers differ."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<s>", "</s>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    bpe.train_from_iterator(["The capital of France is Paris.", "你好，世界！",
+                             "我喜欢在周末和朋友一起去公园散步。",
+                             "Sentiment: positive or negative"] * 20, trainer)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>", eos_token="</s>")
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                         num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+                         max_position_embeddings=TINY_CONTEXT, bos_token_id=0, eos_token_id=1)
+    out = folder / "tiny-llama"
+    LlamaForCausalLM(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Folder of a saved tiny random GPT-2."""
@@ -95,6 +121,28 @@ def tiny_runtime(tiny_config: AppConfig):
     runtime = Runtime(tiny_config)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a saved tiny random Llama with its own small tokenizer."""
+    return build_tiny_llama(tmp_path_factory.mktemp("llama"))
+
+
+@pytest.fixture(scope="session")
+def pair_config(tiny_config: AppConfig, tiny_llama_dir: Path) -> AppConfig:
+    """An app config offering two models (--models): the tiny GPT-2, then the tiny Llama."""
+    return tiny_config.with_overrides(model=None, models=(tiny_config.model, str(tiny_llama_dir)))
+
+
+@pytest.fixture(scope="session")
+def pair_shelf(pair_config: AppConfig):
+    """The runtimes of pair_config's two models, each made and loaded on first use."""
+    from lmdemo.shelf import Shelf
+
+    shelf = Shelf(pair_config)
+    yield shelf
+    shelf.close()
 
 
 @pytest.fixture(scope="session")

@@ -93,35 +93,50 @@ def add_task_arguments(parser: argparse.ArgumentParser, task: Task) -> None:
         prompt.add_argument("--preset", choices=list(task.presets),
                             help="a named alternative prompt template")
     if task.streams:  # a score has no decoding, like its API endpoint
-        decoding = parser.add_argument_group("decoding (as the API parameters)")
-        for name, rng, kind in DECODING:
-            default = task.defaults.get(name, getattr(SamplingParams, name))
-            decoding.add_argument(option(name), type=kind, default=default, metavar="N",
-                                  help=f"{rng.label}, {_num(rng.low)} to {_num(rng.high)} "
-                                  "(default: %(default)s)")
-        decoding.add_argument("--stop", action="append", metavar="TEXT",
-                              help="a stop sequence (repeatable; \\n stands for a newline)")
-    output = parser.add_argument_group("output")
-    output.add_argument("--json", action="store_true",
-                        help="print the API's result as JSON instead of streaming text")
-    output.add_argument("--progress", action=argparse.BooleanOptionalAction,
-                        help="show load progress on stderr (default: when stderr is a terminal)")
+        add_decoding_arguments(parser, task.defaults)
+    add_output_arguments(parser, "print the API's result as JSON instead of streaming text")
     model = parser.add_argument_group("model and backend (also LMDEMO_* variables)")
     add_model_arguments(model)
     add_backend_arguments(model)
+
+
+def add_decoding_arguments(parser: argparse.ArgumentParser, defaults: Mapping[str, object]
+                           ) -> None:
+    """The decoding options under the API's names, ``defaults`` over SamplingParams'."""
+    decoding = parser.add_argument_group("decoding (as the API parameters)")
+    for name, rng, kind in DECODING:
+        default = defaults.get(name, getattr(SamplingParams, name))
+        decoding.add_argument(option(name), type=kind, default=default, metavar="N",
+                              help=f"{rng.label}, {_num(rng.low)} to {_num(rng.high)} "
+                              "(default: %(default)s)")
+    decoding.add_argument("--stop", action="append", metavar="TEXT",
+                          help="a stop sequence (repeatable; \\n stands for a newline)")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, json_help: str) -> None:
+    """``--json`` and ``--progress``."""
+    output = parser.add_argument_group("output")
+    output.add_argument("--json", action="store_true", help=json_help)
+    output.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                        help="show load progress on stderr (default: when stderr is a terminal)")
 
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def task_config(args: argparse.Namespace, environ: Mapping[str, str] | None) -> AppConfig:
-    """Defaults, then ``LMDEMO_*`` variables, then this command's flags, as the app reads them.
-    A task runs on one model: ``--model``, else the default of ``LMDEMO_MODELS``."""
-    if args.models is not None or args.max_models is not None:
-        raise ConfigError(key="err_cli_models")
-    config = one_model(load_config([], environ), args.model)
-    flags = {name: getattr(args, name) for name in (*MODEL_FLAGS, "backend", "backend_timeout")}
+def task_config(args: argparse.Namespace, environ: Mapping[str, str] | None,
+                names: Iterable[str] = (*MODEL_FLAGS, "backend", "backend_timeout")
+                ) -> AppConfig:
+    """Defaults, then ``LMDEMO_*`` variables, then this command's flags ``names``, as the app
+    reads them. Without "models" in ``names`` the command runs on one model: ``--model``,
+    else the default of ``LMDEMO_MODELS``; ``--models`` and ``--max-models`` are refused."""
+    config = load_config([], environ)
+    if "models" not in names:
+        if args.models is not None or args.max_models is not None:
+            raise ConfigError(key="err_cli_models")
+        config = one_model(config, args.model)
+    flags = {name: getattr(args, name) for name in names}
     return check_config(config.with_overrides(**{k: v for k, v in flags.items() if v is not None}))
 
 
@@ -147,16 +162,20 @@ def task_template(task: Task, args: argparse.Namespace) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"Cannot read the template file {path}: {exc.strerror}. Give a "
-                         "readable file after @, or the template itself.") from exc
+        raise InputError(key="err_template_file", path=path, reason=exc.strerror) from exc
 
 
 def task_params(task: Task, args: argparse.Namespace) -> SamplingParams:
     """Decoding settings: the task's defaults overridden by the options (checked once)."""
     if not task.streams:
         return make_params(**task.defaults)
+    return decoding_params(args, task.defaults)
+
+
+def decoding_params(args: argparse.Namespace, defaults: Mapping[str, object]) -> SamplingParams:
+    """The decoding options as SamplingParams (checked once); no ``--stop``: the default's."""
     values = {name: getattr(args, name) for name, _, _ in DECODING}
-    stop = args.stop if args.stop is not None else task.defaults.get("stop")
+    stop = args.stop if args.stop is not None else defaults.get("stop")
     return make_params(**values, stop=stop)  # type: ignore[arg-type]
 
 
@@ -171,15 +190,11 @@ def run_task(args: argparse.Namespace, environ: Mapping[str, str] | None = None,
     inputs = task_inputs(task, args, stdin or sys.stdin)
     config = task_config(args, environ)
     task.values(inputs, config.max_input_chars)  # run() checks again; this needs no model
-    show = args.progress if args.progress is not None else sys.stderr.isatty()
     from ..runtime import Runtime  # torch and transformers: not needed for --help
 
     runtime = Runtime(config)
     try:
-        what = f"Connecting to {config.backend}" if config.backend else (
-            f"Loading {config.model or 'the default model'}")
-        with LoadProgress(what, show), quiet_transformers():
-            runtime.backend  # noqa: B018 - loads the model (or connects) under the progress line
+        load(runtime, args)
         run = task.run(runtime, inputs, params, template)
         if run.notice:
             print(f"note: {run.notice}", file=sys.stderr)
@@ -192,6 +207,17 @@ def run_task(args: argparse.Namespace, environ: Mapping[str, str] | None = None,
     finally:
         runtime.close()
     return 0
+
+
+def load(runtime, args: argparse.Namespace) -> None:
+    """Load the runtime's model (or connect to its server) under a progress line on stderr
+    (``--progress``; by default when stderr is a terminal)."""
+    config = runtime.config
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    what = f"Connecting to {config.backend}" if config.backend else (
+        f"Loading {config.model or 'the default model'}")
+    with LoadProgress(what, show), quiet_transformers():
+        runtime.backend  # noqa: B018 - loads the model (or connects) under the progress line
 
 
 @contextmanager

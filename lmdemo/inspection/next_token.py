@@ -46,8 +46,7 @@ FEATURE = "next-token view"  # how UnavailableError names this view
 def _check_top_n(top_n: object) -> int:
     if isinstance(top_n, bool) or not isinstance(top_n, (int, float)) or top_n != int(top_n) \
             or not 1 <= top_n <= TOP_N_MAX:
-        raise InputError(f"The number of tokens to list must be a whole number between 1 and "
-                         f"{TOP_N_MAX}; got {show_value(top_n)}.")
+        raise InputError(key="err_top_n", high=TOP_N_MAX, value=show_value(top_n))
     return int(top_n)
 
 
@@ -57,8 +56,7 @@ def check_prompt(runtime: Runtime, prompt: object) -> str:
     Returned as typed: a trailing space changes what the model expects next.
     """
     if prompt is None or isinstance(prompt, str) and not prompt.strip():
-        raise InputError("Type the start of a sentence to see what the model expects next.",
-                         key="err_view_next_token_empty")
+        raise InputError(key="err_view_next_token_empty")
     return check_chars(prompt, "prompt", runtime.config.max_input_chars, "prompt")
 
 
@@ -177,7 +175,7 @@ def top_probabilities(runtime: Runtime, prompt: str, top_n: int = 10) -> list[di
             for c in dist["candidates"]]
 
 
-def api_next_token(
+def kept_tokens(
     runtime: Runtime,
     prompt: str,
     temperature: float = 1.0,
@@ -185,7 +183,8 @@ def api_next_token(
     top_p: float = 1.0,
     top_n: int = 20,
 ) -> list[dict]:
-    """Most likely next tokens [{"token", "probability"}], kept ones only, best first.
+    """Most likely next tokens [{"token", "display", "probability"}], kept ones only, best
+    first; ``display`` shows whitespace and a split character's bytes (<0xE4>).
 
     A server lists only its ``top_n`` likeliest tokens, so there the settings re-shape that
     list (probabilities add up to 1 over it); the local model re-shapes the whole vocabulary.
@@ -199,9 +198,23 @@ def api_next_token(
             return []
         logprobs = torch.tensor([logprob for _, logprob in pairs], dtype=torch.float32)
         probs = next_token_distribution(logprobs, params)  # (top_n,) over the listed tokens
-        return [{"token": text, "probability": float(p)}
+        return [{"token": text, "display": visible(text), "probability": float(p)}
                 for (text, _), p in zip(pairs, probs.tolist(), strict=True) if p > 0]
     result = distribution(runtime, next_token_logits_for(runtime, prompt), params.temperature,
                           params.top_k, params.top_p, top_n)
-    return [{"token": c["token"], "probability": c["probability"]}
+    return [{"token": c["token"], "display": c["display"], "probability": c["probability"]}
             for c in result["candidates"] if c["kept"]]
+
+
+def api_next_token(
+    runtime: Runtime,
+    prompt: str,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    top_n: int = 20,
+) -> list[dict]:
+    """Most likely next tokens [{"token", "probability"}], kept ones only, best first (see
+    ``kept_tokens``)."""
+    return [{"token": c["token"], "probability": c["probability"]}
+            for c in kept_tokens(runtime, prompt, temperature, top_k, top_p, top_n)]

@@ -2,7 +2,7 @@
 
 from .catalog.translate import LANGUAGES
 from .contract import Field, Prepared, Task, TaskRun
-from .registry import all_tasks, get_task
+from .registry import PROMPT_TASK, all_tasks, get_task, prompt_tasks
 
 
 def __getattr__(name: str):
@@ -14,5 +14,5 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["LANGUAGES", "Field", "Prepared", "Task", "TaskRun", "TaskService", "all_tasks",
-           "get_task"]
+__all__ = ["LANGUAGES", "PROMPT_TASK", "Field", "Prepared", "Task", "TaskRun", "TaskService",
+           "all_tasks", "get_task", "prompt_tasks"]

@@ -39,5 +39,13 @@ def get_task(name: str) -> Task:
     """The task called ``name``, or an InputError that lists the tasks there are."""
     tasks = _tasks()
     if name not in tasks:
-        raise InputError(f"Unknown task {name!r}. Tasks: {', '.join(tasks)}.")
+        raise InputError(key="err_unknown_task", name=repr(name), names=", ".join(tasks))
     return tasks[name]
+
+
+PROMPT_TASK = "generate"  # what a text alone runs when no task is named (Compare)
+
+
+def prompt_tasks() -> tuple[str, ...]:
+    """The tasks a text alone can run: one required text, every other field a default."""
+    return tuple(task.name for task in all_tasks() if len(task.required_texts) == 1)

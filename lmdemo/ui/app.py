@@ -19,6 +19,7 @@ from .language import LanguageMiddleware
 from .plain import PlainText, markdown_text
 from .status import add_status
 from .strings import LANGUAGES
+from .tabs.compare import build_compare_tab
 from .tabs.inspect_tab import build_inspect_tab
 from .tabs.learn import build_learn_tab
 from .tabs.task_tab import build_task_tabs
@@ -90,9 +91,10 @@ def build_demo(runtime: Runtime, classroom: Classroom | None = None,
         with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs") as tabs:
             targets = build_task_tabs(runtime, all_tasks(), ready)
             inner, views = build_inspect_tab(runtime, ready)
+            compare = build_compare_tab(shelf)
             learn = build_learn_tab(runtime)
         page = links.Page(tabs, {"inspect": inner}, notice, present, chooser)
-        all_targets = [*targets, *views, learn.target]
+        all_targets = [*targets, *views, compare, learn.target]
         aliases = {"inspect": views[0].name}
         links.wire(demo, page, all_targets,
                    word=lambda n, request: say(n.key, language_of(request), **n.fields),

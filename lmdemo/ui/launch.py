@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("lmdemo")
 
 # Named endpoints that start generations but are not engine-scheduled events themselves.
-GENERATING_APIS = frozenset({"bias_probe"})
+GENERATING_APIS = frozenset({"bias_probe", "compare"})
 
 
 def metered_events(demo) -> tuple[set[int], set[str]]:

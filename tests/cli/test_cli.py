@@ -282,6 +282,7 @@ HEAVY = ("torch", "transformers", "gradio")
 @pytest.mark.parametrize("argv", [
     ["-m", "lmdemo", "--help"],
     ["-m", "lmdemo", "generate", "--help"],
+    ["-m", "lmdemo", "compare", "--help"],
     ["-m", "lmdemo", "serve", "--help"],
     ["-m", "lmdemo", "generate", "--bogus"],
     ["-m", "lmdemo", "serve", "--bogus"],

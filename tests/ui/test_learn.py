@@ -69,7 +69,15 @@ def test_every_learn_link_carries_its_example(url):
 def test_the_learn_page_has_a_link_for_every_view():
     tabs = {dict(parse_qsl(urlsplit(url).query))["tab"] for url in learn_links()}
     assert {"next_token", "tokenize", "neighbors", "attention", "generation", "summarize",
-            "answer", "translate", "bias_probe"} <= tabs
+            "answer", "translate", "bias_probe", "compare"} <= tabs
+
+
+def test_the_models_paragraph_compares_a_base_and_an_instruct_model():
+    for table in (EN, ZH):
+        queries = [dict(parse_qsl(urlsplit(url).query)) for url in LINK.findall(
+            table["learn_models"])]
+        assert {q["models"] for q in queries} == {"gemma-3-270m,smollm2-135m-instruct"}
+        assert any(any("\u4e00" <= ch <= "\u9fff" for ch in q["prompt"]) for q in queries)
 
 
 @pytest.fixture(scope="module")

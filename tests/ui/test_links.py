@@ -201,7 +201,8 @@ def _by_id(demo, elem_id):
 
 def test_every_tab_has_a_copy_link_button_and_box(demo):
     names = [task.name for task in all_tasks()] + [
-        "tokenize", "next_token", "generation", "attention", "neighbors", "bias_probe"]
+        "tokenize", "next_token", "generation", "attention", "neighbors", "bias_probe",
+        "compare"]
     for name in names:
         assert isinstance(_by_id(demo, f"copy-link-{name}"), gr.Button)
         assert isinstance(_by_id(demo, f"link-box-{name}"), gr.Textbox)

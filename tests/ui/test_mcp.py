@@ -15,7 +15,7 @@ import pytest
 from lmdemo.tasks import all_tasks
 from tests.ui_server import running_app
 
-VIEWS = {"tokenize", "next_token", "attention", "neighbors", "bias_probe"}
+VIEWS = {"tokenize", "next_token", "attention", "neighbors", "bias_probe", "compare"}
 PAGE = {"models"}  # the models the app offers (lmdemo/ui/picker.py)
 
 
@@ -89,6 +89,21 @@ def test_schema_lists_every_task_with_its_docs(base_url):
         properties = tool["inputSchema"]["properties"]
         for field in task.fields:
             assert properties[field.name]["description"].startswith(field.help)
+
+
+def test_the_compare_tool_says_what_it_takes_and_why_it_needs_two_models(base_url, tools):
+    tool = tools["compare"]
+    assert tool.description.startswith("Two of the app's models side by side")
+    assert list(tool.inputSchema["properties"]) == [
+        "prompt", "models", "task", "temperature", "top_k", "top_p", "max_new_tokens",
+        "repetition_penalty", "seed", "stop"]
+    assert tool.inputSchema["required"] == ["prompt"]
+
+    async def use(session):  # this server offers one model
+        return await session.call_tool("compare", {"prompt": "Hello"})
+
+    result = with_session(base_url, use)
+    assert result.isError and "--models A,B" in result.content[0].text
 
 
 def test_every_parameter_states_its_meaning_and_default(tools):

@@ -23,7 +23,9 @@ def build_tldr_compare(runtime: Runtime, inputs: Sequence[gr.components.Componen
     Both sides show the exact prompt sent and the rule that ends them.
     """
 
-    def compare(article: str, *values: object):
+    # Not "compare": Gradio names an event after its function, and /compare is the
+    # Compare tab's public endpoint (lmdemo/ui/tabs/compare.py).
+    def tldr_compare(article: str, *values: object):
         sides = compare_sides(runtime, article, params_from_controls(*values))
         rule = say("tldr_rule", visitor_language(), max_new=sides[0].params.max_new_tokens)
         yield "", "", sides[0].prompt, sides[1].prompt, rule
@@ -44,7 +46,7 @@ def build_tldr_compare(runtime: Runtime, inputs: Sequence[gr.components.Componen
                                      interactive=False, buttons=["copy"])
             without_prompt = gr.Textbox(label=t("tldr_prompt_without"), lines=3, max_lines=8,
                                         interactive=False, buttons=["copy"])
-    event = go.click(user_errors(compare), inputs=[inputs[0], *controls],
+    event = go.click(user_errors(tldr_compare), inputs=[inputs[0], *controls],
                      outputs=[with_cue, without, with_prompt, without_prompt, rule],
                      api_visibility="private", concurrency_limit=None)
     stop.click(fn=None, cancels=[event])

@@ -23,7 +23,7 @@ from ..links import LinkTarget, link
 # Long enough that the previous-token pattern shows; short enough to read in the heatmap.
 SINK_TEXT = "The cat sat on the mat because it was tired, and then the cat fell asleep."
 SECTIONS = ("learn_next_token", "learn_tokenizer", "learn_embeddings", "learn_attention")
-AFTER = ("learn_decoding", "learn_tasks", "learn_faq", "learn_reading")
+AFTER = ("learn_decoding", "learn_tasks", "learn_models", "learn_faq", "learn_reading")
 
 
 @dataclass(frozen=True)
