@@ -48,11 +48,16 @@ def room() -> Classroom:
 @pytest.fixture(scope="module")
 def app(models, room, tmp_path_factory):
     """(demo, shelf): the app on both models, the first loaded, the second not yet."""
+    from lmdemo.runtime import Runtime
     from lmdemo.ui.app import build_demo
+
+    class ReadsChinese(Runtime):  # omega is taken to read Chinese: its examples add rows
+        reads_chinese = True
 
     config = AppConfig(models=models, cache_dir=tmp_path_factory.mktemp("cache"),
                        quantize="none")
-    shelf = Shelf(config, background=True, visitor=visitor_session)
+    shelf = Shelf(config, lambda cfg: (ReadsChinese if cfg.model == models[1] else Runtime)(
+        cfg, background=True), visitor=visitor_session)
     demo = build_demo(VisitorRuntime(shelf), room, shelf)
     shelf.start()
     assert shelf.runtime(models[0]).wait_ready(WAIT_S).ready
@@ -126,6 +131,11 @@ def test_the_parts_filled_for_the_model_are_filled_again_after_a_switch(app, mod
     assert shelf.runtime(models[1]).wait_ready(WAIT_S).ready
     assert banner_names(in_event("v3", note, ready_mark(models[1]), FakeRequest("v3")),
                         models) == [models[1]]
+    rows = named(demo, "rows_for").fn  # the examples: Chinese rows for a model that reads it
+    on_alpha = in_event("v3-other", rows, ready_mark(models[0]), FakeRequest("v3-other"))
+    on_omega = in_event("v3", rows, ready_mark(models[1]), FakeRequest("v3"))
+    assert on_alpha and all(len(a["samples"]) < len(o["samples"])
+                            for a, o in zip(on_alpha, on_omega, strict=True))
     facts = named(demo, "measured").fn  # the Learn page's heads, measured on the pick
     assert "layer" in in_event("v3", facts, ready_mark(models[1]), FakeRequest("v3"))
 
