@@ -53,11 +53,12 @@ class ModelReady:
 
     state: gr.State
     timer: gr.Timer  # polls the load while it runs (wired by add_status)
+    shelf: Shelf | None = None  # whose pick the state follows (None: one model)
 
     @classmethod
-    def create(cls) -> ModelReady:
+    def create(cls, shelf: Shelf | None = None) -> ModelReady:
         """A new trigger in the Blocks being built: not ready, its timer stopped."""
-        return cls(gr.State(False), gr.Timer(POLL_S, active=False))
+        return cls(gr.State(False), gr.Timer(POLL_S, active=False), shelf)
 
     @property
     def outputs(self) -> list[gr.components.Component]:
@@ -71,7 +72,10 @@ class ModelReady:
         outputs = list(outputs)
 
         def filled(ready: object, request: gr.Request) -> object:
-            if not ready:  # a switch to a model still loading: filled once it is ready
+            # Not ready (a switch to a model still loading), or ready for a model the visitor
+            # has since switched away from: filled when the model now picked is ready.
+            if not ready or (self.shelf is not None and ready != ready_mark(
+                    self.shelf.chosen(getattr(request, "session_hash", None)))):
                 return gr.skip() if len(outputs) == 1 else [gr.skip()] * len(outputs)
             return fn(request)
 
@@ -85,7 +89,7 @@ def add_status(shelf: Shelf, banner: gr.Markdown,
     """Wire ``banner`` to the load's progress; return the ready trigger, and the function
     ``update(request) -> (banner, timer, ready)`` for the visitor's pick on ``shelf`` (the
     page's load event calls it, and so does a switch of model)."""
-    ready = ModelReady.create()
+    ready = ModelReady.create(shelf)
 
     def update(request: gr.Request) -> tuple[object, object, object]:
         language = language_of(request)

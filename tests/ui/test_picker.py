@@ -131,6 +131,8 @@ def test_the_parts_filled_for_the_model_are_filled_again_after_a_switch(app, mod
     assert shelf.runtime(models[1]).wait_ready(WAIT_S).ready
     assert banner_names(in_event("v3", note, ready_mark(models[1]), FakeRequest("v3")),
                         models) == [models[1]]
+    # ready for alpha, but the visitor has switched to omega since: left for omega's turn
+    assert note(ready_mark(models[0]), FakeRequest("v3")) == gr.skip()
     rows = named(demo, "rows_for").fn  # the examples: Chinese rows for a model that reads it
     on_alpha = in_event("v3-other", rows, ready_mark(models[0]), FakeRequest("v3-other"))
     on_omega = in_event("v3", rows, ready_mark(models[1]), FakeRequest("v3"))

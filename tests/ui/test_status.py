@@ -99,6 +99,6 @@ def test_parts_that_need_the_model_are_filled_once_it_is_ready(tiny_config):
 
     skipped = on_ready["rows_for"].fn(False, None)  # not ready (a switch): nothing yet
     assert skipped and all(update == gr.skip() for update in skipped)
-    filled = on_ready["rows_for"].fn(ready_mark(""), None)
+    filled = on_ready["rows_for"].fn(ready_mark(tiny_config.model), None)  # its one model
     assert {"samples": english + [list(row) for row in task.examples_zh],
             "__type__": "update"} in filled
