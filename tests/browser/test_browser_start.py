@@ -1,7 +1,7 @@
 """The page of a server whose model is still loading, in Chromium (issue 18, section 4).
 
 The server runs on a runtime whose loader holds in the middle of a GGUF conversion until the
-test releases it (``tests/test_runtime_start.HeldLoader``): the page must already answer,
+test releases it (``tests.test_runtime.HeldLoader``): the page must already answer,
 show the step and its percent in the banner and keep that line current, refuse a run with a
 message naming the step, and once the model is ready show the model's banner and run tasks.
 """
@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from lmdemo.models import gguf_cache
-from tests.test_runtime_start import HeldLoader, held_runtime
+from tests.test_runtime import HeldLoader, held_runtime
 from tests.ui_server import running_app
 
 from .pages import (

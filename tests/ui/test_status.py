@@ -11,7 +11,7 @@ import pytest
 from lmdemo.models import progress
 from lmdemo.models.progress import LoadStatus, Step
 from lmdemo.ui.status import status_line
-from tests.test_runtime_start import WAIT_S, HeldLoader, held_runtime
+from tests.test_runtime import WAIT_S, HeldLoader, held_runtime
 from tests.ui_server import running_app
 
 CONVERTING = LoadStatus("converting", Step("converting", "convert_weights",
