@@ -21,7 +21,6 @@ from ...params import SamplingParams
 from ..abstain import Logistic, Signals, rival_gap
 from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
-from ..prompts import render
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
@@ -203,7 +202,8 @@ class AnswerTask(Task):
         prefix = runtime.memo("answer-prefix", spans.PrefixCache)
         shared = shared_ids(runtime, prepared.template, prepared.ids)
         context = str(prepared.options["context"])
-        prior = render(prepared.template, (), context=context, question=spans.CONTENT_FREE)
+        prior = self.compose(runtime.tokenizer, prepared.template,
+                             {"context": context, "question": spans.CONTENT_FREE})
         # a template without the question has no prior to calibrate against
         prior_ids = runtime.encode(prior) if prior != prepared.prompt else None
         choice = runtime.call(spans.choose, loaded, prepared.ids, context, NO_ANSWER, prefix,

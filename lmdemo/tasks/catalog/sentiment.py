@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from ...params import SamplingParams
 from ..contract import FLAG, Field, Notice, Prepared, Task, join_notices
-from ..prompts import render
 
 if TYPE_CHECKING:
     import torch
@@ -82,7 +81,9 @@ class SentimentScorer:
             if template in self._calibration:
                 self._calibration.move_to_end(template)
                 return self._calibration[template]
-            probs = [self.label_probs(render(template, ("text",), text=cf))
+            # wrapped as the text's own prompt is, on a chat model (TASK.compose)
+            probs = [self.label_probs(TASK.compose(self.runtime.tokenizer, template,
+                                                   {"text": cf}))
                      for cf in CONTENT_FREE]
             self._calibration[template] = torch.stack(probs).mean(dim=0)
             while len(self._calibration) > self.kept:
