@@ -43,8 +43,8 @@ def user_turn(text: str) -> str:
 def test_every_task_declares_how_it_meets_a_chat_template():
     declared = {task.name: task.chat for task in all_tasks()}
     assert declared["generate"] == RAW  # free generation continues the text
-    assert {declared[n] for n in ("summarize", "answer", "sentiment", "translate",
-                                  "extract")} == {USER}
+    assert declared["translate"] == RAW  # measured: the pairs continue best as text
+    assert {declared[n] for n in ("summarize", "answer", "sentiment", "extract")} == {USER}
 
 
 def test_an_instruct_model_gets_the_prompt_in_a_user_turn_and_shows_it(chat):
