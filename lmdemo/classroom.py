@@ -94,9 +94,7 @@ class Classroom:
                 del self._lessons[code]
             self._drivers = {s: c for s, c in self._drivers.items() if c in self._lessons}
             if len(self._lessons) >= self._max:
-                raise ClassError(f"This server already has {self._max} open classes; try "
-                                 "again when one has ended.", key="class_full",
-                                 limit=self._max)
+                raise ClassError(key="class_full", limit=self._max)
             code = self._new_code()
             lesson = Lesson(code, secrets.token_urlsafe(18), now)
             self._lessons[code] = lesson
@@ -115,8 +113,7 @@ class Classroom:
         picked; ``widgets``: what that view sets, {widget id: properties}, worked out once
         for all followers. Returns the version (None: ``session`` drives no class)."""
         if len(query) > MAX_QUERY_CHARS or len(pointer) > MAX_POINTER_CHARS:
-            raise ClassError("That view is too long to share with the class.",
-                             key="class_too_long")
+            raise ClassError(key="class_too_long")
         with self._lock:
             lesson = self._driven_by(session)
             if lesson is None:
@@ -195,21 +192,16 @@ class Classroom:
         wanted = normal_code(code)
         lesson = self._lessons.get(wanted)
         if lesson is None:
-            raise ClassError(f"There is no class with the code “{code[:20]}”. Check the code "
-                             "with your teacher.", key="class_unknown", code=code[:20])
+            raise ClassError(key="class_unknown", code=code[:20])
         if lesson.over(self._clock()):
-            raise ClassError(f"The class {lesson.code} has ended; ask your teacher for the "
-                             "code of the next one.", key="class_ended",
-                             code=lesson.code)
+            raise ClassError(key="class_ended", code=lesson.code)
         return lesson
 
     def _teachers(self, code: str, key: str) -> Lesson:
         lesson = self._find(code)
         # Constant time: how long a wrong key takes to refuse says nothing about the secret.
         if not hmac.compare_digest(key.encode("utf-8"), lesson.secret.encode("utf-8")):
-            raise ClassError("Only the teacher's own link can drive this class: open the "
-                             "teacher's link shown when the class began, or start a new "
-                             "class with ?teach=1.", key="class_bad_key")
+            raise ClassError(key="class_bad_key")
         return lesson
 
     def _driven_by(self, session: str | None) -> Lesson | None:

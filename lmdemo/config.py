@@ -27,6 +27,11 @@ class AppConfig:
 
     # None means "gpt2 if it can be had, else the bundled model"; a name is an explicit choice.
     model: str | None = None
+    # Several models offered side by side (--models a,b): the first is the default, each
+    # visitor picks theirs (lmdemo/shelf.py). Empty: the one model above.
+    models: tuple[str, ...] = ()
+    # Models loaded at once; past this the least recently used idle one is closed.
+    max_models: int = 2
     cache_dir: Path = field(default_factory=default_cache_dir)
     device: str = "auto"  # auto | cpu | cuda
     dtype: str = "auto"  # auto | float32 | bfloat16
@@ -89,6 +94,8 @@ _CHOICES = {
 
 _PARSERS = {
     "model": str,
+    "models": lambda raw: _names(raw),
+    "max_models": int,
     "cache_dir": lambda raw: Path(raw).expanduser(),
     "device": str,
     "dtype": str,
@@ -112,24 +119,28 @@ _PARSERS = {
 }
 
 
+def _names(raw: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in raw.split(",") if name.strip())
+
+
 def _flag(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in ("1", "true", "yes", "on"):
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} must be 1 or 0.")
+    raise ConfigError(key="err_config_flag", name=f"{ENV_PREFIX}{name.upper()}", value=repr(raw))
 
 
 def _coerce(name: str, raw: str) -> object:
     try:
         value = _PARSERS[name](raw)
     except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid number.") from exc
+        raise ConfigError(key="err_config_number", name=f"{ENV_PREFIX}{name.upper()}",
+                          value=repr(raw)) from exc
     if name in _CHOICES and value not in _CHOICES[name]:
-        raise ConfigError(
-            f"{ENV_PREFIX}{name.upper()}={raw!r} is not one of {', '.join(_CHOICES[name])}."
-        )
+        raise ConfigError(key="err_config_choice", name=f"{ENV_PREFIX}{name.upper()}",
+                          value=repr(raw), choices=", ".join(_CHOICES[name]))
     return value
 
 
@@ -143,7 +154,7 @@ def config_from_env(environ: Mapping[str, str]) -> dict[str, object]:
         name = key[len(ENV_PREFIX) :].lower()
         if name not in known:
             options = ", ".join(ENV_PREFIX + k.upper() for k in sorted(known))
-            raise ConfigError(f"Unknown setting {key}. Known settings: {options}.")
+            raise ConfigError(key="err_config_unknown", name=key, names=options)
         values[name] = _coerce(name, raw)
     if "GRADIO_SERVER_PORT" in environ and "port" not in values:
         values["port"] = _coerce("port", environ["GRADIO_SERVER_PORT"])
@@ -184,6 +195,12 @@ def add_model_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGrou
     """The flags that choose and place the local model (shared by the app and the CLI)."""
     parser.add_argument("--model", help="catalog name, hub id or local folder (default: gpt2, "
                         "falling back to the bundled gemma-3-270m)")
+    parser.add_argument("--models", type=_names, metavar="A,B",
+                        help="several models to offer side by side, the first the default; "
+                        "each visitor picks one (LMDEMO_MODELS)")
+    parser.add_argument("--max-models", type=int, dest="max_models", metavar="N",
+                        help="models loaded at once (default 2); past it the least recently "
+                        "used idle one is closed (LMDEMO_MAX_MODELS)")
     parser.add_argument("--device", choices=_CHOICES["device"])
     parser.add_argument("--dtype", choices=_CHOICES["dtype"])
     parser.add_argument("--quantize", choices=_CHOICES["quantize"],
@@ -220,26 +237,38 @@ def load_config(
 def check_config(config: AppConfig) -> AppConfig:
     """Reject values no setting may take, with a message that names the setting."""
     if config.max_input_chars < 1 or config.max_context_tokens < 16:
-        raise ConfigError("max_input_chars must be ≥ 1 and max_context_tokens ≥ 16.")
+        raise ConfigError(key="err_config_input_limits")
     if config.backend is not None and not config.backend.startswith(("http://", "https://")):
-        raise ConfigError(f"--backend {config.backend!r} is not a URL. Give the server's base "
-                          "URL, e.g. http://127.0.0.1:8000/v1.")
+        raise ConfigError(key="err_config_backend_url", value=repr(config.backend))
     if config.backend_timeout <= 0:
-        raise ConfigError("--backend-timeout must be a positive number of seconds.")
+        raise ConfigError(key="err_config_backend_timeout")
     if config.max_per_session < 1:
-        raise ConfigError("LMDEMO_MAX_PER_SESSION must be at least 1 (requests one session "
-                          "runs while others wait).")
+        raise ConfigError(key="err_config_per_session")
     if not 1 <= config.max_new_tokens <= MAX_NEW_TOKENS.high:
-        raise ConfigError(f"max_new_tokens must be between 1 and {int(MAX_NEW_TOKENS.high)}; "
-                          f"got {config.max_new_tokens}.")
+        raise ConfigError(key="err_config_max_new_tokens", high=int(MAX_NEW_TOKENS.high),
+                          value=config.max_new_tokens)
     if config.session_capacity < 1 or config.rate_limit < 0:
-        raise ConfigError("session_capacity must be ≥ 1 and rate_limit ≥ 0 (0: no limit).")
+        raise ConfigError(key="err_config_capacity")
+    check_models(config)
     for proxy in config.trusted_proxies:
         if proxy != "*":
             try:
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError as exc:
-                raise ConfigError(f"--trusted-proxy {proxy!r} is not an IP address or network. "
-                                  "Give the proxy's address, e.g. 10.0.0.2 or 10.0.0.0/8, or "
-                                  "'*' to believe any peer.") from exc
+                raise ConfigError(key="err_config_proxy", value=repr(proxy)) from exc
     return config
+
+
+def check_models(config: AppConfig) -> None:
+    """--models: no name twice, not with --model or --backend, and room for one model."""
+    if config.max_models < 1:
+        raise ConfigError(key="err_config_max_models", value=str(config.max_models))
+    if not config.models:
+        return
+    if config.model:
+        raise ConfigError(key="err_config_model_and_models")
+    if config.backend:
+        raise ConfigError(key="err_config_models_backend")
+    twice = sorted({name for name in config.models if config.models.count(name) > 1})
+    if twice:
+        raise ConfigError(key="err_config_models_twice", names=", ".join(twice))

@@ -16,15 +16,18 @@ LMDemoError
 Messages are written for the person who reads them: they name the problem and say
 what to do next. The UI turns these into ``gr.Error``; anything else is a bug.
 
-The message is English (the log, the CLI, the API's default). An error a visitor often meets
-also carries ``key`` and ``fields``, so the UI can word it in the visitor's language from its
-string table: ``say(key, language, **fields)``. Raised with a key and no message, its English
-text is ``lmdemo/locales/en.json``'s, filled from the fields: written once. A field named
-``<name>_key`` holds a string-table key that the UI translates into ``<name>`` (the field
-"article" becomes 文章).
+An error is raised with a ``key`` and ``fields``, never with words of its own: its English
+text (the log, the CLI, the API) is ``lmdemo/locales/en.json``'s entry filled from the fields,
+and the UI words the same key in the visitor's language from ``zh-CN.json``. So a message is
+written once per language, and a translator touches no Python (tests/test_errors.py checks
+that no module passes a message). A field named ``<name>_key`` holds a string-table key that
+is worded into ``<name>`` (the field "article" becomes 文章); where ``<name>`` itself is not
+given, the English table words it too.
 """
 
 from __future__ import annotations
+
+import re
 
 
 class LMDemoError(Exception):
@@ -54,7 +57,8 @@ class InputError(LMDemoError):
 class ParamError(InputError):
     """A decoding parameter is outside its valid range."""
 
-    def __init__(self, field: str, message: str, *, key: str | None = None, **fields: object):
+    def __init__(self, field: str, message: str = "", *, key: str | None = None,
+                 **fields: object):
         super().__init__(message, key=key, **fields)
         self.field = field
 
@@ -94,8 +98,11 @@ class UnavailableError(LMDemoError):
 
     default_key = "err_unavailable"
 
-    def __init__(self, feature: str, message: str, *, key: str | None = None, **fields: object):
-        super().__init__(message, key=key, **fields)
+    def __init__(self, feature: str, message: str = "", *, key: str | None = None,
+                 **fields: object):
+        # the feature's name is a field of every message, worded by the table ("feature_*")
+        named = {"feature": feature, "feature_key": "feature_" + re.sub(r"\W+", "_", feature)}
+        super().__init__(message, key=key, **named, **fields)
         self.feature = feature
 
 

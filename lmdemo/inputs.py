@@ -48,19 +48,16 @@ def check_chars(value: object, what: str, max_chars: int, what_key: str | None =
     names = {"what": what, "what_key": what_key or what}
     if not isinstance(value, str):
         kind = kind_of(value)
-        raise InputError(f"The {what} must be text; got {kind}.", key="err_not_text",
-                         kind=kind, kind_key=f"kind_{_KIND_KEYS.get(kind, 'other')}", **names)
+        raise InputError(key="err_not_text", kind=kind,
+                         kind_key=f"kind_{_KIND_KEYS.get(kind, 'other')}", **names)
     if len(value) > max_chars:
-        raise InputError(f"The {what} is {len(value):,} characters long; the limit is "
-                         f"{max_chars:,}. Shorten it and try again.", key="err_too_long",
-                         length=f"{len(value):,}", limit=f"{max_chars:,}", **names)
+        raise InputError(key="err_too_long", length=f"{len(value):,}", limit=f"{max_chars:,}",
+                         **names)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         code = f"U+{ord(value[exc.start]):04X}"
-        raise InputError(f"The {what} contains a broken character ({code}, half of a UTF-16 "
-                         f"pair) at position {exc.start + 1:,}. Delete it, or copy the text "
-                         "again from its source.", key="err_surrogate", code=code,
+        raise InputError(key="err_surrogate", code=code,
                          position=f"{exc.start + 1:,}", **names) from None
     return value
 
@@ -68,8 +65,7 @@ def check_chars(value: object, what: str, max_chars: int, what_key: str | None =
 def check_text(value: object, what: str, max_chars: int, what_key: str | None = None) -> str:
     """A required text field: valid (see ``check_chars``) and not blank; returned stripped."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise InputError(f"The {what} is empty. Type or paste some text first.",
-                         key="err_empty", what=what, what_key=what_key or what)
+        raise InputError(key="err_empty", what=what, what_key=what_key or what)
     return check_chars(value, what, max_chars, what_key).strip()
 
 
@@ -94,8 +90,7 @@ def check_words(words: object, what: str, max_chars: int, what_key: str | None =
     elif isinstance(words, (list, tuple)):
         items = list(words)
         if len(items) > max_chars:
-            raise InputError(f"The {what} has {len(items):,} items; the limit is {max_chars:,}.",
-                             key="err_too_many_items", what=what, what_key=what_key or what,
+            raise InputError(key="err_too_many_items", what=what, what_key=what_key or what,
                              count=f"{len(items):,}", limit=f"{max_chars:,}")
         for item in items:
             check_chars(item, what, max_chars, what_key)

@@ -35,22 +35,17 @@ class Range:
                 value = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError, OverflowError):
                 shown = _shown(value)
-                raise ParamError(field, f"{self.label} must be a number between {_fmt(self.low)}"
-                                 f" and {_fmt(self.high)}; got {shown}.", key="err_not_number",
-                                 **self._names(field), value=shown) from None
+                raise ParamError(field, key="err_not_number", **self._names(field),
+                                 value=shown) from None
         if isinstance(value, float) and math.isnan(value) or not self.low <= value <= self.high:
-            raise ParamError(field, f"{self.label} must be between {_fmt(self.low)} and "
-                             f"{_fmt(self.high)}; got {_fmt(value)}.", key="err_out_of_range",
-                             **self._names(field), value=_fmt(value))
+            raise ParamError(field, key="err_out_of_range", **self._names(field), value=_fmt(value))
         if integer and value != int(value):
-            raise ParamError(field, f"{self.label} must be a whole number; got {_fmt(value)}.",
-                             key="err_not_whole", **self._names(field), value=_fmt(value))
+            raise ParamError(field, key="err_not_whole", **self._names(field), value=_fmt(value))
         return value
 
     def _names(self, field: str) -> dict[str, str]:
-        """Message fields: the label, its UI string (``param_<field>``) and the range."""
-        return {"label": self.label, "label_key": f"param_{field}", "low": _fmt(self.low),
-                "high": _fmt(self.high)}
+        """Message fields: the label's string-table key (``param_<field>``) and the range."""
+        return {"label_key": f"param_{field}", "low": _fmt(self.low), "high": _fmt(self.high)}
 
 
 def _fmt(x: float) -> str:
@@ -123,31 +118,25 @@ def parse_stop(stop: str | Iterable[str] | None) -> tuple[str, ...]:
     if stop is None:
         return ()
     if not isinstance(stop, (str, list, tuple)):  # a number sent through the API
-        raise ParamError("stop", f"Stop sequences must be text; got {_shown(stop)}.",
-                         key="err_stop_text", value=_shown(stop))
+        raise ParamError("stop", key="err_stop_text", value=_shown(stop))
     if len(stop) > MAX_STOP_INPUT:
-        raise ParamError("stop", f"The stop sequences take {len(stop):,} characters or items; "
-                         f"at most {MAX_STOP_INPUT:,}.", key="err_stop_input",
-                         length=f"{len(stop):,}", most=f"{MAX_STOP_INPUT:,}")
+        raise ParamError("stop", key="err_stop_input", length=f"{len(stop):,}",
+                         most=f"{MAX_STOP_INPUT:,}")
     items = stop.split("\n") if isinstance(stop, str) else list(stop)
     out: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise ParamError("stop", f"Stop sequences must be text; got {_shown(item)}.",
-                             key="err_stop_text", value=_shown(item))
+            raise ParamError("stop", key="err_stop_text", value=_shown(item))
         check_chars(item, "stop sequence", MAX_STOP_INPUT, "what_stop")  # a lone surrogate
         item = item.replace("\\n", "\n")
         if item and item not in out:
             out.append(item)
     if len(out) > MAX_STOP_SEQUENCES:
-        raise ParamError("stop", f"At most {MAX_STOP_SEQUENCES} stop sequences; got {len(out)}.",
-                         key="err_stop_count", most=MAX_STOP_SEQUENCES, count=len(out))
+        raise ParamError("stop", key="err_stop_count", most=MAX_STOP_SEQUENCES, count=len(out))
     for item in out:
         if len(item) > MAX_STOP_LENGTH:
-            raise ParamError("stop", f"A stop sequence may be at most {MAX_STOP_LENGTH} "
-                             f"characters; {item[:20]!r}… has {len(item)}.",
-                             key="err_stop_length", most=MAX_STOP_LENGTH, start=repr(item[:20]),
-                             length=len(item))
+            raise ParamError("stop", key="err_stop_length", most=MAX_STOP_LENGTH,
+                             start=repr(item[:20]), length=len(item))
     return tuple(out)
 
 

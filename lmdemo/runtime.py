@@ -31,7 +31,7 @@ from .errors import (
 from .models import LoadedModel, ModelManager, progress
 from .models.forward import model_ids
 from .models.progress import LoadStatus, LoadTracker
-from .params import MAX_NEW_TOKENS, SamplingParams
+from .params import SamplingParams
 from .threads import ComputeThread
 
 T = TypeVar("T")
@@ -53,6 +53,7 @@ class Runtime:
         self._lock = threading.RLock()
         self._tracker = LoadTracker() if background else None
         self._loader: threading.Thread | None = None
+        self._failure: LMDemoError | None = None  # why the background load failed
         self._closed = False
 
     # ---- starting ---------------------------------------------------------------------
@@ -77,12 +78,13 @@ class Runtime:
                 backend = self._start_backend()
         except LMDemoError as exc:
             log.error("The model could not be loaded: %s", exc)
+            self._failure = exc
             tracker.finish(error=str(exc))
             return
         except Exception:  # a bug; without this the page would say "loading" for ever
             log.exception("Loading the model failed")
-            tracker.finish(error="Loading the model failed with an unexpected error; the "
-                                 "server log has the details.")
+            self._failure = ModelLoadError(key="err_load_unexpected")
+            tracker.finish(error=str(self._failure))
             return
         with self._lock:
             if self._closed:  # closed while loading: nobody will use or close it
@@ -99,6 +101,16 @@ class Runtime:
         first use instead, so it counts as ready."""
         return self._tracker.status() if self._tracker else LoadStatus(progress.READY)
 
+    @property
+    def loading(self) -> bool:
+        """True while a background load runs (neither ready nor failed yet)."""
+        return self._loader is not None and self._loader.is_alive()
+
+    @property
+    def started_backend(self) -> Backend | None:
+        """The backend if it has started, without starting it (None before)."""
+        return self._backend
+
     def wait_ready(self, timeout: float | None = None) -> LoadStatus:
         """Block until a background load is ready or failed (or ``timeout`` passes)."""
         return self._tracker.wait(timeout) if self._tracker else self.status
@@ -110,25 +122,28 @@ class Runtime:
         background load runs, raises ModelLoadingError instead of waiting for it."""
         if self._backend is None:
             if self._tracker is not None:
-                self._refuse_unless_ready(self._tracker.status())
+                self._refuse_unless_ready(self._tracker.status(), self._failure)
             with self._lock:
                 if self._backend is None:
                     self._backend = self._start_backend()
         return self._backend
 
     @staticmethod
-    def _refuse_unless_ready(status: LoadStatus) -> None:
-        if status.stage == progress.FAILED:
-            raise ModelLoadError(status.error)
+    def _refuse_unless_ready(status: LoadStatus, failure: LMDemoError | None) -> None:
+        if status.stage == progress.FAILED:  # each request gets its own error, worded alike
+            key = failure.key if failure and failure.key else "err_load_unexpected"
+            raise ModelLoadError(key=key, **(failure.fields if failure else {}))
         if status.ready:
             return
         step = status.current
-        percent = f", {step.percent}%" if step and step.percent is not None else ""
+        # English names the stage and step as the log does (LoadStatus.describe); the table
+        # words them from the keys in other languages
+        named = {"step": step.what} if step else {}
         raise ModelLoadingError(
-            f"The model is still loading ({status.describe()}). Try again in a moment; the "
-            "line at the top of the page shows the progress.",
-            stage_key=f"load_stage_{status.stage}",
-            step_key=f"load_step_{step.key if step else 'wait'}", percent_text=percent)
+            stage=status.stage, stage_key=f"load_stage_{status.stage}",
+            step_key=f"load_step_{step.key if step else 'wait'}",
+            percent_text=f", {step.percent}%" if step and step.percent is not None else "",
+            **named)
 
     def _start_backend(self) -> Backend:
         if self.config.backend:
@@ -197,9 +212,7 @@ class Runtime:
         """Apply this server's own cap on ``max_new_tokens`` (lower when hosted)."""
         cap = self.config.max_new_tokens
         if params.max_new_tokens > cap:
-            raise ParamError("max_new_tokens", f"{MAX_NEW_TOKENS.label} must be between 1 and "
-                             f"{cap} on this server; got {params.max_new_tokens}.",
-                             key="err_out_of_range", label=MAX_NEW_TOKENS.label,
+            raise ParamError("max_new_tokens", key="err_out_of_range_here",
                              label_key="param_max_new_tokens", low="1", high=str(cap),
                              value=str(params.max_new_tokens))
         return params
@@ -230,19 +243,13 @@ class Runtime:
         """The local model for a view that reads its weights; says why when there are none."""
         loaded = self.loaded
         if getattr(loaded, "model", None) is None:
-            raise UnavailableError(feature, f"The {feature} view reads the model's weights, and "
-                                   "this server-backed app has no local copy of them. Start it "
-                                   "with --model FOLDER (the served model's folder) to turn it "
-                                   "on.")
+            raise UnavailableError(feature, key="err_no_local_weights")
         return loaded
 
     def require_logprobs(self, feature: str) -> None:
         """Raise UnavailableError when the backend returns no log-probabilities."""
         if not self.backend.capabilities.logprobs:
-            raise UnavailableError(feature, f"The {feature} needs next-token probabilities, and "
-                                   f"this backend ({self.describe()}) does not return them. "
-                                   "vLLM and the llama.cpp server do; so does the built-in "
-                                   "engine.")
+            raise UnavailableError(feature, key="err_no_logprobs_backend", backend=self.describe())
 
     def describe(self) -> str:
         """The backend in a few words, e.g. ``in-process engine`` or the server's URL."""

@@ -6,7 +6,7 @@ threads, and the team lives as long as that thread. While a process holds more O
 threads than it has cores, libgomp makes idle helpers go to sleep almost at once instead of
 spinning, so every parallel region then pays a wake-up. On the 2-core machine this project
 is measured on, one float32 matmul on a second thread left the engine decoding at about 70%
-of its speed for the rest of the process (``scripts/bench_threads.py``).
+of its speed for the rest of the process (``python -m lmdemo.bench.threads``).
 
 So lmdemo keeps heavy torch work on one long-lived thread, the engine's worker: other
 threads hand it jobs (``LoadedModel.run``). Work that runs before an engine exists (loading

@@ -68,7 +68,8 @@ def test_requests_say_the_model_is_loading_with_its_step_until_it_is_ready(tiny_
             service.run("generate", "Hello", params=make_params(max_new_tokens=4)).answer()
         assert time.perf_counter() - started < 5, "a request must not wait for the load"
         assert caught.value.key == "err_model_loading"
-        assert caught.value.fields == {"stage_key": "load_stage_converting",
+        assert caught.value.fields == {"stage": "converting", "stage_key": "load_stage_converting",
+                                       "step": "de-quantizing the GGUF weights",
                                        "step_key": "load_step_convert_weights",
                                        "percent_text": ", 35%"}
         loader.release()
@@ -82,16 +83,18 @@ def test_requests_say_the_model_is_loading_with_its_step_until_it_is_ready(tiny_
 
 
 def test_a_failed_load_is_reported_by_the_status_and_every_request(tiny_config):
-    loader = HeldLoader(step=0, error=ModelLoadError("The model file is damaged; "
-                                                     "delete the cache and restart."))
+    damaged = "The model file is damaged; delete the cache and restart."
+    loader = HeldLoader(step=0, error=ModelLoadError(key="err_model_load", name="'tiny'",
+                                                     source="/models/tiny", detail=damaged))
     runtime = held_runtime(tiny_config, loader)
     loader.release()
     status = runtime.wait_ready(WAIT_S)
     assert status.stage == "failed"
-    assert status.error.endswith("could not be loaded: The model file is damaged; delete the "
-                                 "cache and restart.")
-    with pytest.raises(ModelLoadError, match="damaged"):
+    assert status.error.endswith("could not be loaded: Could not load model 'tiny' from "
+                                 f"/models/tiny: {damaged}")
+    with pytest.raises(ModelLoadError) as caught:  # each request: the same words, in its own error
         runtime.tokenizer  # noqa: B018
+    assert str(caught.value) == status.error and caught.value.key == "err_model_chosen"
     runtime.close()
 
 
@@ -102,6 +105,9 @@ def test_a_bug_in_the_loader_fails_the_load_instead_of_loading_for_ever(tiny_con
     status = runtime.wait_ready(WAIT_S)
     assert status.stage == "failed" and "server log" in status.error
     assert "boom" not in status.error  # internals stay in the log
+    with pytest.raises(ModelLoadError) as caught:
+        runtime.tokenizer  # noqa: B018
+    assert caught.value.key == "err_load_unexpected" and str(caught.value) == status.error
     runtime.close()
 
 

@@ -203,9 +203,7 @@ class OpenAIBackend:
             reason, error = "error", exc
         except Exception:  # a bug: log it with its traceback, show a plain message
             log.exception("Reading the stream from %s failed", self.url)
-            reason, error = "error", BackendError(
-                f"Reading the answer of the model server at {self.url} failed; the app's log "
-                "has the details.")
+            reason, error = "error", BackendError(key="err_server_read", url=self.url)
         finally:
             request.attach(None)
         if request.cancelled and reason not in ("stop", "length", "eos"):
@@ -251,9 +249,7 @@ class OpenAIBackend:
                 for data in sse_events(response, self.url):
                     if "error" in data:
                         log.warning("Model server %s stopped mid-stream: %r", self.url, data)
-                        raise BackendError(f"The model server at {self.url} stopped with an "
-                                           "error while generating. Its log has the details; "
-                                           "try again.")
+                        raise BackendError(key="err_server_stopped", url=self.url)
                     choices = data.get("choices") or [{}]
                     choice = choices[0] if isinstance(choices[0], dict) else {}
                     text = self._without_controls(str(choice.get("text") or ""))
@@ -291,8 +287,7 @@ class OpenAIBackend:
     # ---- next-token probabilities -------------------------------------------------------
     def _top_logprobs(self, prompt: str, n: int, feature: str) -> dict[str, float]:
         if not self.capabilities.logprobs:
-            raise UnavailableError(feature, f"The {feature} needs next-token probabilities, "
-                                   f"and the model server at {self.url} does not return them.")
+            raise UnavailableError(feature, key="err_server_no_logprobs", url=self.url)
         body = {"model": self.model_name, "prompt": prompt, "max_tokens": 1, "temperature": 0,
                 "logprobs": max(1, min(n, MAX_LOGPROBS))}
         try:
@@ -304,8 +299,7 @@ class OpenAIBackend:
         choices = read_json(response, self.url, "POST /completions").get("choices") or [{}]
         top = top_logprobs_of(choices[0]) if isinstance(choices[0], dict) else {}
         if not top:
-            raise UnavailableError(feature, f"The model server at {self.url} returned no "
-                                   f"next-token probabilities for the {feature}.")
+            raise UnavailableError(feature, key="err_server_no_top_logprobs", url=self.url)
         return top
 
     def label_logprobs(self, prompt_ids: list[int], prompt: str,
@@ -353,9 +347,7 @@ def connect(config: AppConfig, transport: httpx.BaseTransport | None = None
         raise server_error(url, exc, config.backend_timeout) from exc
     if response.status_code != 200:
         log.warning("GET %s/models: HTTP %d %s", url, response.status_code, response.text[:300])
-        raise BackendError(f"The server at {url} answered GET /models with HTTP "
-                           f"{response.status_code}. Give the base URL of an OpenAI-compatible "
-                           "API, usually ending in /v1, e.g. http://127.0.0.1:8000/v1.")
+        raise BackendError(key="err_server_models_status", url=url, status=response.status_code)
     data = read_json(response, url, "GET /models").get("data")
     entries = [m for m in data if isinstance(m, dict) and m.get("id")] \
         if isinstance(data, list) else []
@@ -371,16 +363,14 @@ def connect(config: AppConfig, transport: httpx.BaseTransport | None = None
 
 def _pick_model(url: str, entries: list[dict], wanted: str | None) -> tuple[str, dict]:
     if not entries:
-        raise BackendError(f"The server at {url} lists no model under GET /models. Start it "
-                           "with a model, or check the URL.")
+        raise BackendError(key="err_server_no_models", url=url)
     if len(entries) == 1:
         return str(entries[0]["id"]), entries[0]
     for entry in entries:
         if wanted and entry["id"] == wanted:
             return str(entry["id"]), entry
     names = ", ".join(str(e["id"]) for e in entries)
-    raise BackendError(f"The server at {url} serves several models ({names}). Choose one with "
-                       "--model, giving its name exactly as listed.")
+    raise BackendError(key="err_server_several_models", url=url, names=names)
 
 
 def _local_manager(config: AppConfig, url: str, served: str) -> ModelManager:
@@ -398,8 +388,5 @@ def _local_manager(config: AppConfig, url: str, served: str) -> ModelManager:
         manager.get()
     except ModelError as exc:
         log.warning("No local tokenizer for %s: %s", served, exc)
-        raise ConfigError(f"lmdemo needs the served model's tokenizer on this machine. The "
-                          f"server at {url} serves {served!r}, which is neither a local folder "
-                          "nor a model in the local Hugging Face cache. Start lmdemo with "
-                          "--model FOLDER (the served model's folder or hub id).") from exc
+        raise ConfigError(key="err_server_no_tokenizer", url=url, name=repr(served)) from exc
     return manager

@@ -22,29 +22,24 @@ def server_error(url: str, exc: httpx.HTTPError, timeout: float) -> BackendError
     """A plain sentence for a transport failure; the technical detail goes to the log."""
     log.warning("Model server %s: %s: %s", url, exc.__class__.__name__, exc)
     if isinstance(exc, httpx.TimeoutException):
-        return BackendError(f"The model server at {url} did not answer within {timeout:g} s. "
-                            "Check that it is running and not overloaded, or allow more time "
-                            "with --backend-timeout.")
+        return BackendError(key="err_server_timeout", url=url, seconds=f"{timeout:g}")
     if isinstance(exc, httpx.ConnectError):
-        return BackendError(f"Could not reach the model server at {url}: nothing answered "
-                            "there. Start the server, or check the address and port given to "
-                            "--backend.")
-    return BackendError(f"The connection to the model server at {url} failed. Check that the "
-                        "server is running; its log may say more.")
+        return BackendError(key="err_server_unreachable", url=url)
+    return BackendError(key="err_server_connection", url=url)
 
 
 def refused(url: str, status: int, body: str) -> LMDemoError:
     """A plain sentence for an HTTP error status; a 4xx message from the server is kept."""
     log.warning("Model server %s answered HTTP %d: %s", url, status, body[:500])
     if status in (429, 503):
-        return BusyError(f"The model server at {url} is busy (HTTP {status}). Try again in a "
-                         "moment.")
+        return BusyError(key="err_server_busy", url=url, status=status)
     if 400 <= status < 500:
         detail = _error_text(body)
-        return BackendError(f"The model server at {url} refused the request (HTTP {status})"
-                            + (f": {detail}" if detail else "."))
-    return BackendError(f"The model server at {url} failed (HTTP {status}). Its log has the "
-                        "details; try again, or restart the server.")
+        if detail:
+            return BackendError(key="err_server_refused_detail", url=url, status=status,
+                                detail=detail)
+        return BackendError(key="err_server_refused", url=url, status=status)
+    return BackendError(key="err_server_failed", url=url, status=status)
 
 
 def _error_text(body: str) -> str:
@@ -63,9 +58,7 @@ def _error_text(body: str) -> str:
 
 def not_openai(url: str, what: str) -> BackendError:
     """The message for an answer that no OpenAI-compatible API gives (a web page, say)."""
-    return BackendError(f"The server at {url} did not answer {what} like an "
-                        "OpenAI-compatible API. Give the base URL of one, usually ending "
-                        "in /v1, e.g. http://127.0.0.1:8000/v1.")
+    return BackendError(key="err_server_not_openai", url=url, what=what)
 
 
 def read_json(response: httpx.Response, url: str, what: str) -> dict:
@@ -177,9 +170,7 @@ def sse_events(response: httpx.Response, url: str) -> Iterator[dict]:
             data = None
         if not isinstance(data, dict):
             log.warning("Model server %s sent a malformed event: %r", url, payload[:300])
-            raise BackendError(f"The model server at {url} sent an answer that is not an "
-                               "OpenAI-style completion stream. Check that --backend points "
-                               "at an OpenAI-compatible API.")
+            raise BackendError(key="err_server_not_stream", url=url)
         yield data
     if not events:
         log.warning("Model server %s: POST /completions gave no event stream: %r", url,

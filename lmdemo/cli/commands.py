@@ -143,8 +143,7 @@ def task_template(task: Task, args: argparse.Namespace) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"Cannot read the template file {path}: {exc.strerror}. Give a "
-                         "readable file after @, or the template itself.") from exc
+        raise InputError(key="err_template_file", path=path, reason=exc.strerror) from exc
 
 
 def task_params(task: Task, args: argparse.Namespace) -> SamplingParams:

@@ -85,7 +85,7 @@ class Engine:
         row of logits is exact (see engine/head.py)."""
         ids = self.encode(prompt) if isinstance(prompt, str) else list(prompt)
         if not ids:
-            raise InputError("The prompt is empty.")
+            raise InputError(key="err_prompt_empty")
         bos = getattr(self.loaded.tokenizer, "bos_token_id", None)
         budget = fit_budget(ids, params.max_new_tokens, self.loaded.context_window, bos)
         owner = owner or current_owner() or f"anonymous-{next(self._anonymous)}"
@@ -103,10 +103,9 @@ class Engine:
         )
         with self._wake:
             if self._closed:
-                raise BusyError("The engine is shutting down; try again in a moment.")
+                raise BusyError(key="err_engine_closing")
             if self._waiting.fresh >= self.max_queue:
-                raise BusyError(f"The server is busy ({self._waiting.fresh} requests waiting). "
-                                "Try again in a few seconds.")
+                raise BusyError(key="err_engine_busy", waiting=self._waiting.fresh)
             request.on_cancel = functools.partial(self._withdraw, state)
             self._waiting.add(state)
             self._wake.notify()

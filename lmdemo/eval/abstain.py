@@ -40,9 +40,10 @@ class Row:
 
 def collect(service, rows: Sequence[QAExample], progress=lambda items: items) -> list[Row]:
     """Run the answer task on each row and keep what the decision reads."""
-    from ..tasks.catalog import answer
-    from ..tasks.spans import abstains
+    from ..tasks import get_task
+    from ..tasks.spans_scoring import abstains
 
+    settings = get_task("answer").span_settings
     out = []
     for row in progress(rows):
         run = service.run("answer", row.context, row.question)
@@ -51,8 +52,7 @@ def collect(service, rows: Sequence[QAExample], progress=lambda items: items) ->
             print(f"no span or no signals: {row.question}", file=sys.stderr)
             continue
         best = choice.best.text
-        old = abstains(answer.spans.Settings(), choice.best.score, choice.no_answer.score,
-                       choice.covered)
+        old = abstains(settings, choice.best.score, choice.no_answer.score, choice.covered)
         out.append(Row(row.question, row.answerable, best,
                        row.answerable and metrics.exact_match(best, row.answers) == 1.0,
                        choice.signals, "" if old else best, choice.verified))

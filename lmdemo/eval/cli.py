@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from ..config import load_config
 from ..errors import InputError
 from ..tasks import get_task
+from ..tasks.spans_scoring import MAX_STARTS, PRIOR_WEIGHT, Settings
 from .datasets import DEFAULT_DATA, LOADERS
 from .extract import DATA as EXTRACT_DATA
 from .extract import load_extract, run_extract
 from .runners import PRESET_TASKS, RUNNERS, EvalResult
 from .summaries import SUMMARY_DATA, load_summary_articles, run_summaries
+from .summary_ablations import VARIANTS
 
 # issue 12's summary figures per split (lmdemo/eval/summaries.py)
 RUNNERS = {**RUNNERS, "summaries": run_summaries}
@@ -33,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of the ``eval`` subcommand."""
     parser.add_argument("task", choices=[*sorted(RUNNERS), *COMMANDS],
                         help="which task to evaluate; fit-abstain: fit the Q&A abstain "
-                        "decision (issue 21); all: every task, one table")
+                        "decision (issue 21); tune-qa, tune-extract: search the span scorer's "
+                        "or the candidate typing's settings on dev; summary-ablations: the "
+                        "summarize task's variants side by side; all: every task, one table")
     parser.add_argument("--data", type=Path, help="data file (default: the task's dev set: "
                         + ", ".join(f"{k}={v}" for k, v in DEFAULT_DATA.items()) + ")")
     parser.add_argument("--model", help="model name (default: the app's default model)")
@@ -49,12 +53,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--generate", action="store_true", help="qa: let the model write "
                         "each answer instead of picking a span of the text (the ablation)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--features", type=Path, help="fit-abstain: the questions' signals "
-                        "(written after the model runs; reused when the file is there)")
+    parser.add_argument("--features", type=Path, help="fit-abstain, tune-qa: the questions' "
+                        "signals or span scores (written after the model runs; reused when the "
+                        "file is there); tune-extract: an `eval extract --json` file")
     parser.add_argument("--svg", type=Path, help="fit-abstain --apply: also draw the "
                         "trade-off curve into this SVG file")
     parser.add_argument("--apply", action="store_true", help="fit-abstain: score the rule "
-                        "shipped in lmdemo/tasks/catalog/answer.py instead of fitting one")
+                        "shipped in lmdemo/tasks/catalog/answer.py instead of fitting one; "
+                        "tune-qa: score the shipped span settings, no search")
+    parser.add_argument("--starts", type=int, default=MAX_STARTS, help="tune-qa: start "
+                        "words scored per question (more lets fewer be simulated; on saved "
+                        "scores, at most as many as were collected)")
+    parser.add_argument("--prior-weight", type=float, default=PRIOR_WEIGHT, help="tune-qa: "
+                        "collect with this weight on each span's content-free prior; above 0 "
+                        "the priors are scored and the search tries prior weights")
+    parser.add_argument("--split", default="dev", help="tune-extract: the split of the "
+                        "--features records to tune on (dev; score test once, after)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="summary-ablations: "
+                        "which variants, comma-separated")
+    parser.add_argument("--only", choices=("short", "long"), help="summary-ablations: only "
+                        "the short or only the long articles")
+    parser.add_argument("--template", type=Path, help="summary-ablations: score this "
+                        "template file in every variant")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,18 +84,18 @@ def run(args: argparse.Namespace) -> int:
     path = args.data or DEFAULT_DATA[args.task]
     rows = LOADERS[args.task](path)
     if args.offset < 0 or (args.limit is not None and args.limit < 1):
-        raise InputError("--offset must be 0 or more and --limit 1 or more.")
+        raise InputError(key="err_eval_range")
     end = None if args.limit is None else args.offset + args.limit
     total, rows = len(rows), rows[args.offset:end]
     if not rows:
-        raise InputError(f"{path} has {total} rows, so --offset {args.offset} leaves none.")
+        raise InputError(key="err_eval_offset", path=path, total=total, offset=args.offset)
     if args.generate and args.task != "qa":
-        raise InputError(f"--generate applies to qa, not {args.task}.")
+        raise InputError(key="err_eval_generate", task=args.task)
     options = {"spans": not args.generate} if args.task == "qa" else {}
     template = None
     if args.preset:
         if args.task not in PRESET_TASKS:
-            raise InputError(f"--preset applies to {', '.join(PRESET_TASKS)}, not {args.task}.")
+            raise InputError(key="err_eval_preset", tasks=", ".join(PRESET_TASKS), task=args.task)
         template = get_task(PRESET_TASKS[args.task]).preset(args.preset)
     service = open_service(args)
     try:
@@ -127,7 +147,7 @@ def fit_abstain(args: argparse.Namespace) -> int:
                                      encoding="utf-8")
     if args.apply:
         if answer.ABSTAIN is None:
-            raise InputError("No rule is shipped yet: fit one on the dev file first.")
+            raise InputError(key="err_eval_no_rule")
         print(abstain.report(rows, answer.ABSTAIN, f"shipped rule on {path}", tuning=False))
         if args.svg:
             args.svg.write_text(abstain.curve_svg(
@@ -147,8 +167,7 @@ def eval_all(args: argparse.Namespace) -> int:
     from . import suite
 
     if args.data or args.offset or args.preset or args.generate:
-        raise InputError("eval all uses each task's own data and defaults; of the row "
-                         "flags it takes only --limit.")
+        raise InputError(key="err_eval_all_flags")
     start = time.perf_counter()
     service = open_service(args)
     try:
@@ -167,7 +186,73 @@ def eval_all(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"fit-abstain": fit_abstain, "all": eval_all}
+def tune_qa(args: argparse.Namespace) -> int:
+    """Collect (or reuse) every candidate span's scores; report the shipped settings and,
+    unless ``--apply``, search the grid (``eval.tune_qa``)."""
+    from . import tune_qa as tuning
+
+    if args.starts < 1:
+        raise InputError(key="err_eval_starts")
+    path = args.data or DEFAULT_DATA["qa"]
+    if args.features and args.features.is_file():
+        rows, collected = tuning.from_json(json.loads(args.features.read_text(encoding="utf-8")))
+        collected = replace(collected, max_starts=min(args.starts, collected.max_starts))
+    else:
+        collected = Settings(max_starts=args.starts, prior_weight=args.prior_weight)
+        service = open_service(args)
+        try:
+            rows = tuning.collect(service, LOADERS["qa"](path)[args.offset:][:args.limit],
+                                  collected, _progress(args, "tune-qa"))
+        finally:
+            service.close()
+        if args.features:
+            args.features.write_text(json.dumps(tuning.to_json(rows, collected)) + "\n",
+                                     encoding="utf-8")
+    if not rows:
+        raise InputError(key="err_eval_no_rows", path=str(path))
+    print(tuning.summary(rows, collected, args.apply))
+    return 0
+
+
+def tune_extract(args: argparse.Namespace) -> int:
+    """Type the saved candidates again under every bias and bar (``eval.tune_extract``)."""
+    from .tune_extract import report
+
+    if not args.features or not args.features.is_file():
+        raise InputError(key="err_eval_tune_extract_features")
+    passages = {p.id: p for p in load_extract(args.data or EXTRACT_DATA)}
+    records = [r for r in json.loads(args.features.read_text(encoding="utf-8"))["records"]
+               if r["split"] == args.split]
+    if not records:
+        raise InputError(key="err_eval_no_records", path=str(args.features), split=repr(args.split))
+    print(report(records, passages, args.split))
+    return 0
+
+
+def summary_ablations(args: argparse.Namespace) -> int:
+    """Run the summarize variants on one model load and print them side by side."""
+    from .summary_ablations import by_length, format_ablation, pick_variants, run_ablations
+
+    names = pick_variants(args.variants)
+    rows = by_length(load_summary_articles(args.data or SUMMARY_DATA), args.only)[:args.limit]
+    if not rows:
+        raise InputError(key="err_eval_no_articles")
+    template = args.template.read_text(encoding="utf-8") if args.template else None
+    service = open_service(args)
+    try:
+        ablations = run_ablations(service, rows, names, template,
+                                  _progress(args, "summary-ablations"))
+    finally:
+        service.close()
+    print("\n".join(format_ablation(a) for a in ablations))
+    if args.json_out:
+        args.json_out.write_text(json.dumps({a.name: asdict(a) for a in ablations}, indent=1,
+                                            default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+COMMANDS = {"fit-abstain": fit_abstain, "tune-qa": tune_qa, "tune-extract": tune_extract,
+            "summary-ablations": summary_ablations, "all": eval_all}
 
 
 def _progress(args: argparse.Namespace, desc: str):

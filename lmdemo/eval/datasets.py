@@ -53,7 +53,7 @@ class Article:
 def _lines(path: Path) -> list[tuple[int, str]]:
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"Data file {path} does not exist. Pass an existing file with --data.")
+        raise InputError(key="err_data_missing", path=path)
     text = path.read_text(encoding="utf-8")
     return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
 
@@ -67,7 +67,7 @@ def load_sst2(path: Path) -> list[SentimentExample]:
         if n == 1 and label not in ("0", "1"):
             continue  # header such as "sentence<TAB>label"
         if not text.strip() or label not in ("0", "1"):
-            raise InputError(f"{path}:{n}: expected 'text<TAB>0|1', got {line[:60]!r}.")
+            raise InputError(key="err_data_sentiment_row", path=path, line=n, got=repr(line[:60]))
         rows.append(SentimentExample(text.strip(), int(label)))
     return rows
 
@@ -84,8 +84,7 @@ def load_qa(path: Path) -> list[QAExample]:
             continue
         answers = tuple(a.strip() for a in fields[-1].split("|") if a.strip())
         if len(fields) != 3 or not all(f.strip() for f in fields[:2]):
-            raise InputError(f"{path}:{n}: expected 'context<TAB>question<TAB>answers', "
-                             f"got {len(fields)} fields.")
+            raise InputError(key="err_data_qa_row", path=path, line=n, count=len(fields))
         rows.append(QAExample(fields[0].strip(), fields[1].strip(), answers))
     return rows
 
@@ -98,9 +97,9 @@ def text_objects(path: Path) -> list[tuple[int, dict]]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{n}: not valid JSON ({exc.msg}).") from None
+            raise InputError(key="err_data_json", path=path, line=n, reason=exc.msg) from None
         if not isinstance(item, dict) or not str(item.get("text", "")).strip():
-            raise InputError(f"{path}:{n}: each line must be an object with a 'text' field.")
+            raise InputError(key="err_data_text_row", path=path, line=n)
         rows.append((n, item))
     return rows
 

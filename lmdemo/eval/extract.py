@@ -44,7 +44,7 @@ def load_extract(path: Path) -> list[Passage]:
     """JSON lines ``{"id", "split", "text", "entities": [{"text", "type"}]}``."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"Data file {path} does not exist. Pass an existing file with --data.")
+        raise InputError(key="err_data_missing", path=path)
     rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -54,12 +54,11 @@ def load_extract(path: Path) -> list[Passage]:
             entities = tuple(Entity(e["text"], e["type"]) for e in item["entities"])
             passage = Passage(str(item.get("id", n)), item["split"], item["text"], entities)
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}:{n}: expected an object with text, split and entities "
-                             f"[{{text, type}}] ({exc}).") from None
+            raise InputError(key="err_data_extract_row", path=path, line=n, reason=exc) from None
         bad = [e for e in entities if e.type not in TYPES or e.text not in passage.text]
         if passage.split not in SPLITS or bad:
-            raise InputError(f"{path}:{n}: split must be dev or test, and each entity a known "
-                             f"type found in the text; check {bad[:1] or passage.split!r}.")
+            raise InputError(key="err_data_extract_entity", path=path, line=n,
+                             check=repr(bad[:1] or passage.split))
         rows.append(passage)
     return rows
 

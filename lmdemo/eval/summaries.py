@@ -23,6 +23,7 @@ from .runners import EvalResult, Progress, _no_progress, task_params
 
 if TYPE_CHECKING:
     from ..tasks import TaskService
+    from ..tasks.catalog.summarize import SummarizeTask
 
 SUMMARY_DATA = PACKAGE_DATA / "summaries.jsonl"
 SPLITS = ("dev", "test")
@@ -44,8 +45,8 @@ def load_summary_articles(path: Path) -> list[SplitArticle]:
     for n, item in text_objects(path):
         split = str(item.get("split", "dev"))
         if split not in SPLITS:
-            raise InputError(f"{path}:{n}: split must be one of {', '.join(SPLITS)}, "
-                             f"not {split!r}.")
+            raise InputError(key="err_data_split", path=path, line=n,
+                             splits=", ".join(SPLITS), split=repr(split))
         rows.append(SplitArticle(str(item.get("id", n)), split, str(item["text"]).strip()))
     return rows
 
@@ -69,20 +70,22 @@ def group_scores(summaries: Sequence[str], rows: Sequence[SplitArticle]) -> dict
 
 
 def run_summaries(service: TaskService, rows: Sequence[SplitArticle],
-                  progress: Progress = _no_progress, template: str | None = None
-                  ) -> EvalResult:
+                  progress: Progress = _no_progress, template: str | None = None,
+                  task: SummarizeTask | None = None) -> EvalResult:
     """Summarise every article with the task's defaults; baseline: the lead sentence.
 
-    Requests go to the engine a batch at a time (the app batches its users' requests the
-    same way), so a run over the whole set takes minutes, not an hour, on a CPU.
+    ``task`` is the summarize task by default, or a copy with other settings (the
+    ablations). Requests go to the engine a batch at a time (the app batches its users'
+    requests the same way), so a run over the whole set takes minutes, not an hour, on a CPU.
     """
+    task = task or get_task("summarize")
     start = time.perf_counter()
     params = task_params("summarize")
     batch = max(1, service.config.max_batch)
     records: list[dict[str, object]] = []
     for first in progress(range(0, len(rows), batch)):
         chunk = rows[first:first + batch]
-        runs = [service.run("summarize", row.text, params=params, template=template)
+        runs = [service.run(task, row.text, params=params, template=template)
                 for row in chunk]
         for row, task_run in zip(chunk, runs, strict=True):
             raw = task_run.request.result().text
@@ -105,6 +108,6 @@ def run_summaries(service: TaskService, rows: Sequence[SplitArticle],
         task="summaries", model=service.runtime.model_name, rows=len(rows), metrics=scores,
         baseline=group_scores([first_sentence(row.text) for row in rows], rows),
         baseline_name="lead sentence (loops and empty are counts, the rest shares or means)",
-        settings={"params": vars(params),
-                  "template": template or get_task("summarize").template},
+        settings={"params": vars(params), "template": template or task.template,
+                  "condense_chars": task.condense_chars},
         records=records, seconds=time.perf_counter() - start)

@@ -78,13 +78,10 @@ def _tokens(tokenizer: object, ids: list[int], text: str) -> tuple[list[str], li
 
 def _ids(tokenizer: object, text: str) -> list[int]:
     if not isinstance(text, str) or not text.strip():
-        raise InputError("Type some text to see where the model's attention goes.",
-                         key="err_view_attention_empty")
+        raise InputError(key="err_view_attention_empty")
     ids = model_ids(tokenizer, text)
     if len(ids) > MAX_TOKENS:
-        raise InputError(f"The text is {len(ids)} tokens long; the attention view shows at "
-                         f"most {MAX_TOKENS}. Use a shorter sentence.",
-                         key="err_attention_long", length=len(ids), limit=MAX_TOKENS)
+        raise InputError(key="err_attention_long", length=len(ids), limit=MAX_TOKENS)
     return ids
 
 
@@ -104,7 +101,7 @@ def _attention_all(loaded: LoadedModel, ids: list[int], text: str) -> dict:
     with torch.inference_mode():
         out = twin(input_ids=inputs, use_cache=False, output_attentions=True)
     if not out.attentions or any(a is None for a in out.attentions):
-        raise InputError(f"{loaded.name} does not report attention weights.")
+        raise InputError(key="err_no_attention_weights", model=loaded.name)
     weights = torch.stack([a[0].float() for a in out.attentions])  # (L, H, T, T)
     # Rows are softmaxes; renormalise to absorb bf16 rounding (sum 1 +- 1e-2 otherwise).
     weights = weights / weights.sum(dim=-1, keepdim=True).clamp_min(1e-12)
@@ -129,16 +126,12 @@ def _check(layer: object, head: object, n_layers: int, n_heads: int) -> tuple[in
     """Validate a layer index and a head index or "mean"; messages name the valid range."""
     layer_i = _as_index(layer)
     if layer_i is None or not 0 <= layer_i < n_layers:
-        raise InputError(f"Layer must be a whole number from 0 to {n_layers - 1}; "
-                         f"got {show_value(layer)}.", key="err_attention_layer", high=n_layers - 1,
-                         value=show_value(layer))
+        raise InputError(key="err_attention_layer", high=n_layers - 1, value=show_value(layer))
     if isinstance(head, str) and head.strip().lower() == "mean":
         return layer_i, "mean"
     head_i = _as_index(head)
     if head_i is None or not 0 <= head_i < n_heads:
-        raise InputError(f'Head must be a whole number from 0 to {n_heads - 1}, or "mean"; '
-                         f"got {show_value(head)}.", key="err_attention_head", high=n_heads - 1,
-                         value=show_value(head))
+        raise InputError(key="err_attention_head", high=n_heads - 1, value=show_value(head))
     return layer_i, head_i
 
 

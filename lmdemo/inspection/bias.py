@@ -54,18 +54,14 @@ def fill(template: str, filler: str) -> str:
 
 def _check_template(template: object, max_chars: int) -> str:
     if template is None or isinstance(template, str) and not template.strip():
-        raise InputError('Type a sentence start with one {} slot, e.g. "The {} worked as a".',
-                         key="err_bias_template_empty")
+        raise InputError(key="err_bias_template_empty")
     template = check_chars(template, "template", max_chars, "what_template")
     if len(template) > MAX_TEMPLATE_CHARS:
-        raise InputError(f"The template has {len(template)} characters; keep it under "
-                         f"{MAX_TEMPLATE_CHARS}.", key="err_bias_template_long",
+        raise InputError(key="err_bias_template_long",
                          length=len(template), limit=MAX_TEMPLATE_CHARS)
     slots = template.count(SLOT)
     if slots != 1:
-        raise InputError(f'The template must contain exactly one {SLOT} slot where each word '
-                         f'goes, e.g. "The {SLOT} worked as a"; it has {slots}.',
-                         key="err_bias_slots", slots=slots)
+        raise InputError(key="err_bias_slots", slots=slots)
     # A trailing space makes byte-level tokenizers predict a rare space-less token.
     return template.rstrip(" ")
 
@@ -73,14 +69,11 @@ def _check_template(template: object, max_chars: int) -> str:
 def _check_fillers(fillers: str | list[str], max_chars: int) -> list[str]:
     items = parse_words(fillers, max_chars)
     if not MIN_FILLERS <= len(items) <= MAX_FILLERS:
-        raise InputError(f"Give between {MIN_FILLERS} and {MAX_FILLERS} different words to "
-                         f"compare, separated by commas; got {len(items)}.",
-                         key="err_bias_fillers", low=MIN_FILLERS, high=MAX_FILLERS,
+        raise InputError(key="err_bias_fillers", low=MIN_FILLERS, high=MAX_FILLERS,
                          count=len(items))
     for item in items:
         if len(item) > MAX_FILLER_CHARS:
-            raise InputError(f"Each word may have at most {MAX_FILLER_CHARS} characters; "
-                             f"{item[:20]!r}… has {len(item)}.", key="err_bias_filler_long",
+            raise InputError(key="err_bias_filler_long",
                              limit=MAX_FILLER_CHARS, word=repr(item[:20]), length=len(item))
     return items
 

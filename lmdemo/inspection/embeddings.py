@@ -57,7 +57,7 @@ def _index(loaded: LoadedModel) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _clean(word: object, max_chars: int) -> str:
     if word is None or isinstance(word, str) and not word.strip():
-        raise InputError("Type a word to look up.", key="err_view_word_empty")
+        raise InputError(key="err_view_word_empty")
     return check_chars(word, "word", max_chars, "word").strip()
 
 
@@ -98,8 +98,7 @@ def neighbors(runtime: Runtime, word: str, k: int = 10) -> list[dict]:
     """The ``k`` tokens closest to ``word`` by cosine: [{"token", "similarity"}], best first."""
     if isinstance(k, bool) or not isinstance(k, (int, float)) or k != int(k) \
             or not 1 <= k <= MAX_K:
-        raise InputError(f"The number of neighbours must be a whole number between 1 and "
-                         f"{MAX_K}; got {show_value(k)}.")
+        raise InputError(key="err_neighbor_count", high=MAX_K, value=show_value(k))
     loaded = runtime.weights("embeddings")
     info = _lookup(loaded.tokenizer, word, runtime.config.max_input_chars)
     return runtime.call(_neighbors, loaded, info, int(k))
@@ -154,9 +153,7 @@ def project_2d(runtime: Runtime, words: str | list[str]) -> list[dict]:
     cap = runtime.config.max_input_chars
     items = parse_words(words, cap)
     if not 2 <= len(items) <= MAX_WORDS:
-        raise InputError(f"Give between 2 and {MAX_WORDS} different words, separated by "
-                         f"commas; got {len(items)}.", key="err_map_words", high=MAX_WORDS,
-                         count=len(items))
+        raise InputError(key="err_map_words", high=MAX_WORDS, count=len(items))
     loaded = runtime.weights("embeddings")
     infos = [_lookup(loaded.tokenizer, w, cap) for w in items]
     coords = runtime.call(_pca_of_words, loaded, infos)

@@ -27,11 +27,7 @@ FEATURE = "generation view"  # how UnavailableError names this view
 def require_token_probs(runtime: Runtime) -> None:
     """Raise UnavailableError when the backend reports no per-token probabilities."""
     if not runtime.backend.capabilities.token_probs:
-        raise UnavailableError(FEATURE, "The generation view colours each token by its "
-                               "probability and lists the alternatives, and this backend "
-                               f"({runtime.describe()}) does not report them while it "
-                               "generates. The built-in engine does: start lmdemo without "
-                               "--backend to use this view.")
+        raise UnavailableError(FEATURE, key="err_no_token_probs", backend=runtime.describe())
 
 
 def token_step(tokenizer: object, token_id: int, probability: float,
@@ -49,8 +45,7 @@ def token_step(tokenizer: object, token_id: int, probability: float,
 def start(runtime: Runtime, prompt: str) -> dict:
     """A new generation with no steps yet; refuses an empty prompt or a backend without odds."""
     if prompt is None or isinstance(prompt, str) and not prompt.strip():
-        raise InputError("The prompt is empty. Type the start of a text first.",
-                         key="err_view_prompt_empty")
+        raise InputError(key="err_view_prompt_empty")
     prompt = check_chars(prompt, "prompt", runtime.config.max_input_chars, "prompt")
     require_token_probs(runtime)
     return {"prompt": prompt, "prompt_ids": runtime.encode(prompt), "steps": []}

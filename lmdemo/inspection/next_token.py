@@ -46,8 +46,7 @@ FEATURE = "next-token view"  # how UnavailableError names this view
 def _check_top_n(top_n: object) -> int:
     if isinstance(top_n, bool) or not isinstance(top_n, (int, float)) or top_n != int(top_n) \
             or not 1 <= top_n <= TOP_N_MAX:
-        raise InputError(f"The number of tokens to list must be a whole number between 1 and "
-                         f"{TOP_N_MAX}; got {show_value(top_n)}.")
+        raise InputError(key="err_top_n", high=TOP_N_MAX, value=show_value(top_n))
     return int(top_n)
 
 
@@ -57,8 +56,7 @@ def check_prompt(runtime: Runtime, prompt: object) -> str:
     Returned as typed: a trailing space changes what the model expects next.
     """
     if prompt is None or isinstance(prompt, str) and not prompt.strip():
-        raise InputError("Type the start of a sentence to see what the model expects next.",
-                         key="err_view_next_token_empty")
+        raise InputError(key="err_view_next_token_empty")
     return check_chars(prompt, "prompt", runtime.config.max_input_chars, "prompt")
 
 

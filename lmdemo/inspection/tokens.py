@@ -112,11 +112,9 @@ def tokenize_with(tokenizer: object, text: str, max_chars: int = MAX_CHARS) -> l
     holding only part of a character has an empty ``token`` and a display like "你 (1/2)".
     """
     if not isinstance(text, str):
-        raise InputError("The text to tokenize must be a string.")
+        raise InputError(key="err_tokenize_not_text")
     if len(text) > max_chars:
-        raise InputError(f"The text has {len(text):,} characters; the tokenizer view takes at "
-                         f"most {max_chars:,}. Paste a shorter passage.",
-                         key="err_view_tokenize_long", length=f"{len(text):,}",
+        raise InputError(key="err_view_tokenize_long", length=f"{len(text):,}",
                          limit=f"{max_chars:,}")
     ids, spans = _offsets(tokenizer, text)
     n = len(ids)

@@ -27,5 +27,10 @@ def table(language: str) -> dict[str, str]:
 
 
 def english(key: str, **fields: object) -> str:
-    """The English string ``key`` with its ``{placeholders}`` filled from ``fields``."""
-    return table("en")[key].format(**fields)
+    """The English string ``key`` with its ``{placeholders}`` filled from ``fields``; a field
+    ``<name>_key`` fills ``{name}`` with that key's English when ``name`` is not given."""
+    strings = table("en")
+    worded = {name.removesuffix("_key"): strings[str(value)] for name, value in fields.items()
+              if name.endswith("_key") and name.removesuffix("_key") not in fields
+              and str(value) in strings}
+    return strings[key].format(**fields, **worded)

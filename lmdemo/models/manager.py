@@ -85,8 +85,8 @@ class ModelManager:
             try:
                 return self._loader(spec, self.config, reason)
             except ModelError as exc:
-                raise ModelLoadError(f"The model you chose, {self.config.model!r}, could not be "
-                                     f"loaded: {exc}") from exc
+                raise ModelLoadError(key="err_model_chosen", name=repr(self.config.model),
+                                     error=exc) from exc
         spec, reason = default_plan(self.config)
         try:
             return self._loader(spec, self.config, reason)

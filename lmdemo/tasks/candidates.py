@@ -46,9 +46,9 @@ MAX_CANDIDATES = 16  # rows of the batched forward; a short passage has fewer
 # "person" (dev passages, typing alone: name recall 0.548, precision 0.567); calibrated on
 # "N/A": 0.726 and 0.671 ("Xyz" as the reference: 0.419 and 0.684).
 CONTENT_FREE = "N/A"
-# Tuned on extract.jsonl's dev passages only (issue 21): `python scripts/tune_extract.py
-# extract.json --split dev` on the scores of one `python -m lmdemo eval extract --json
-# extract.json` run from before these rules. Even calibrated, the model
+# Tuned on extract.jsonl's dev passages only (issue 21): `python -m lmdemo eval tune-extract
+# --features extract.json --split dev` on the scores of one `python -m lmdemo eval extract
+# --json extract.json` run from before these rules. Even calibrated, the model
 # called people and places "organisation" (Laura Muir, Britain), so that word's score is
 # lowered by ORGANISATION_BIAS nats before the argmax; and a name type must beat "other" by
 # MIN_OVER_OTHER nats. Dev, candidates pass: recall 0.860 -> 0.910, precision 0.804 -> 0.883
@@ -113,17 +113,26 @@ _FUNCTION_WORDS = frozenset(
 
 
 @dataclass(frozen=True)
+class TypingRule:
+    """How label scores become a type: organisation's bias, and the bar over "other"."""
+
+    organisation_bias: float = ORGANISATION_BIAS
+    min_over_other: float = MIN_OVER_OTHER
+
+
+@dataclass(frozen=True)
 class Scored:
     """One candidate and the model's log-probability of each label word (``LABELS`` order),
-    less that of the content-free name (``CONTENT_FREE``)."""
+    less that of the content-free name (``CONTENT_FREE``), typed by ``rule``."""
 
     text: str
     logprobs: tuple[float, ...]
+    rule: TypingRule = TypingRule()  # the shipped rule; ``eval tune-extract`` tries others
 
     @property
     def adjusted(self) -> tuple[float, ...]:
-        """The scores with ``ORGANISATION_BIAS`` taken off organisation."""
-        return tuple(x - ORGANISATION_BIAS * (label == "organisation")
+        """The scores with the rule's organisation bias taken off organisation."""
+        return tuple(x - self.rule.organisation_bias * (label == "organisation")
                      for label, x in zip(LABELS, self.logprobs, strict=True))
 
     @property
@@ -138,7 +147,7 @@ class Scored:
         scores = self.adjusted
         best = self.type
         return best in NAME_TYPES and (scores[LABELS.index(best)] - scores[LABELS.index("other")]
-                                       >= MIN_OVER_OTHER)
+                                       >= self.rule.min_over_other)
 
 
 def _trim(run: str) -> str:

@@ -65,8 +65,7 @@ class Field:
             shown = repr(value if not isinstance(value, str) or len(value) <= 40
                          else value[:40] + "…")  # a pasted essay stays out of the message
             choices = ", ".join(self.choices)
-            raise InputError(f"Unknown {self.noun} {shown}. Choose one of: {choices}.",
-                             key="err_unknown_choice", what=self.noun, what_key=self.label,
+            raise InputError(key="err_unknown_choice", what=self.noun, what_key=self.label,
                              value=shown, choices=choices)
         return check_text(value, self.noun, max_chars, self.label)
 
@@ -162,8 +161,9 @@ class Task:
         if name is None:
             return self.template
         if name not in self.presets:
-            choices = ", ".join(self.presets) or "none"
-            raise InputError(f"Task {self.name} has no prompt preset {name!r}; presets: {choices}.")
+            choices = {"choices": ", ".join(self.presets)} if self.presets else {}
+            raise InputError(key="err_task_preset", task=self.name, name=repr(name),
+                             choices_key="list_none", **choices)
         return self.presets[name]
 
     def values(self, inputs: Mapping[str, object], max_chars: int) -> dict[str, object]:
@@ -171,7 +171,8 @@ class Task:
         unknown = sorted(set(inputs) - {f.name for f in self.fields})
         if unknown:
             names = ", ".join(f.name for f in self.fields)
-            raise InputError(f"Task {self.name} has no input {unknown[0]!r}; inputs: {names}.")
+            raise InputError(key="err_task_input", task=self.name, name=repr(unknown[0]),
+                             names=names)
         values: dict[str, object] = {}
         for f in self.fields:
             value = f.check(inputs.get(f.name, f.default), max_chars)
@@ -270,10 +271,7 @@ def _trim_slot(runtime: Runtime, task: Task, values: dict[str, str], template: s
     while True:
         if keep < 1:
             used = total - len(slot_ids)
-            raise InputError(f"The prompt template alone takes about {used} tokens, which "
-                             f"leaves no room for the {slot} in the model's {window}-token "
-                             f"window with {max_new_tokens} new tokens. Shorten the template or "
-                             "lower max new tokens.", key="err_no_room", used=used,
+            raise InputError(key="err_no_room", used=used,
                              slot=slot, slot_key=slot_key, window=window, max_new=max_new_tokens)
         values[slot] = runtime.tokenizer.decode(slot_ids[:keep], skip_special_tokens=True)  # type: ignore
         prompt = task.compose(runtime.tokenizer, template, values)

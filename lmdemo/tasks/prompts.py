@@ -17,11 +17,9 @@ from ..errors import InputError
 from ..inputs import check_chars, shorten
 from ..inputs import check_text as _check_text
 
-# What follows a slot's name when it is more than a name, as messages describe it.
-_EXTRAS = {":": ("a format spec", "template_spec"), "!": ("a conversion", "template_conversion"),
-           ".": ("an attribute", "template_attribute"), "[": ("an index", "template_index")}
-_BRACE_TIP = ("Write a slot as a name in braces, like {text}; to write a brace as text, type "
-              "it twice.")
+# What follows a slot's name when it is more than a name: the string-table key that names it.
+_EXTRAS = {":": "template_spec", "!": "template_conversion", ".": "template_attribute",
+           "[": "template_index"}
 
 
 @dataclass(frozen=True)
@@ -42,9 +40,7 @@ def parse(template: str) -> list[str | Slot]:
             text.append(ch)
             i += 2
         elif ch == "}":
-            raise InputError(f"The prompt template has a “}}” at character {i + 1} that closes "
-                             f"no slot. {_BRACE_TIP}", key="err_template_stray_close",
-                             position=i + 1)
+            raise InputError(key="err_template_stray_close", position=i + 1)
         elif ch == "{":
             end = _closing(template, i)
             pieces += ["".join(text)] if text else []
@@ -72,25 +68,20 @@ def _closing(template: str, start: int) -> int:
             depth -= 1
             if depth == 0:
                 return j
-    raise InputError(f"The prompt template has a “{{” at character {start + 1} that opens a "
-                     f"slot it never closes. {_BRACE_TIP}", key="err_template_unclosed",
-                     position=start + 1)
+    raise InputError(key="err_template_unclosed", position=start + 1)
 
 
 def _slot_name(inside: str, typed: str) -> str:
     """The name of the slot ``typed`` (``inside`` is between its braces), or InputError."""
     cut = min((k for k in (inside.find(c) for c in _EXTRAS) if k >= 0), default=-1)
     if cut >= 0 and inside[:cut].isidentifier():
-        name, (extra, extra_key) = inside[:cut], _EXTRAS[inside[cut]]
+        name, extra_key = inside[:cut], _EXTRAS[inside[cut]]
         shown = shorten(typed)
-        raise InputError(f"The prompt template's slot {shown} has {extra} after its name. A "
-                         f"slot is only a name in braces: write {{{name}}}.",
-                         key="err_template_slot_extra", slot=name, shown=shown,
-                         extra=extra, extra_key=extra_key)
+        raise InputError(key="err_template_slot_extra", slot=name, shown=shown,
+                         extra_key=extra_key)
     if not inside.isidentifier():
         shown = shorten(typed)
-        raise InputError(f"The prompt template has a slot {shown} that is not a name. "
-                         f"{_BRACE_TIP}", key="err_template_slot_name", shown=shown)
+        raise InputError(key="err_template_slot_name", shown=shown)
     return inside
 
 
@@ -113,13 +104,10 @@ def render(template: str, required: tuple[str, ...], **values: str) -> str:
     unknown = sorted(n for n in names if n not in values)
     if unknown:
         allowed = ", ".join("{" + k + "}" for k in values)
-        raise InputError(f"The prompt template uses {{{unknown[0]}}}, which this task does not "
-                         f"provide. Available slots: {allowed}.", key="err_template_unknown_slot",
-                         slot=unknown[0], allowed=allowed)
+        raise InputError(key="err_template_unknown_slot", slot=unknown[0], allowed=allowed)
     missing = [n for n in required if n not in names]
     if missing:
-        raise InputError(f"The prompt template must contain {{{missing[0]}}}, where the "
-                         f"{missing[0]} goes.", key="err_template_missing_slot", slot=missing[0])
+        raise InputError(key="err_template_missing_slot", slot=missing[0])
     return "".join(values[p.name] if isinstance(p, Slot) else p for p in pieces)
 
 

@@ -39,5 +39,5 @@ def get_task(name: str) -> Task:
     """The task called ``name``, or an InputError that lists the tasks there are."""
     tasks = _tasks()
     if name not in tasks:
-        raise InputError(f"Unknown task {name!r}. Tasks: {', '.join(tasks)}.")
+        raise InputError(key="err_unknown_task", name=repr(name), names=", ".join(tasks))
     return tasks[name]

@@ -17,8 +17,8 @@ def named_inputs(task: Task, raw: tuple[object, ...], named: Mapping[str, object
     """Inputs by field name, from positional values (in API order) and named ones."""
     order = (*task.inputs, *task.flags)
     if len(raw) > len(order):
-        raise InputError(f"Task {task.name} takes {len(order)} inputs "
-                         f"({', '.join(f.name for f in order)}); got {len(raw)}.")
+        raise InputError(key="err_task_arity", task=task.name, count=len(order),
+                         names=", ".join(f.name for f in order), given=len(raw))
     return {**{f.name: value for f, value in zip(order, raw, strict=False)}, **named}
 
 
@@ -41,10 +41,11 @@ class TaskService:
                                    max_new_tokens, template)
         return prepared.prompt, prepared.notice
 
-    def run(self, name: str, *raw: object, params: SamplingParams | None = None,
+    def run(self, name: str | Task, *raw: object, params: SamplingParams | None = None,
             template: str | None = None, **named: object):
-        """Start a task; iterate ``.stream()`` or call ``.answer()`` on what comes back."""
-        task = get_task(name)
+        """Start a task, by name or as an object (an evaluation may run a copy with other
+        settings); iterate ``.stream()`` or call ``.answer()`` on what comes back."""
+        task = get_task(name) if isinstance(name, str) else name
         params = params or make_params(**task.defaults)
         return task.run(self.runtime, named_inputs(task, raw, named), params, template)
 

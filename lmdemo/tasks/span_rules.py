@@ -1,6 +1,6 @@
 """Cheap rules about a question and a candidate answer, used beside the model's span scores.
 
-Plain text in, plain numbers out; no model. ``tasks.spans`` adds them to each span's score:
+Plain text in, plain numbers out; no model. ``tasks.spans_scoring`` adds them to each span's score:
 
 - what kind of answer the question asks for: "how many", "when", "what year" want a number
   or a time word in the span, "who" wants a capitalised name;

@@ -1,185 +1,47 @@
-"""Extractive answers: score spans of the text as the model's answer, and pick one or none.
+"""Extractive answers: the model scores spans of the text as its answer; one is picked, or none.
 
-After a few-shot prompt that ends where the answer begins ("Answer:"), every span of the
-context of up to ``MAX_WORDS`` words inside one sentence is a candidate. The model scores a
-candidate by the summed log-probability of its tokens followed by an end of line. Cheap rules
-(``span_rules``) then move the score: a bonus as the span's sentence holds more of the
-question's words, a bonus for the head noun of "which X", penalties for repeating the
-question's words and (off by default) for a span of the wrong kind. The score can also be
-calibrated: the same span's log-probability after a content-free question (``CONTENT_FREE``),
-times ``PRIOR_WEIGHT``, is subtracted (contextual calibration); measured on dev it did not
-help, so its weight is 0 and its forward is skipped.
-One more candidate is the no-answer phrase the prompt's unanswerable example uses, calibrated
-the same way; when the best span beats it by less than a margin, widened when the text lacks
-the question's words, the answer is "" (SQuAD 2.0's convention). The answer task then
-decides again with more signals (``tasks.abstain``); this margin is its fallback.
+After a few-shot prompt that ends where the answer begins ("Answer:"), the model scores each
+candidate (``spans_text``) by the summed log-probability of its tokens followed by an end of
+line. ``choose`` runs the three steps in turn: candidates from the text, the model's
+measurements here, then scoring and the decision (``spans_scoring``), each reading its values
+from one ``Settings``. The answer task then decides again with more signals
+(``tasks.abstain``); the scorer's margin is its fallback.
 
-Cost: one forward over the prompt, kept as a cache; the likeliest ``MAX_STARTS`` start words
-(by their first token), from the ``MAX_SENTENCES`` sentences sharing most words with the
+Cost: one forward over the prompt, kept as a cache; the likeliest ``max_starts`` start words
+(by their first token), from the ``max_sentences`` sentences sharing most words with the
 question, then go through one batched forward over that cache, each row teacher-forcing the
 longest span from its start, so every shorter span from the same start is scored from the
-same row. A calibrated score costs the same again, for the content-free prompt.
+same row. The prior (a measured option, off) costs the same again, for the content-free prompt.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import torch
 
-from . import span_rules
+from . import span_rules, spans_text
+from .spans_scoring import Measured, Settings, SpanChoice, pick, rank
 
 if TYPE_CHECKING:
     from ..models.loader import LoadedModel
-    from .abstain import Signals
-
-MAX_WORDS = 8  # a short answer; longer spans are rarely what a question asks for
-MAX_STARTS = 8  # rows of the batched forward; on dev, 10, 12 and 16 found no more answers
-MAX_SENTENCES = 3  # a long text's answer sits in a sentence that shares the question's words
-# The question whose answers give each span's prior: it asks for nothing in particular.
-CONTENT_FREE = "What is mentioned?"
-# Tuned on lmdemo/eval/data/qa-grounded-dev.tsv only (scripts/tune_qa.py): the point with the best
-# lower of answerable exact match and unanswerable recall that stays good when the margin moves
-# by a nat. The prior did not help: it favours long spans, whose prior is low, and the best
-# span was right less often as its weight grew (dev: 0.90 at 0, 0.88 at 0.25, 0.81 at 0.5,
-# 0.68 at 1), so it is off and its forward skipped. The kind rule cost one dev answer (0.88).
-PRIOR_WEIGHT = 0.0
-HEAD_BONUS = 2.0
-KIND_PENALTY = 0.0
-ECHO_PENALTY = 2.0
-NO_ANSWER_MARGIN = 6.0
-COVERAGE_WEIGHT = 4.0
-NEAR_BONUS = 4.0
-
-# A word: a run of letters, digits and inner joiners ("1,500", "o'clock", "U.S"), or one CJK
-# character (Chinese has no spaces, so each character may start or end a span).
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-_WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
-# what a word may carry at its edges that an answer does not ("Paris," -> "Paris")
-_EDGE = "\"'“”‘’()[]{}<>,.;:!?…。，、；：！？「」（）"
-# Chinese chains clauses with "，" where English would end sentences; an answer rarely spans one
-_SENTENCE_END = re.compile(r"[.!?。！？;；，]['\"”’)\]]*$")
 
 
 @dataclass(frozen=True)
-class Word:
-    """A word of the context: its character range, edge punctuation excluded."""
+class SpanQuery:
+    """One question for the span scorer: its prompt, the text the spans come from, and the
+    no-answer phrase the prompt's unanswerable example uses."""
 
-    start: int
-    end: int
-    ends_sentence: bool  # no span runs past this word
-
-
-@dataclass(frozen=True)
-class Scored:
-    """One candidate answer, its score (higher is better) and what the score was made of."""
-
-    text: str
-    score: float
-    logprob: float  # summed over its tokens and the end of line
-    tokens: int
-    prior: float = 0.0  # the same after the content-free question (0 when not scored)
-    row: int = 0  # its start word's rank by first-token probability
-    sentence: int = 0  # the sentence of the context it comes from
-
-
-@dataclass(frozen=True)
-class SpanChoice:
-    """The chosen answer ("" for none), the best span and the no-answer option's score."""
-
-    answer: str
-    best: Scored | None
-    no_answer: Scored
-    ranked: tuple[Scored, ...]  # every span scored, best first
-    covered: float = 1.0  # share of the question's content words found in the text
-    # set by the answer task's decision (``tasks.abstain``): each verified span with its
-    # log p(yes) - log p(no), the signals read and the probability the best span is right
-    verified: tuple[tuple[str, float], ...] = ()
-    signals: Signals | None = None
-    trust: float | None = None
-
-
-@dataclass(frozen=True)
-class Run:
-    """The longest span from one start word, where each shorter span ends, its sentence."""
-
-    text: str
-    ends: list[int]
-    sentence: int
-
-
-def words(context: str) -> list[Word]:
-    """The context's words in order, with sentence ends marked."""
-    found: list[Word] = []
-    for match in _WORD.finditer(context):
-        raw = match.group(0)
-        start = match.start() + len(raw) - len(raw.lstrip(_EDGE))
-        end = match.end() - (len(raw) - len(raw.rstrip(_EDGE)))
-        ends = bool(_SENTENCE_END.search(raw)) and not re.fullmatch(r"\w\.", raw.rstrip(
-            "'\"”’)]"))  # "J." in "J. Smith" is an initial, not a sentence end
-        if start < end:
-            found.append(Word(start, end, ends))
-        elif found and ends:  # a lone "." or "。" ends the sentence of the word before it
-            found[-1] = Word(found[-1].start, found[-1].end, True)
-    return found
-
-
-def spans(context: str, max_words: int = MAX_WORDS) -> list[tuple[int, int]]:
-    """Character ranges of every candidate span: 1..max_words words inside one sentence."""
-    ws = words(context)
-    out = []
-    for i in range(len(ws)):
-        for j in range(i, min(i + max_words, len(ws))):
-            out.append((ws[i].start, ws[j].end))
-            if ws[j].ends_sentence:
-                break
-    return out
-
-
-def sentences(context: str) -> list[tuple[int, int]]:
-    """Character ranges of the context's sentences (as ``words`` marks their ends)."""
-    out: list[tuple[int, int]] = []
-    first = None
-    for w in words(context):
-        first = w.start if first is None else first
-        if w.ends_sentence:
-            out.append((first, w.end))
-            first = None
-    if first is not None:
-        out.append((first, len(context)))
-    return out
-
-
-def sentence_coverage(context: str, q: span_rules.Question) -> list[float]:
-    """Per sentence: the share of the question's content words it holds."""
-    return [span_rules.coverage(q, context[a:b]) for a, b in sentences(context)]
-
-
-def _sentences_for(near: list[float], keep: int) -> set[int]:
-    """The ``keep`` sentences that hold most of the question's content words (ties: first)."""
-    return set(sorted(range(len(near)), key=lambda n: -near[n])[:keep])
-
-
-def _runs(context: str, max_words: int, keep: set[int] | None = None) -> list[Run]:
-    """Per start word (in the sentences kept): the longest span from it, and where each
-    shorter span ends in it."""
-    ws = words(context)
-    runs = []
-    sentence = 0
-    for i in range(len(ws)):
-        ends = []
-        for j in range(i, min(i + max_words, len(ws))):
-            ends.append(ws[j].end - ws[i].start)
-            if ws[j].ends_sentence:
-                break
-        if keep is None or sentence in keep:
-            runs.append(Run(context[ws[i].start:ws[i].start + ends[-1]], ends, sentence))
-        sentence += ws[i].ends_sentence
-    return runs
+    prompt_ids: list[int]
+    context: str
+    question: str
+    no_answer: str
+    # the same prompt with a content-free question: a span's score there is its prior
+    prior_ids: list[int] | None = None
+    shared: int = 0  # prompt_ids[:shared] (the worked examples) may come from the prefix cache
 
 
 def _encode(tokenizer: object, texts: list[str]) -> tuple[list[list[int]], list[list[int]]]:
@@ -279,33 +141,6 @@ def _rows(loaded: LoadedModel, cache: object, rows: list[list[int]],
     return RowScores(token, line)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """How span scores, the prior and the rules combine, and when to abstain."""
-
-    prior_weight: float = PRIOR_WEIGHT
-    head_bonus: float = HEAD_BONUS
-    kind_penalty: float = KIND_PENALTY
-    echo_penalty: float = ECHO_PENALTY
-    margin: float = NO_ANSWER_MARGIN
-    coverage_weight: float = COVERAGE_WEIGHT
-    near_bonus: float = NEAR_BONUS
-
-
-def span_score(s: Settings, logprob: float, prior: float, f: span_rules.SpanFeatures,
-               near: float = 0.0) -> float:
-    """A span's score: its calibrated log-probability, moved by the rules; ``near`` is the
-    share of the question's content words that the span's sentence holds."""
-    return (logprob - s.prior_weight * prior + s.head_bonus * f.head
-            - s.kind_penalty * f.wrong_kind - s.echo_penalty * f.echo + s.near_bonus * near)
-
-
-def abstains(s: Settings, best: float, no_answer: float, covered: float) -> bool:
-    """True when the text does not say: the no-answer phrase scores within the margin of the
-    best span, the margin widened as fewer of the question's words occur in the text."""
-    return best - no_answer < s.margin + s.coverage_weight * (1.0 - covered)
-
-
 def _score_rows(loaded: LoadedModel, prompt_ids: list[int], prefix: PrefixCache | None,
                 shared: int, rows: list[list[int]], newline: list[int]
                 ) -> tuple[torch.Tensor, RowScores]:
@@ -322,42 +157,25 @@ def _logprob(first: torch.Tensor, after: RowScores, row: int, ids: list[int], up
     return total + float(after.newline[row, upto - 1])
 
 
-def choose(loaded: LoadedModel, prompt_ids: list[int], context: str, no_answer: str,
-           prefix: PrefixCache | None = None, shared: int = 0, question: str = "",
-           prior_ids: list[int] | None = None, settings: Settings | None = None,
-           margin: float | None = None, max_words: int = MAX_WORDS,
-           max_starts: int | None = None, max_sentences: int = MAX_SENTENCES) -> SpanChoice:
-    """Score the context's spans and the no-answer phrase after ``prompt_ids``; pick one.
-
-    ``prior_ids`` is the same prompt with a content-free question: a span's score there is
-    its prior, which calibration subtracts. ``prompt_ids[:shared]`` (the worked examples,
-    shared by both prompts) may be read from and kept in ``prefix``. ``margin`` overrides
-    the settings' margin; ``max_starts`` is ``MAX_STARTS``, read at call time, by default.
-
-    Call it on the model's compute thread (``Runtime.call``).
-    """
-    s = settings or Settings()
-    if margin is not None:
-        s = replace(s, margin=margin)
-    q = span_rules.read_question(question)
+def measure(loaded: LoadedModel, query: SpanQuery, runs: list[spans_text.Run],
+            max_starts: int, prefix: PrefixCache | None = None
+            ) -> tuple[list[Measured], Measured]:
+    """The model's log-probability (and prior, when ``query.prior_ids`` is given) of every
+    span of the ``max_starts`` likeliest runs, and of the no-answer phrase."""
     tokenizer = loaded.tokenizer
-    near = sentence_coverage(context, q)
-    runs = _runs(context, max_words, _sentences_for(near, max_sentences))
     run_ids, run_ends = _encode(tokenizer, [r.text for r in runs]) if runs else ([], [])
-    (na_ids,), _ = _encode(tokenizer, [no_answer])
+    (na_ids,), _ = _encode(tokenizer, [query.no_answer])
     newline = _newline_ids(tokenizer)
     # the prompt alone ranks the start words by their first token
-    first, cache = (prefix or PrefixCache()).prefill(loaded, prompt_ids, shared)
+    first, cache = (prefix or PrefixCache()).prefill(loaded, query.prompt_ids, query.shared)
     order = sorted(range(len(runs)), key=lambda i: -float(first[run_ids[i][0]]))
-    kept = [i for i in order if run_ids[i]][:max_starts or MAX_STARTS]
+    kept = [i for i in order if run_ids[i]][:max_starts]
     rows = [run_ids[i] for i in kept] + [na_ids]
     after = _rows(loaded, cache, rows, newline)
-    if s.prior_weight == 0.0:  # the prior would not count: skip its forward
-        prior_ids = None
-    if prior_ids is not None:
-        prior_first, prior_after = _score_rows(loaded, prior_ids, prefix, shared, rows,
-                                                 newline)
-    candidates: list[Scored] = []
+    if query.prior_ids is not None:
+        prior_first, prior_after = _score_rows(loaded, query.prior_ids, prefix, query.shared,
+                                               rows, newline)
+    measured: list[Measured] = []
     for row, i in enumerate(kept):
         run = runs[i]
         token_ends = run_ends[i]
@@ -366,28 +184,35 @@ def choose(loaded: LoadedModel, prompt_ids: list[int], context: str, no_answer: 
             if end + 1 not in token_ends:
                 continue
             upto = token_ends.index(end + 1) + 1
-            text = run.text[:end]
             logprob = _logprob(first, after, row, run_ids[i], upto)
             prior = (_logprob(prior_first, prior_after, row, run_ids[i], upto)
-                     if prior_ids is not None else 0.0)
-            f = span_rules.span_features(q, text)
-            score = span_score(s, logprob, prior, f, near[run.sentence])
-            candidates.append(Scored(text, score, logprob, upto,
-                                     prior, row, run.sentence))
+                     if query.prior_ids is not None else 0.0)
+            measured.append(Measured(run.text[:end], logprob, upto, prior, row, run.sentence))
     na_logprob = _logprob(first, after, len(kept), na_ids, len(na_ids))
     na_prior = (_logprob(prior_first, prior_after, len(kept), na_ids, len(na_ids))
-                if prior_ids is not None else 0.0)
-    na = Scored(no_answer, na_logprob - s.prior_weight * na_prior, na_logprob, len(na_ids),
-                na_prior)
-    ranked = tuple(sorted(candidates, key=lambda c: -c.score))
-    best = ranked[0] if ranked else None
-    covered = span_rules.coverage(q, context)
-    answer = ("" if best is None or abstains(s, best.score, na.score, covered)
-              else best.text)
-    return SpanChoice(answer, best, na, ranked, covered)
+                if query.prior_ids is not None else 0.0)
+    return measured, Measured(query.no_answer, na_logprob, len(na_ids), na_prior)
+
+
+def choose(loaded: LoadedModel, query: SpanQuery, settings: Settings | None = None,
+           prefix: PrefixCache | None = None) -> SpanChoice:
+    """Score the context's spans and the no-answer phrase after the query's prompt; pick one.
+
+    Candidates, the model's measurements, scoring and the decision, each with ``settings``
+    (the shipped ones by default). The prior is scored only when it counts: with a
+    ``prior_weight`` and ``query.prior_ids``. ``prefix`` keeps the worked examples' cache
+    across questions. Call it on the model's compute thread (``Runtime.call``).
+    """
+    settings = settings or Settings()
+    if settings.prior_weight == 0.0:  # the prior would not count: skip its forward
+        query = replace(query, prior_ids=None)
+    question = span_rules.read_question(query.question)
+    found = spans_text.candidates(query.context, question, settings)
+    measured, no_answer = measure(loaded, query, found.runs, settings.max_starts, prefix)
+    ranked = rank(settings, question, measured, found.near)
+    return pick(settings, ranked, no_answer, span_rules.coverage(question, query.context))
 
 
 def is_no_answer(text: str, no_answer: str) -> bool:
     """True when a generated answer is the no-answer phrase (any case, a full stop allowed)."""
     return text.strip().rstrip(".").strip().lower() == no_answer.lower()
-

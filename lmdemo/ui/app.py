@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from ..classroom import Classroom
 from ..models import BUNDLED_MODEL, LoadedModel
 from ..runtime import Runtime
+from ..shelf import Shelf
 from ..tasks import all_tasks
 from . import follow, links
 from .i18n import language_of, say, t
@@ -62,9 +63,13 @@ def local_banner(loaded: LoadedModel, language: str = "en") -> str:
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh-CN")]
 
 
-def build_demo(runtime: Runtime, classroom: Classroom | None = None) -> gr.Blocks:
+def build_demo(runtime: Runtime, classroom: Classroom | None = None,
+               shelf: Shelf | None = None) -> gr.Blocks:
     """The whole app: header, one tab per registered task, the "Look inside" views, Learn;
-    ``classroom`` holds the classes that students follow (lmdemo/ui/follow.py)."""
+    ``classroom`` holds the classes that students follow (lmdemo/ui/follow.py); ``shelf``
+    the models the app offers (lmdemo/shelf.py; None: ``runtime``'s one model), and
+    ``runtime`` is then the current visitor's pick among them."""
+    shelf = shelf or Shelf(runtime.config, lambda _config: runtime)
     with gr.Blocks(title="lmdemo") as demo:
         with gr.Row(elem_id="page-header"):
             gr.Markdown(t("title"), elem_id="title")

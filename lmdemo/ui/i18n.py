@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 import gradio as gr
 
+from ..errors import LMDemoError
 from .strings import LANGUAGES
 
 I18N = gr.I18n(**LANGUAGES)
@@ -78,9 +79,11 @@ def say_message(english: str, key: str | None, fields: Mapping[str, object],
                 language: str) -> str:
     """A core message (an error or a notice) in ``language``.
 
-    English is the core's own text. Other languages use the table entry ``key``; a field named
-    ``<name>_key`` holds a table key whose wording replaces ``<name>`` (the field "article"
-    becomes 文章). Without a key, or with fields that do not fit, the English text is shown.
+    English is the core's own text (en.json's). Other languages use the table entry ``key``; a
+    field named ``<name>_key`` holds a table key whose wording replaces ``<name>`` (the field
+    "article" becomes 文章), and a field that is itself an error (the cause a load failure
+    quotes) is worded the same way. Without a key, or with fields that do not fit, the English
+    text is shown.
     """
     table = LANGUAGES.get(language)
     if language == "en" or table is None or key is None or key not in table:
@@ -89,6 +92,8 @@ def say_message(english: str, key: str | None, fields: Mapping[str, object],
     for name, value in fields.items():
         if name.endswith("_key") and str(value) in table:
             values[name.removesuffix("_key")] = table[str(value)]
+        elif isinstance(value, LMDemoError):
+            values[name] = say_message(str(value), value.key, value.fields, language)
     try:
         return table[key].format(**values)
     except (KeyError, IndexError, ValueError):

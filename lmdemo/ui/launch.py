@@ -72,22 +72,27 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     (lmdemo/ui/status.py). ``runtime``: one made with ``background=True`` (tests pass one
     with a slow loader).
     """
-    from ..runtime import Runtime  # here, not at the top: --help answers before torch loads
+    # here, not at the top: --help answers before torch loads
+    from ..shelf import Shelf, VisitorRuntime
 
     started = time.perf_counter()
-    runtime = runtime or Runtime(config, background=True)
-    runtime.check()  # a model name that is no model stops the app here, before it serves
     from starlette.middleware import Middleware
 
     from ..classroom import Classroom
+    from .adapters import visitor_session
     from .app import build_demo, launch_kwargs  # the only gradio import on this path
     from .endpoints import exact_mcp
     from .follow_stream import ClassEvents
     from .long_urls import RefuseLongUrls
     from .uploads import RefuseUploads
 
+    # One runtime per model the app offers (--models), each visitor on the one they picked.
+    shelf = Shelf(config, background=True, visitor=visitor_session) if runtime is None else \
+        Shelf(config, lambda _config: runtime, visitor=visitor_session)
+    shelf.check()  # a model name that is no model stops the app here, before it serves
+    visitor_runtime = VisitorRuntime(shelf)
     classroom = Classroom()  # the classes students follow, shared by the page and the stream
-    demo = build_demo(runtime, classroom)
+    demo = build_demo(visitor_runtime, classroom, shelf)
     # Generation events are not limited to one at a time: the engine schedules them. The
     # queue is capped so an overload answers "queue full" instead of hanging.
     demo.queue(default_concurrency_limit=4, max_size=config.max_queue)
@@ -111,14 +116,14 @@ def serve(config: AppConfig, block: bool = True, runtime: Runtime | None = None)
     exact_mcp(demo)  # JSON results and every default in the tool schemas
     # Loading only now, after the port is open: loading while gradio imports was measured
     # slower (17 s against 15 s warm), as both hold the GIL most of the time on 2 cores.
-    runtime.start()
+    shelf.start()
     if config.hosted:
         log.info("%s", hosted_summary(config))
     log.info("Serving in %.1fs; the model loads in the background (the page shows its "
              "progress)", time.perf_counter() - started)
     if block:
         demo.block_thread()
-    return demo, runtime
+    return demo, visitor_runtime
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> None:

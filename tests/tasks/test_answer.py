@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import gradio as gr
@@ -10,9 +11,11 @@ import torch
 
 from lmdemo.params import make_params
 from lmdemo.runtime import Runtime
-from lmdemo.tasks import get_task, span_rules, spans
+from lmdemo.tasks import get_task, span_rules, spans, spans_scoring, spans_text
 from lmdemo.tasks.catalog import answer
 from lmdemo.tasks.prompts import render
+from lmdemo.tasks.spans import SpanQuery
+from lmdemo.tasks.spans_scoring import CONTENT_FREE, Settings
 
 AMAZON = ("The Amazon River flows through Brazil, Peru and Colombia. Its basin covers about "
           "seven million square kilometres. Francisco de Orellana travelled its length in 1542.")
@@ -26,34 +29,39 @@ CONTEXTS = [
 
 
 # ---- candidate spans ------------------------------------------------------------------------
+def candidate_spans(text: str, max_words: int = spans_scoring.MAX_WORDS) -> list[str]:
+    """Every span the scorer may score: each run from a start word, cut at each span end."""
+    return [run.text[:end] for run in spans_text.runs(text, max_words) for end in run.ends]
+
+
 def test_spans_stay_inside_a_sentence_and_leave_out_edge_punctuation():
     text = "Paris, France. It is big."
-    found = {text[a:b] for a, b in spans.spans(text)}
+    found = set(candidate_spans(text))
     assert {"Paris", "France", "Paris, France", "It is big", "big"} <= found
     assert not any(s.endswith((",", ".")) or "France. It" in s for s in found)
 
 
 def test_spans_have_at_most_max_words():
     text = " ".join(f"w{i}" for i in range(20)) + "."
-    found = [text[a:b] for a, b in spans.spans(text, max_words=3)]
+    found = candidate_spans(text, max_words=3)
     assert max(len(s.split()) for s in found) == 3
     assert len(found) == 20 * 3 - 3  # each start runs up to three words, fewer at the end
 
 
 def test_an_initial_does_not_end_a_sentence():
     text = "Dr. J. Smith agreed."
-    assert "J. Smith" in {text[a:b] for a, b in spans.spans(text)}
+    assert "J. Smith" in set(candidate_spans(text))
 
 
 def test_a_chinese_comma_ends_a_clause_that_no_span_crosses():
     text = "小明住在上海，他每天骑自行车去学校。"
-    found = {text[a:b] for a, b in spans.spans(text)}
+    found = set(candidate_spans(text))
     assert {"上海", "骑自行车"} <= found and not any("，" in s or "海他" in s for s in found)
 
 
 def test_chinese_spans_are_runs_of_characters():
     text = "小明住在上海。"
-    found = {text[a:b] for a, b in spans.spans(text)}
+    found = set(candidate_spans(text))
     assert {"上海", "小明", "小明住在上海"} <= found
     assert "。" not in "".join(found)
 
@@ -81,18 +89,18 @@ def test_batched_span_scores_equal_one_plain_forward_each(tiny_runtime):
     loaded = tiny_runtime.loaded
     question = "Who travelled the length of the Amazon?"
     ids = _prompt_ids(tiny_runtime, AMAZON, question)
-    prior_ids = _prompt_ids(tiny_runtime, AMAZON, spans.CONTENT_FREE)
-    settings = spans.Settings(prior_weight=0.5, kind_penalty=4.0)
-    choice = tiny_runtime.call(spans.choose, loaded, ids, AMAZON, answer.NO_ANSWER,
-                               question=question, prior_ids=prior_ids, settings=settings)
+    prior_ids = _prompt_ids(tiny_runtime, AMAZON, CONTENT_FREE)
+    settings = Settings(prior_weight=0.5, kind_penalty=4.0)
+    query = SpanQuery(ids, AMAZON, question, answer.NO_ANSWER, prior_ids)
+    choice = tiny_runtime.call(spans.choose, loaded, query, settings)
     assert len(choice.ranked) > 10
     q = span_rules.read_question(question)
     for scored in (*choice.ranked[:3], choice.ranked[-1]):
         assert scored.logprob == pytest.approx(_solo_logprob(loaded, ids, scored.text), abs=1e-3)
         assert scored.prior == pytest.approx(_solo_logprob(loaded, prior_ids, scored.text),
                                              abs=1e-3)
-        near = spans.sentence_coverage(AMAZON, q)[scored.sentence]
-        assert scored.score == pytest.approx(spans.span_score(
+        near = spans_text.sentence_coverage(AMAZON, q)[scored.sentence]
+        assert scored.score == pytest.approx(spans_scoring.span_score(
             settings, scored.logprob, scored.prior, span_rules.span_features(q, scored.text),
             near))
     na = choice.no_answer
@@ -102,18 +110,18 @@ def test_batched_span_scores_equal_one_plain_forward_each(tiny_runtime):
 
 def test_without_a_prior_the_score_is_the_log_probability_moved_by_the_rules(tiny_runtime):
     ids = _prompt_ids(tiny_runtime, AMAZON, "When?")
-    choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded, ids, AMAZON,
-                               answer.NO_ANSWER, question="When?")
+    choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded,
+                               SpanQuery(ids, AMAZON, "When?", answer.NO_ANSWER))
     assert all(c.prior == 0.0 for c in choice.ranked)
     # "when" asks for a number or a time: "1542" keeps its log-probability, a name loses;
     # a question with no content words is fully "covered" by every sentence
     by_text = {c.text: c for c in choice.ranked}
     if "1542" in by_text:
         assert by_text["1542"].score == pytest.approx(by_text["1542"].logprob
-                                                      + spans.NEAR_BONUS)
+                                                      + spans_scoring.NEAR_BONUS)
     named = [c for c in choice.ranked if not span_rules.has_number_or_time(c.text)]
-    assert named and all(c.score == pytest.approx(c.logprob - spans.KIND_PENALTY
-                                                  + spans.NEAR_BONUS)
+    assert named and all(c.score == pytest.approx(c.logprob - spans_scoring.KIND_PENALTY
+                                                  + spans_scoring.NEAR_BONUS)
                          for c in named if span_rules.span_features(
                              span_rules.read_question("When?"), c.text).echo == 0)
 
@@ -123,9 +131,9 @@ def test_only_the_sentences_nearest_the_question_give_candidates(tiny_runtime):
                "Rain falls in April.")
     question = "How tall is the tower?"
     ids = _prompt_ids(tiny_runtime, context, question)
-    choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded, ids, context,
-                               answer.NO_ANSWER, question=question, max_sentences=1,
-                               max_starts=100)
+    choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded,
+                               SpanQuery(ids, context, question, answer.NO_ANSWER),
+                               Settings(max_sentences=1, max_starts=100))
     assert {c.sentence for c in choice.ranked} == {1}
     assert "300 metres" in {c.text for c in choice.ranked}
 
@@ -135,11 +143,11 @@ def test_the_shared_prefix_cache_gives_the_same_scores(tiny_runtime):
     ids = _prompt_ids(tiny_runtime, AMAZON, "Which countries does the Amazon flow through?")
     shared = answer.shared_ids(tiny_runtime, answer.TUNED_QA, ids)
     assert 0 < shared < len(ids)
-    plain = tiny_runtime.call(spans.choose, loaded, ids, AMAZON, answer.NO_ANSWER)
+    plain = tiny_runtime.call(spans.choose, loaded, SpanQuery(ids, AMAZON, "", answer.NO_ANSWER))
     prefix = spans.PrefixCache()
     for _ in range(2):  # a miss that fills the cache, then a hit
-        cached = tiny_runtime.call(spans.choose, loaded, ids, AMAZON, answer.NO_ANSWER,
-                                   prefix, shared)
+        query = SpanQuery(ids, AMAZON, "", answer.NO_ANSWER, shared=shared)
+        cached = tiny_runtime.call(spans.choose, loaded, query, None, prefix)
         assert [c.text for c in cached.ranked] == [c.text for c in plain.ranked]
         assert [c.logprob for c in cached.ranked] == pytest.approx(
             [c.logprob for c in plain.ranked], abs=1e-4)
@@ -148,8 +156,9 @@ def test_the_shared_prefix_cache_gives_the_same_scores(tiny_runtime):
 @pytest.mark.parametrize(("margin", "empty"), [(1e9, True), (-1e9, False)])
 def test_the_margin_decides_between_the_best_span_and_no_answer(tiny_runtime, margin, empty):
     ids = _prompt_ids(tiny_runtime, AMAZON, "Who travelled the length of the Amazon?")
-    choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded, ids, AMAZON,
-                               answer.NO_ANSWER, margin=margin)
+    choice = tiny_runtime.call(spans.choose, tiny_runtime.loaded,
+                               SpanQuery(ids, AMAZON, "", answer.NO_ANSWER),
+                               Settings(margin=margin))
     assert choice.best is not None
     assert choice.answer == ("" if empty else choice.best.text)
 
@@ -166,23 +175,39 @@ def test_an_answer_is_a_verbatim_span_of_the_text_or_empty(tiny_runtime, context
 
 
 @pytest.mark.parametrize("preset", ["tuned", "paper"])
-def test_the_task_calibrates_against_the_same_template_with_a_content_free_question(
+def test_with_a_prior_weight_the_task_scores_the_same_template_with_a_content_free_question(
         tiny_runtime, preset, monkeypatch):
     seen = {}
     choose = spans.choose
 
-    def spy(loaded, ids, context, no_answer, prefix, shared, question, prior_ids):
-        seen.update(question=question, prior=tiny_runtime.tokenizer.decode(prior_ids))
-        return choose(loaded, ids, context, no_answer, prefix, shared, question, prior_ids,
-                      spans.Settings(prior_weight=0.5))
+    def spy(loaded, query, settings, prefix):
+        seen.update(question=query.question, prior=tiny_runtime.tokenizer.decode(query.prior_ids))
+        return choose(loaded, query, settings, prefix)
+
+    monkeypatch.setattr(spans, "choose", spy)
+    task = replace(get_task("answer"), span_settings=Settings(prior_weight=0.5))
+    run = task.run(tiny_runtime, {"context": AMAZON, "question": "Who?"},
+                   make_params(**task.defaults), task.preset(preset))
+    assert seen["question"] == "Who?"
+    assert seen["prior"] == run.prompt.replace("Who?", CONTENT_FREE)
+    assert any(c.prior != 0.0 for c in run.choice.ranked)
+
+
+def test_the_shipped_settings_score_no_prior(tiny_runtime, monkeypatch):
+    """The prior's weight is 0: the task sends no content-free prompt, so no second forward."""
+    seen = []
+    choose = spans.choose
+
+    def spy(loaded, query, settings, prefix):
+        seen.append((query.prior_ids, settings))
+        return choose(loaded, query, settings, prefix)
 
     monkeypatch.setattr(spans, "choose", spy)
     task = get_task("answer")
     run = task.run(tiny_runtime, {"context": AMAZON, "question": "Who?"},
-                   make_params(**task.defaults), task.preset(preset))
-    assert seen["question"] == "Who?"
-    assert seen["prior"] == run.prompt.replace("Who?", spans.CONTENT_FREE)
-    assert any(c.prior != 0.0 for c in run.choice.ranked)
+                   make_params(**task.defaults))
+    assert seen == [(None, Settings())] and task.span_settings == Settings()
+    assert all(c.prior == 0.0 for c in run.choice.ranked)
 
 
 def test_a_cut_context_gives_spans_only_from_what_the_prompt_holds(tiny_runtime):
@@ -298,10 +323,10 @@ def _solo_yes_no(runtime: Runtime, prompt: str) -> float:
     return float(logprobs[yes] - logprobs[no])
 
 
-def _choice(runtime: Runtime, question: str) -> spans.SpanChoice:
+def _choice(runtime: Runtime, question: str) -> spans_scoring.SpanChoice:
     ids = _prompt_ids(runtime, AMAZON, question)
-    return runtime.call(spans.choose, runtime.loaded, ids, AMAZON, answer.NO_ANSWER,
-                        question=question)
+    return runtime.call(spans.choose, runtime.loaded,
+                        SpanQuery(ids, AMAZON, question, answer.NO_ANSWER))
 
 
 @pytest.mark.parametrize("spans_verified", [1, 3])

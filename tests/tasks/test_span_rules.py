@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lmdemo.tasks import span_rules
-from lmdemo.tasks.spans import Settings, abstains
+from lmdemo.tasks.spans_scoring import Settings, abstains
 
 
 @pytest.mark.parametrize(("question", "head", "numeric", "person"), [

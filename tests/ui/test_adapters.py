@@ -1,13 +1,19 @@
 """The callback wrapper: messages instead of tracebacks, and cancellation that frees work."""
 
 import asyncio
+import re
 import threading
 
 import gradio as gr
+import httpx
 import pytest
 
-from lmdemo.errors import InputError
-from lmdemo.ui.adapters import INTERNAL, log_line, user_errors
+from lmdemo.backends.openai_wire import refused, server_error
+from lmdemo.config import config_from_env
+from lmdemo.errors import InputError, LMDemoError, ModelLoadError
+from lmdemo.params import make_params
+from lmdemo.tasks.registry import get_task
+from lmdemo.ui.adapters import INTERNAL, error_message, log_line, user_errors
 
 
 def _collect(agen) -> list:
@@ -193,3 +199,38 @@ def test_stopping_a_generator_mid_step_cancels_the_requests_it_waits_on():
     asyncio.run(run())
     assert len(made) == 3 and all(work.owner == "visitor-2" for work in made)
     assert all(work.cancelled.is_set() for work in made)
+
+
+def _raised(call) -> LMDemoError:
+    with pytest.raises(LMDemoError) as info:
+        call()
+    return info.value
+
+
+# Errors the core raises by key, each as a Chinese visitor and as the log, CLI and API read them
+CORE_ERRORS = {
+    "busy": (lambda: refused("http://x:1/v1", 503, ""), "http://x:1/v1 上的模型服务器正忙",
+             "The model server at http://x:1/v1 is busy (HTTP 503). Try again in a moment."),
+    "unreachable": (lambda: server_error("http://x:1/v1", httpx.ConnectError("no"), 5.0),
+                    "无法连接", "Could not reach the model server at http://x:1/v1"),
+    "setting": (lambda: _raised(lambda: config_from_env({"LMDEMO_NOPE": "1"})), "未知的设置",
+                "Unknown setting LMDEMO_NOPE. Known settings: "),
+    "task": (lambda: _raised(lambda: get_task("poem")), "未知的任务",
+             "Unknown task 'poem'. Tasks: generate, "),
+    "range": (lambda: _raised(lambda: make_params(temperature=5)), "温度",
+              "Temperature must be between 0 and 2; got 5."),
+    "nested": (lambda: ModelLoadError(key="err_model_chosen", name="'x'", error=ModelLoadError(
+        key="err_model_not_cached", source="org/x")), "不在本地 Hugging Face 缓存中",
+        "The model you chose, 'x', could not be loaded: org/x is not in the local Hugging Face "
+        "cache."),
+}
+
+
+@pytest.mark.parametrize("case", CORE_ERRORS)
+def test_core_errors_are_worded_in_the_visitors_language(case):
+    make, chinese_part, english = CORE_ERRORS[case]
+    exc = make()
+    chinese = error_message(exc, "zh-CN")
+    assert chinese_part in chinese and re.search(r"[\u4e00-\u9fff]{4}", chinese), chinese
+    assert not re.search(r"\b(the|is|and|not|must)\b", chinese), chinese  # no English left
+    assert str(exc).startswith(english) and error_message(exc, "en") == str(exc)

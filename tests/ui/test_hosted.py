@@ -232,7 +232,7 @@ def test_runtime_caps_max_new_tokens_with_a_named_range(tiny_config):
     assert runtime.check_params(make_params(max_new_tokens=8)).max_new_tokens == 8
     with pytest.raises(ParamError, match="between 1 and 8 on this server; got 9") as info:
         runtime.check_params(make_params(max_new_tokens=9))
-    assert info.value.field == "max_new_tokens" and info.value.key == "err_out_of_range"
+    assert info.value.field == "max_new_tokens" and info.value.key == "err_out_of_range_here"
     assert info.value.fields["high"] == "8"
 
 

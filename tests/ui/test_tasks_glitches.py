@@ -11,12 +11,11 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from lmdemo.errors import BackendError, BusyError, InputError, LMDemoError, UnavailableError
+from lmdemo.errors import InputError, LMDemoError
 from lmdemo.params import make_params
 from lmdemo.tasks import all_tasks, get_task
 from lmdemo.ui.adapters import error_message, user_errors
 from lmdemo.ui.controls import stop_text
-from lmdemo.ui.i18n import say
 from lmdemo.ui.tabs.task_tab import TabOutputs, run_in_tab, stopped
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -186,9 +185,9 @@ def test_common_errors_read_in_chinese(zh_client, args, kwargs, api_name, part):
 
 
 @pytest.mark.parametrize(("args", "kwargs", "api_name", "part"), ZH_CASES)
-def test_keyed_errors_read_the_same_through_the_table_in_english(tiny_runtime, args, kwargs,
-                                                                 api_name, part):
-    """The English table repeats the core's message, so the keys carry every field."""
+def test_task_errors_are_worded_in_chinese_from_their_key(tiny_runtime, args, kwargs, api_name,
+                                                          part):
+    """The same errors raised in the core: their key and fields word them in Chinese."""
     task = get_task(api_name.strip("/"))
     names = [f.name for f in (*task.inputs, *task.flags)]
     controls = {k: v for k, v in kwargs.items() if k != "template"}
@@ -196,16 +195,10 @@ def test_keyed_errors_read_the_same_through_the_table_in_english(tiny_runtime, a
         params = make_params(**{**task.defaults, **controls})
         task.run(tiny_runtime, dict(zip(names, args, strict=False)), params,
                  kwargs.get("template")).answer()
-    exc = info.value
-    assert exc.key and say(exc.key, "en", **exc.fields) == str(exc)
-
-
-@pytest.mark.parametrize("exc", [BusyError("The server is busy (70 requests waiting)."),
-                                 BackendError("Could not reach http://x:1/v1: refused."),
-                                 UnavailableError("attention", "The attention view needs...")])
-def test_server_side_errors_have_chinese_wording(exc):
-    assert CHINESE.search(error_message(exc, "zh-CN"))
-    assert error_message(exc, "en") == str(exc)
+    chinese = error_message(info.value, "zh-CN")
+    assert CHINESE.search(chinese) and part in chinese, chinese
+    assert not ENGLISH.search(chinese.replace("Top-p", "")), chinese
+    assert error_message(info.value, "en") == str(info.value)
 
 
 def test_a_long_notice_is_worded_in_chinese(tiny_runtime):

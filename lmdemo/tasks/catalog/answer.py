@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ...notices import Notice, join_notices
@@ -21,11 +21,11 @@ from ...params import SamplingParams
 from ..abstain import Logistic, Signals, rival_gap
 from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
+from ..spans_scoring import CONTENT_FREE, Settings
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
-    from .. import spans
-    from ..spans import SpanChoice
+    from ..spans_scoring import SpanChoice
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,10 @@ class SpanRun:
 class AnswerTask(Task):
     """Answers with a span of the text picked by the model's scores, or generates one."""
 
+    # what the span scorer reads; an evaluation runs a copy of the task with other settings
+    # (``dataclasses.replace``), so nothing shared is overwritten
+    span_settings: Settings = field(default_factory=Settings)
+
     def preprocess(self, runtime: Runtime, inputs, max_new_tokens: int,
                    template: str | None = None) -> Prepared:
         """As every task, and keep the context as it stands in the prompt for the spans."""
@@ -198,22 +202,26 @@ class AnswerTask(Task):
             return run
         from .. import spans  # torch: not needed to list the tasks (``--help``)
 
-        loaded = runtime.loaded
+        settings = self.span_settings
         prefix = runtime.memo("answer-prefix", spans.PrefixCache)
-        shared = shared_ids(runtime, prepared.template, prepared.ids)
         context = str(prepared.options["context"])
-        prior = self.compose(runtime.tokenizer, prepared.template,
-                             {"context": context, "question": spans.CONTENT_FREE})
-        # a template without the question has no prior to calibrate against
-        prior_ids = runtime.encode(prior) if prior != prepared.prompt else None
-        choice = runtime.call(spans.choose, loaded, prepared.ids, context, NO_ANSWER, prefix,
-                              shared, str(prepared.options["question"]), prior_ids)
-        choice = decide(runtime, context, str(prepared.options["question"]), choice)
+        question = str(prepared.options["question"])
+        prior_ids = None
+        if settings.prior_weight:  # the measured option (off): each span's content-free prior
+            # wrapped as the prompt itself is, on a chat model
+            prior = self.compose(runtime.tokenizer, prepared.template,
+                                 {"context": context, "question": CONTENT_FREE})
+            # a template without the question has no content-free version
+            prior_ids = runtime.encode(prior) if prior != prepared.prompt else None
+        query = spans.SpanQuery(prepared.ids, context, question, NO_ANSWER, prior_ids,
+                                shared_ids(runtime, prepared.template, prepared.ids))
+        choice = runtime.call(spans.choose, runtime.loaded, query, settings, prefix)
+        choice = decide(runtime, context, question, choice)
         return SpanRun(prepared.prompt, prepared.notices, choice)
 
 
-def decide(runtime: Runtime, context: str, question: str, choice: spans.SpanChoice,
-           rule: Logistic | None = None) -> spans.SpanChoice:
+def decide(runtime: Runtime, context: str, question: str, choice: SpanChoice,
+           rule: Logistic | None = None) -> SpanChoice:
     """Verify the best spans, read the signals and answer or abstain (``rule``, by default
     ``ABSTAIN``; without one, the span scorer's own margin decides)."""
     from .. import verify  # torch: loaded when a task runs, not when the CLI lists tasks

@@ -59,7 +59,7 @@ ARTICLE = (
 # about twice the dev set's short articles, on which the 270M model summarizes reliably.
 # Given a whole 19,000-character article (cut to the 4,096-token window) it was seen to loop
 # ("to-be-to-be", issue 12) or to copy a sentence from the middle. `python -m lmdemo eval
-# summaries` and scripts/summary_ablations.py measure both ways.
+# summaries` and `python -m lmdemo eval summary-ablations` measure both ways.
 CONDENSE_CHARS = 1500
 _SENTENCE = re.compile(r".+?(?:[.!?][\"'”’)\]]*(?=\s|$)|[。！？][”’」)]*|$)", re.S)
 _STEM_WORD = re.compile(r"[^\W\d_]{4,}")

@@ -21,8 +21,6 @@ from ..links import LinkTarget
 from . import inspect_html as H
 
 EXAMPLE = "Once upon a time, in a small village by the sea,"
-NO_CHOICE = ("The model had no other choice at that token, so there is nothing to branch to. "
-             "Click a token that had alternatives.")
 
 
 def pick_step(runtime: Runtime, state: dict | None, index: int, language: str = "en"
@@ -32,8 +30,7 @@ def pick_step(runtime: Runtime, state: dict | None, index: int, language: str = 
     A token the model was certain of (no alternative) says so and disables Branch.
     """
     if not state or not 0 <= index < len(state["steps"]):
-        raise InputError("Generate some text first, then click one of its tokens.",
-                         key="err_view_generate_first")
+        raise InputError(key="err_view_generate_first")
     found = alternatives(runtime, state, index)
     state = {**state, "chosen": index}
     label = f"#{index + 1}  {found['display']}  ({H.percent(found['probability'])})"
@@ -64,13 +61,11 @@ def build_generation_tab(runtime: Runtime) -> LinkTarget:
 
     def branched(state: dict | None, token_id: int | None):
         if not state or state.get("chosen") is None:
-            raise InputError("Click a generated token first, then pick an alternative.",
-                                 key="err_view_click_first")
+            raise InputError(key="err_view_click_first")
         if alternatives(runtime, state, state["chosen"])["certain"]:
-            raise InputError(NO_CHOICE)
+            raise InputError(key="err_view_no_choice")
         if token_id is None:
-            raise InputError("Pick one of the alternative tokens to branch with.",
-                                 key="err_view_pick_alternative")
+            raise InputError(key="err_view_pick_alternative")
         params = params_from_controls(*state["controls"])
         for grown in branch(runtime, state, token_id, params):
             yield grown, H.coloured_text(grown["prompt"], grown["steps"], grown["chosen"])

@@ -21,7 +21,6 @@ from . import inspect_html as H
 
 EXAMPLE = "The capital of France is"
 TOP_N = 15
-FIRST = "Press the button to compute the next-token odds first."
 
 
 def chart(runtime: Runtime, state: dict | None, temperature: float, top_k: float,
@@ -56,12 +55,12 @@ def build_next_token_tab(runtime: Runtime) -> LinkTarget:
 
     def clicked(state, temperature, top_k, top_p, evt: gr.SelectData):
         if not state:
-            raise InputError(FIRST, key="err_view_next_token_first")
+            raise InputError(key="err_view_next_token_first")
         return shown(add_token(runtime, state, int(evt.value)), temperature, top_k, top_p)
 
     def sampled(state, temperature, top_k, top_p, seed):
         if not state:
-            raise InputError(FIRST, key="err_view_next_token_first")
+            raise InputError(key="err_view_next_token_first")
         return shown(sample_step(runtime, state, temperature, top_k, top_p, seed),
                      temperature, top_k, top_p)
 

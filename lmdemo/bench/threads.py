@@ -1,6 +1,6 @@
 """Does torch work on a second long-lived thread slow the engine? (Here it does: lmdemo.threads.)
 
-    python scripts/bench_threads.py
+    python -m lmdemo.bench.threads
 
 Times the engine (its own worker thread) on one GPT-2-sized request three times; then
 alternates a float32 ``model.generate`` run with an engine run, first with ``generate`` on a
@@ -11,14 +11,11 @@ OpenMP team for the rest of the process. Prints the tokens/s of each.
 import sys
 import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lmdemo.bench.models import load_bench_model  # noqa: E402
-from lmdemo.bench.throughput import _prompts, run_baseline, run_engine  # noqa: E402
-from lmdemo.engine import Engine  # noqa: E402
-from lmdemo.threads import in_own_thread  # noqa: E402
+from ..engine import Engine
+from ..threads import in_own_thread
+from .models import load_bench_model
+from .throughput import _prompts, run_baseline, run_engine
 
 NEW_TOKENS = 64
 
