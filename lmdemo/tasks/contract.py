@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..errors import InputError
 from ..notices import Notice, join_notices
 from ..params import SamplingParams
-from .chat import USER, template_notice, uses_chat, wrap
+from .chat import RAW, template_notice, uses_chat, wrap
 from .prompts import check_template, check_text, render
 
 if TYPE_CHECKING:  # kept out of the import: `python -m lmdemo --help` lists tasks quickly
@@ -141,9 +141,10 @@ class Task:
     # string key the UI shows in place of an empty answer ("" means the text does not say)
     empty: str = ""
     # on a model with a chat template (an instruct model): USER sends the rendered prompt as
-    # one user turn and reads the answer from the assistant's turn; RAW sends it as it is
-    # (free generation continues the text). Base models always get the text as it is.
-    chat: str = USER
+    # one user turn and reads the answer from the assistant's turn; RAW sends it as it is,
+    # the few-shot prompts' own way (measured per task: docs/models.md). Base models always
+    # get the text as it is.
+    chat: str = RAW
 
     # ---- fields -------------------------------------------------------------------------
     @property

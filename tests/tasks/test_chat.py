@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from lmdemo.models.loader import converted_tokenizer
@@ -43,19 +45,32 @@ def user_turn(text: str) -> str:
 def test_every_task_declares_how_it_meets_a_chat_template():
     declared = {task.name: task.chat for task in all_tasks()}
     assert declared["generate"] == RAW  # free generation continues the text
-    assert declared["translate"] == RAW  # measured: the pairs continue best as text
-    assert {declared[n] for n in ("summarize", "answer", "sentiment", "extract")} == {USER}
+    # measured on SmolLM2-135M-Instruct (docs/models.md): these few-shot prompts did better
+    # continued as text; sentiment's label words did better in a user turn
+    assert {declared[n] for n in ("translate", "answer", "extract", "summarize")} == {RAW}
+    assert declared["sentiment"] == USER
 
 
 def test_an_instruct_model_gets_the_prompt_in_a_user_turn_and_shows_it(chat):
-    task = get_task("summarize")
-    prompt, _ = chat.preview("summarize", ARTICLE, max_new_tokens=20)
-    assert prompt == user_turn(render(task.template, task.required, article=ARTICLE))
-    run = chat.run("summarize", ARTICLE, params=GREEDY)
-    assert run.prompt == prompt  # what is shown is what is sent
-    assert run.request.prompt_ids == chat.runtime.encode(prompt)
+    # summarize measured better as text on SmolLM2; a copy declaring USER runs the mechanism
+    task = replace(get_task("summarize"), chat=USER)
+    prepared = task.preprocess(chat.runtime, {"text": ARTICLE}, 20)
+    assert prepared.prompt == user_turn(render(task.template, task.required, article=ARTICLE))
+    run = task.run(chat.runtime, {"text": ARTICLE}, GREEDY)
+    assert run.prompt == prepared.prompt  # what is shown is what is sent
+    assert run.request.prompt_ids == chat.runtime.encode(run.prompt)
     tokens = chat.runtime.tokenizer.convert_ids_to_tokens(run.request.prompt_ids[:2])
     assert tokens[0] == "<|im_start|>"  # the turn marker is one special token, not text
+    run.answer()
+
+
+def test_sentiment_is_wrapped_and_the_few_shot_tasks_are_not(chat):
+    text = "A warm and funny film."
+    task = get_task("sentiment")
+    prompt, _ = chat.preview("sentiment", text, max_new_tokens=1)
+    assert prompt == user_turn(render(task.template, task.required, text=text))
+    summary, _ = chat.preview("summarize", ARTICLE, max_new_tokens=20)
+    assert summary == render(get_task("summarize").template, ("article",), article=ARTICLE)
 
 
 def test_free_generation_stays_a_continuation_on_an_instruct_model(chat):
@@ -74,7 +89,7 @@ def test_base_models_get_their_prompts_unchanged(base, name):
 
 def test_the_template_each_task_uses_is_said(chat):
     name = chat.runtime.loaded.name  # the folder's name, "tiny-llama"
-    assert get_task("answer").template_notice(chat.runtime).text == \
+    assert get_task("sentiment").template_notice(chat.runtime).text == \
         f"template: chat ({name}'s own)"
     said = get_task("generate").template_notice(chat.runtime)
     assert said.key == "chat_template_raw" and name in said.text

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...params import SamplingParams
+from ..chat import USER
 from ..contract import FLAG, Field, Notice, Prepared, Task, join_notices
 
 if TYPE_CHECKING:
@@ -160,5 +161,8 @@ TASK = SentimentTask(
               ("It was not as bad as I expected.",)),
     examples_zh=(("这部电影非常好看，演员的表演很精彩。",), ("服务太差了，我再也不会来了。",)),
     order=50,
+    # One user turn on an instruct model; the label words are the assistant's first token
+    # (SST-2 dev, SmolLM2-135M-Instruct: docs/models.md, "Chat templates").
+    chat=USER,
     streams=False,
 )
