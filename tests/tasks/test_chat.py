@@ -15,6 +15,8 @@ from lmdemo.tasks.prompts import render
 from lmdemo.tasks.registry import all_tasks
 from tests.conftest import CHAT_TEMPLATE
 
+# Sentiment as it would run if it took the user turn (the shipped task measured better as text)
+SENTIMENT_IN_A_TURN = replace(get_task("sentiment"), chat=USER)
 ARTICLE = "The council approved a new bridge on Monday. Work starts in May and costs 4 million."
 GREEDY = make_params(temperature=0.0, max_new_tokens=6, repetition_penalty=1.0)
 
@@ -45,10 +47,10 @@ def user_turn(text: str) -> str:
 def test_every_task_declares_how_it_meets_a_chat_template():
     declared = {task.name: task.chat for task in all_tasks()}
     assert declared["generate"] == RAW  # free generation continues the text
-    # measured on SmolLM2-135M-Instruct (docs/models.md): these few-shot prompts did better
-    # continued as text; sentiment's label words did better in a user turn
-    assert {declared[n] for n in ("translate", "answer", "extract", "summarize")} == {RAW}
-    assert declared["sentiment"] == USER
+    # measured on SmolLM2-135M-Instruct (docs/models.md): every task's few-shot prompt did
+    # better continued as text than in a user turn
+    assert {declared[n] for n in ("translate", "answer", "extract", "summarize",
+                                  "sentiment")} == {RAW}
 
 
 def test_an_instruct_model_gets_the_prompt_in_a_user_turn_and_shows_it(chat):
@@ -64,13 +66,12 @@ def test_an_instruct_model_gets_the_prompt_in_a_user_turn_and_shows_it(chat):
     run.answer()
 
 
-def test_sentiment_is_wrapped_and_the_few_shot_tasks_are_not(chat):
-    text = "A warm and funny film."
-    task = get_task("sentiment")
-    prompt, _ = chat.preview("sentiment", text, max_new_tokens=1)
-    assert prompt == user_turn(render(task.template, task.required, text=text))
+def test_the_shipped_tasks_send_text_as_it_is_on_an_instruct_model(chat):
     summary, _ = chat.preview("summarize", ARTICLE, max_new_tokens=20)
     assert summary == render(get_task("summarize").template, ("article",), article=ARTICLE)
+    text = "A warm and funny film."
+    prompt, _ = chat.preview("sentiment", text, max_new_tokens=1)
+    assert prompt == render(get_task("sentiment").template, ("text",), text=text)
 
 
 def test_free_generation_stays_a_continuation_on_an_instruct_model(chat):
@@ -89,21 +90,22 @@ def test_base_models_get_their_prompts_unchanged(base, name):
 
 def test_the_template_each_task_uses_is_said(chat):
     name = chat.runtime.loaded.name  # the folder's name, "tiny-llama"
-    assert get_task("sentiment").template_notice(chat.runtime).text == \
+    assert SENTIMENT_IN_A_TURN.template_notice(chat.runtime).text == \
         f"template: chat ({name}'s own)"
-    said = get_task("generate").template_notice(chat.runtime)
+    said = get_task("sentiment").template_notice(chat.runtime)
     assert said.key == "chat_template_raw" and name in said.text
 
 
 def test_a_long_text_is_cut_inside_the_turn(chat):
     text = "The film was long and slow. " * 400
-    prompt, notice = chat.preview("sentiment", text, max_new_tokens=1)
-    assert prompt.startswith("<|im_start|>user\n") and prompt.endswith(user_turn("")[-31:])
-    assert "was cut" in notice
-    assert len(chat.runtime.encode(prompt)) <= chat.runtime.context_window
+    prepared = SENTIMENT_IN_A_TURN.preprocess(chat.runtime, {"text": text}, 1)
+    assert prepared.prompt.startswith("<|im_start|>user\n")
+    assert prepared.prompt.endswith("Sentiment:<|im_end|>\n<|im_start|>assistant\n")
+    assert "was cut" in prepared.notice
+    assert len(prepared.ids) <= chat.runtime.context_window
 
 
-def test_sentiment_calibrates_with_wrapped_prompts(chat, monkeypatch):
+def test_sentiment_in_a_turn_calibrates_with_wrapped_prompts(chat, monkeypatch):
     backend = chat.runtime.backend
     seen: list[str] = []
     original = backend.label_logprobs
@@ -113,11 +115,15 @@ def test_sentiment_calibrates_with_wrapped_prompts(chat, monkeypatch):
         return original(ids, prompt, labels)
 
     monkeypatch.setattr(backend, "label_logprobs", spy)
-    result = chat.sentiment("A warm and funny film.")
-    assert result.prompt.startswith("<|im_start|>user\n")
-    assert seen and all(p.startswith("<|im_start|>user\n") and
-                        p.endswith("<|im_start|>assistant\n") for p in seen)
+    run = SENTIMENT_IN_A_TURN.run(chat.runtime, {"text": "A warm and funny film."},
+                                  make_params())
+    assert run.result.prompt.startswith("<|im_start|>user\n")
     assert len(seen) == 4  # the text, then the three content-free inputs of the calibration
+    assert all(p.startswith("<|im_start|>user\n") and
+               p.endswith("<|im_start|>assistant\n") for p in seen)
+    seen.clear()  # the shipped task (as text) keeps a calibration of its own
+    chat.sentiment("A warm and funny film.")
+    assert len(seen) == 4 and not any(p.startswith("<|im_start|>") for p in seen)
 
 
 def test_a_template_that_writes_bos_does_not_double_it():
