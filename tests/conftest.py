@@ -48,6 +48,31 @@ def build_tiny_gpt2(folder: Path, seed: int = 0) -> Path:
     return out
 
 
+# A chat template in the ChatML form that SmolLM2 uses, written for these tests.
+CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}"
+                 "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n"
+                 "{% endif %}")
+
+
+def build_tiny_chat_llama(folder: Path, seed: int = 0) -> Path:
+    """Save a 2-layer random LlamaForCausalLM (tied head, grouped KV heads, as SmolLM2) with
+    the GPT-2 tokenizer plus ChatML tokens and a chat template: a tiny instruct model."""
+    from transformers import GPT2TokenizerFast, LlamaConfig, LlamaForCausalLM
+
+    tokenizer = GPT2TokenizerFast.from_pretrained(gpt2_tokenizer_folder(folder / "bpe"))
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    tokenizer.chat_template = CHAT_TEMPLATE
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                         max_position_embeddings=TINY_CONTEXT, tie_word_embeddings=True,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    out = folder / "tiny-chat-llama"
+    LlamaForCausalLM(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
 def build_tiny_llama(folder: Path, seed: int = 0) -> Path:
     """Save a 2-layer random LlamaForCausalLM with a tokenizer of its own into ``folder``: a
     400-entry byte-level BPE trained here, on a few lines, which holds whole Chinese words
@@ -127,6 +152,12 @@ def tiny_runtime(tiny_config: AppConfig):
 def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Folder of a saved tiny random Llama with its own small tokenizer."""
     return build_tiny_llama(tmp_path_factory.mktemp("llama"))
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a saved tiny random Llama with a chat template (an 'instruct' model)."""
+    return build_tiny_chat_llama(tmp_path_factory.mktemp("chat-llama"))
 
 
 @pytest.fixture(scope="session")

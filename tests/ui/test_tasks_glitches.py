@@ -136,7 +136,8 @@ def test_sentiment_fills_both_panels_from_one_pass(tiny_runtime, monkeypatch, ca
     outs = TabOutputs(output, gr.Textbox(), gr.Markdown(), extra)
     (values,) = list(run_in_tab(tiny_runtime, task, outs)("A lovely film.", "", calibrate))
     assert len(calls) == 1  # one forward pass for the label, the raw panel and the prompt
-    assert values[outs.sent].endswith("Review: A lovely film.\nSentiment:")
+    assert values[outs.sent]["value"].endswith("Review: A lovely film.\nSentiment:")
+    assert values[outs.sent]["info"] == "template: none (base model)"  # which template, said
     raw = values[extra.outputs[0]]
     assert raw["visible"] is calibrate
     assert values[output]["value"] == get_task("sentiment").run(

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from ...notices import Notice, join_notices
 from ...params import SamplingParams
 from ..abstain import Logistic, Signals, rival_gap
+from ..chat import RAW
 from ..contract import FLAG, Field, Prepared, Task, TaskRun
 from ..postprocess import short_answer
-from ..prompts import render
 from ..spans_scoring import CONTENT_FREE, Settings
 
 if TYPE_CHECKING:
@@ -209,7 +209,9 @@ class AnswerTask(Task):
         question = str(prepared.options["question"])
         prior_ids = None
         if settings.prior_weight:  # the measured option (off): each span's content-free prior
-            prior = render(prepared.template, (), context=context, question=CONTENT_FREE)
+            # wrapped as the prompt itself is, on a chat model
+            prior = self.compose(runtime.tokenizer, prepared.template,
+                                 {"context": context, "question": CONTENT_FREE})
             # a template without the question has no content-free version
             prior_ids = runtime.encode(prior) if prior != prepared.prompt else None
         query = spans.SpanQuery(prepared.ids, context, question, NO_ANSWER, prior_ids,
@@ -267,6 +269,12 @@ TASK = AnswerTask(
     # Checked on the bundled Gemma: "上海" and "骑自行车" (as spans, and greedy, the tuned prompt).
     examples_zh=((CONTEXT_ZH, "小明住在哪里？"), (CONTEXT_ZH, "小明怎么去学校？")),
     order=30,
+    # The worked examples continued as text, on an instruct model too: in a user turn,
+    # SmolLM2-135M-Instruct's spans (scored after the assistant's turn opens) kept the right
+    # best span but lost their margin over "not stated", and the abstain rule left every
+    # answerable question empty (exact match 0.000 against 0.586 as text, first 40 test rows;
+    # docs/models.md, "Chat templates").
+    chat=RAW,
     clean=clean,
     empty="answer_not_stated",
 )

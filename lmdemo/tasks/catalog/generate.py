@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..chat import RAW
 from ..contract import Field, Task
 
 TASK = Task(
@@ -23,4 +24,5 @@ TASK = Task(
     ),
     examples_zh=(("从前，在一个海边的小村庄里，",),),
     order=10,
+    chat=RAW,  # free generation continues the text, on an instruct model too
 )

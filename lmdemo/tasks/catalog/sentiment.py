@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...params import SamplingParams
+from ..chat import RAW, wrap
 from ..contract import FLAG, Field, Notice, Prepared, Task, join_notices
 from ..prompts import render
 
@@ -59,9 +60,10 @@ class SentimentResult:
 class SentimentScorer:
     """Scores label words on one runtime's backend; caches recent templates' calibrations."""
 
-    def __init__(self, runtime: Runtime, kept: int = CALIBRATIONS_KEPT):
+    def __init__(self, runtime: Runtime, kept: int = CALIBRATIONS_KEPT, chat: str = RAW):
         self.runtime = runtime
         self.kept = kept
+        self.chat = chat  # how the prompts meet a chat template (tasks.chat), theirs too
         self._calibration: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -82,7 +84,9 @@ class SentimentScorer:
             if template in self._calibration:
                 self._calibration.move_to_end(template)
                 return self._calibration[template]
-            probs = [self.label_probs(render(template, ("text",), text=cf))
+            # wrapped as the text's own prompt is, on a chat model
+            probs = [self.label_probs(wrap(self.chat, self.runtime.tokenizer,
+                                           render(template, ("text",), text=cf)))
                      for cf in CONTENT_FREE]
             self._calibration[template] = torch.stack(probs).mean(dim=0)
             while len(self._calibration) > self.kept:
@@ -136,7 +140,8 @@ class SentimentTask(Task):
 
     def forward(self, runtime: Runtime, prepared: Prepared, params: SamplingParams) -> ScoreRun:
         """One next-token pass (plus the calibration, once per template)."""
-        scorer = runtime.memo("sentiment-scorer", lambda: SentimentScorer(runtime))
+        scorer = runtime.memo(f"sentiment-scorer-{self.chat}",
+                              lambda: SentimentScorer(runtime, chat=self.chat))
         calibrate = bool(prepared.options["calibrate"])
         result = scorer.score(prepared, prepared.template, calibrate)
         return ScoreRun(prepared.prompt, prepared.notices, result, calibrate)
@@ -159,5 +164,9 @@ TASK = SentimentTask(
               ("It was not as bad as I expected.",)),
     examples_zh=(("这部电影非常好看，演员的表演很精彩。",), ("服务太差了，我再也不会来了。",)),
     order=50,
+    # Continued as text, on an instruct model too: SmolLM2-135M-Instruct scored 0.766 on the
+    # 872 SST-2 dev rows as text, 0.701 in a user turn with the label words as the assistant's
+    # first token (0.678 with them unspaced; docs/models.md, "Chat templates").
+    chat=RAW,
     streams=False,
 )

@@ -158,7 +158,10 @@ def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
         language = visitor_language()
         run = start_run(runtime, task, names, args)
         notice = notice_text(run.notices, language)
-        head = {outs.sent: run.prompt, outs.notice: f"⚠️ {notice}" if notice else ""}
+        # which template the prompt went through (chat on an instruct model, or none)
+        chat = notice_text((task.template_notice(runtime),), language)
+        head = {outs.sent: gr.update(value=run.prompt, info=chat),
+                outs.notice: f"⚠️ {notice}" if notice else ""}
         if task.streams:
             yield {**head, outs.output: gr.update(value="", placeholder="")}
             text = ""
