@@ -38,8 +38,11 @@ def build_picker(shelf: Shelf) -> gr.Dropdown | None:
     """The header's dropdown of the offered models, the default first (None for one model)."""
     if not shelf.several:
         return None
+    # No label box: the header stays one line high (a projector has little height), and the
+    # banner below names the model; the label still names the control for screen readers.
     return gr.Dropdown(list(shelf.names), value=shelf.default, label=t("model_picker"),
-                       scale=0, min_width=260, elem_id="model-picker")
+                       show_label=False, container=False, scale=0, min_width=260,
+                       elem_id="model-picker")
 
 
 def link_pick(shelf: Shelf, request: gr.Request) -> Notice | None:
