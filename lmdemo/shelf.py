@@ -19,7 +19,8 @@ from __future__ import annotations
 import collections
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from .config import AppConfig
 from .errors import BusyError, UnknownModelError
@@ -55,6 +56,7 @@ class Shelf:
         # name -> runtime, least recently used first
         self._live: collections.OrderedDict[str, Runtime] = collections.OrderedDict()
         self._choices: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._held: collections.Counter[str] = collections.Counter()  # see holding()
         self._started = False
         self._closed = False
 
@@ -114,7 +116,8 @@ class Shelf:
     def _make_room(self) -> list[Runtime]:
         """Take out the idle runtimes to close so one more fits (least recently used first);
         raises BusyError, taking out none, when the busy ones alone fill the shelf."""
-        idle = [name for name, runtime in self._live.items() if not runtime_busy(runtime)]
+        idle = [name for name, runtime in self._live.items()
+                if not self._held[name] and not runtime_busy(runtime)]
         excess = len(self._live) + 1 - self.max_models
         if excess <= 0:
             return []
@@ -125,6 +128,19 @@ class Shelf:
             log.info("Closing model %s: %d models is the most this app holds at once "
                      "(LMDEMO_MAX_MODELS)", name or "(default)", self.max_models)
         return [self._live.pop(name) for name in idle[:excess]]
+
+    @contextmanager
+    def holding(self, names: Sequence[str]) -> Iterator[list[Runtime]]:
+        """The runtimes of ``names``, none of which is evicted while the block runs, even
+        idle: a comparison loads its second model without closing its first."""
+        names = [self.name_of(name) for name in names]
+        with self._lock:
+            self._held.update(names)
+        try:
+            yield [self.runtime(name) for name in names]
+        finally:
+            with self._lock:
+                self._held.subtract(names)
 
     def peek(self, name: str) -> Runtime | None:
         """The runtime of ``name`` if it has one now; makes none and marks none used."""

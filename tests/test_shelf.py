@@ -95,6 +95,24 @@ def test_a_loading_model_is_busy_and_a_full_shelf_of_busy_models_says_so():
     assert not a.closed and not b.closed and shelf.loaded_names() == ["a", "b"]
 
 
+def test_models_held_for_a_comparison_are_not_evicted_even_idle():
+    shelf = shelf_of("a", "b", "c")
+    c = shelf.runtime("c")  # the visitor's own model, least recently used once a and b load
+    with shelf.holding(["a", "b"]) as (a, b):
+        assert not a.closed and not b.closed and c.closed
+        with pytest.raises(BusyError):  # both held: no room for c while the block runs
+            shelf.runtime("c")
+    assert shelf.runtime("c").config.model == "c"  # released: c may evict the LRU again
+    assert a.closed and not b.closed
+
+
+def test_holding_names_not_offered_holds_nothing():
+    shelf = shelf_of("a", "b")
+    with pytest.raises(UnknownModelError), shelf.holding(["a", "zzz"]):
+        pass
+    assert shelf.loaded_names() == []
+
+
 def test_runtimes_made_after_start_are_started():
     shelf = shelf_of("a", "b")
     shelf.start()

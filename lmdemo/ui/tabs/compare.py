@@ -89,9 +89,9 @@ def build_compare_tab(shelf: Shelf) -> LinkTarget:
         names = pick_models(shelf, models)
         params = make_params(temperature, top_k, top_p, max_new_tokens, repetition_penalty,
                              seed, stop)
-        runtimes = [shelf.runtime(name) for name in names]
-        wait_loaded(runtimes)
-        return compare(runtimes, names, prompt, params, task)
+        with shelf.holding(names) as runtimes:
+            wait_loaded(runtimes)
+            return compare(runtimes, names, prompt, params, task)
 
     def press(prompt: str, models: str, task: str, *controls: object):
         if not shelf.several:  # the tab's note says how to start the app with two models
@@ -100,21 +100,21 @@ def build_compare_tab(shelf: Shelf) -> LinkTarget:
         names = pick_models(shelf, models)
         chosen = comparable_task(task)
         params = params_from_controls(*controls)
-        runtimes = [shelf.runtime(name) for name in names]
-        wait_loaded(runtimes)
-        head: dict = {}
-        for column, name, runtime in zip(columns, names, runtimes, strict=True):
-            view = inspect_side(runtime, prompt, params)
-            rows = [{"display": c["display"], "value": c["probability"]}
-                    for c in view["next_tokens"]]
-            head.update({column.name: name, column.count: view["token_count"],
-                         column.tokens: H.chips(view["tokens"]), column.next: H.bars(rows),
-                         column.sent: "", column.output: ""})
-        yield head
-        for sides in answers(runtimes, chosen, prompt, params):
-            yield {value: update for column, side in zip(columns, sides, strict=True)
-                   for value, update in ((column.sent, side["prompt"]),
-                                         (column.output, shown(side["output"])))}
+        with shelf.holding(names) as runtimes:
+            wait_loaded(runtimes)
+            head: dict = {}
+            for column, name, runtime in zip(columns, names, runtimes, strict=True):
+                view = inspect_side(runtime, prompt, params)
+                rows = [{"display": c["display"], "value": c["probability"]}
+                        for c in view["next_tokens"]]
+                head.update({column.name: name, column.count: view["token_count"],
+                             column.tokens: H.chips(view["tokens"]), column.next: H.bars(rows),
+                             column.sent: "", column.output: ""})
+            yield head
+            for sides in answers(runtimes, chosen, prompt, params):
+                yield {value: update for column, side in zip(columns, sides, strict=True)
+                       for value, update in ((column.sent, side["prompt"]),
+                                             (column.output, shown(side["output"])))}
 
     choices = pairs(shelf)
     with gr.Tab(t("tab_compare"), id="compare"):
