@@ -92,6 +92,10 @@ def add_task_arguments(parser: argparse.ArgumentParser, task: Task) -> None:
     if task.presets:
         prompt.add_argument("--preset", choices=list(task.presets),
                             help="a named alternative prompt template")
+    inputs.add_argument("--chat", action=argparse.BooleanOptionalAction, default=None,
+                        help="on an instruct model, wrap the prompt in its chat template "
+                        "(--chat) or send it as text (--no-chat); default: the task's "
+                        "measured choice")
     if task.streams:  # a score has no decoding, like its API endpoint
         add_decoding_arguments(parser, task.defaults)
     add_output_arguments(parser, "print the API's result as JSON instead of streaming text")
@@ -182,7 +186,7 @@ def decoding_params(args: argparse.Namespace, defaults: Mapping[str, object]) ->
 def run_task(args: argparse.Namespace, environ: Mapping[str, str] | None = None,
              stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Run one task subcommand; LMDemoErrors propagate to ``__main__`` (exit 2)."""
-    task: Task = args.task_object
+    task: Task = args.task_object.with_chat(args.chat)
     stdout = stdout or sys.stdout
     # Check everything the user typed before the model loads: a typo should fail in a moment.
     params = task_params(task, args)

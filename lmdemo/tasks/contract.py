@@ -13,13 +13,13 @@ MCP tools are all generated from these objects, so a new task is one module plus
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..notices import Notice, join_notices
 from ..params import SamplingParams
-from .chat import RAW, template_notice, uses_chat, wrap
+from .chat import RAW, USER, template_notice, uses_chat, wrap
 from .prompts import check_template, check_text, render
 
 if TYPE_CHECKING:  # kept out of the import: `python -m lmdemo --help` lists tasks quickly
@@ -190,6 +190,15 @@ class Task:
         """The prompt the model receives: the template filled in, then wrapped in the
         model's chat template when this task uses it there (``tasks.chat``)."""
         return wrap(self.chat, tokenizer, render(template, self.required, **values))
+
+    def with_chat(self, wrapped: bool | None) -> Task:
+        """This task with its prompt wrapped in an instruct model's chat template (True) or
+        sent as text (False), whatever it declares; None keeps its own (measured) choice.
+        A base model's prompt stays text either way. The page's "chat template" box, the
+        API's ``chat`` and the CLI's ``--chat`` choose it, so a class can see the difference."""
+        if wrapped is None or (self.chat == USER) == wrapped:
+            return self
+        return replace(self, chat=USER if wrapped else RAW)
 
     def template_notice(self, runtime: Runtime) -> Notice:
         """Which template this task uses on the live model, e.g. "template: chat

@@ -247,6 +247,7 @@ def _tab_values(task) -> dict[str, object]:
     """What the Answer tab sends for a question the text does not answer, by parameter."""
     controls = {**vars(make_params(**task.defaults)), "stop": "\\n"}
     return {"context": AMAZON, "question": "How long is it?", "template": "", "spans": True,
+            "chat": False,
             **controls}
 
 

@@ -144,3 +144,52 @@ def test_a_template_that_writes_bos_does_not_double_it():
 
 def test_a_converted_tokenizer_keeps_its_chat_template(tiny_chat_llama_dir):
     assert converted_tokenizer(tiny_chat_llama_dir).chat_template == CHAT_TEMPLATE
+
+
+# ---- the visitor's choice: wrap or not, whatever the task declares --------------------------
+def test_with_chat_wraps_a_text_task_on_an_instruct_model_and_back(chat):
+    task = get_task("summarize")
+    assert task.chat == RAW and task.with_chat(None) is task and task.with_chat(False) is task
+    wrapped = task.with_chat(True)
+    assert wrapped.chat == USER and task.chat == RAW  # a copy: the registry's task is as it was
+    run = wrapped.run(chat.runtime, {"text": ARTICLE}, GREEDY)
+    assert run.prompt.startswith("<|im_start|>user\n") and run.prompt.endswith(
+        "<|im_start|>assistant\n")
+    assert wrapped.template_notice(chat.runtime).key == "chat_template_chat"
+    plain = task.run(chat.runtime, {"text": ARTICLE}, GREEDY)
+    assert "<|im_start|>" not in plain.prompt and ARTICLE in plain.prompt
+    assert wrapped.with_chat(False).chat == RAW
+
+
+def test_with_chat_leaves_a_base_models_prompt_as_text(base):
+    task = get_task("summarize")
+    wrapped = task.with_chat(True)
+    run = wrapped.run(base.runtime, {"text": ARTICLE}, GREEDY)
+    assert run.prompt == task.run(base.runtime, {"text": ARTICLE}, GREEDY).prompt
+    assert wrapped.template_notice(base.runtime).key == "chat_template_none"
+
+
+def test_the_tabs_chat_box_reaches_the_run_and_its_caption(chat):
+    import gradio as gr
+
+    from lmdemo.ui.tabs.task_tab import TabOutputs, parameter_names, run_in_tab
+
+    task = get_task("generate")
+    names = parameter_names(task)
+    assert names[-1] == "chat"  # last: positional API calls that predate it keep working
+    outs = TabOutputs(gr.Textbox(), gr.Textbox(), gr.Markdown())
+    values = {**vars(GREEDY), "stop": "", "prompt": "Hello there", "template": ""}
+    for wrapped, caption in ((True, "template: chat"), (False, "template: none")):
+        args = [{**values, "chat": wrapped}[name] for name in names]
+        head = next(iter(run_in_tab(chat.runtime, task, outs)(*args)))
+        assert head[outs.sent]["value"].startswith("<|im_start|>user") == wrapped
+        assert head[outs.sent]["info"].startswith(caption)
+
+
+def test_the_cli_takes_chat_and_no_chat():
+    from lmdemo.__main__ import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["generate", "Hi", "--chat"]).chat is True
+    assert parser.parse_args(["generate", "Hi", "--no-chat"]).chat is False
+    assert parser.parse_args(["generate", "Hi"]).chat is None

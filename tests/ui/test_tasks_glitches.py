@@ -76,7 +76,7 @@ def test_the_run_reports_a_bad_input_once(tiny_runtime):
     press = user_errors(run_in_tab(tiny_runtime, task, outs))
 
     async def first():
-        return await press("   ", "", 0.8, 50, 0.95, 8, 1.1, 42, "").__anext__()
+        return await press("   ", "", 0.8, 50, 0.95, 8, 1.1, 42, "", False).__anext__()
 
     import asyncio
 
@@ -134,7 +134,8 @@ def test_sentiment_fills_both_panels_from_one_pass(tiny_runtime, monkeypatch, ca
     parts = SimpleNamespace(output=output)
     extra = sentiment_details(tiny_runtime, parts)
     outs = TabOutputs(output, gr.Textbox(), gr.Markdown(), extra)
-    (values,) = list(run_in_tab(tiny_runtime, task, outs)("A lovely film.", "", calibrate))
+    (values,) = list(run_in_tab(tiny_runtime, task, outs)("A lovely film.", "", calibrate,
+                                                          False))
     assert len(calls) == 1  # one forward pass for the label, the raw panel and the prompt
     assert values[outs.sent]["value"].endswith("Review: A lovely film.\nSentiment:")
     assert values[outs.sent]["info"] == "template: none (base model)"  # which template, said

@@ -2,8 +2,8 @@
 
 Nothing here names a task: the fields, examples, templates and defaults come from the Task
 object, and each tab's endpoint is named after it (``/generate``, ``/answer``, ...). Its
-parameters are the fields' names, then ``template``, the task's flags and the decoding
-controls, so the API, MCP tools and links all use the same names.
+parameters are the fields' names, then ``template``, the task's flags, the decoding
+controls and ``chat``, so the API, MCP tools and links all use the same names.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from gradio.context import Context
 from ...params import make_params
 from ...runtime import Runtime
 from ...tasks import Task
+from ...tasks.chat import USER
 from ...tasks.contract import CHOICE, FLAG, Field, Notice
 from ..adapters import user_errors, visitor_language
 from ..controls import CONTROL_NAMES, decoding_controls
@@ -54,30 +55,39 @@ class ExampleTable:
 
 
 def parameter_names(task: Task) -> tuple[str, ...]:
-    """The endpoint's parameters in order: inputs, template, flags, then decoding controls."""
+    """The endpoint's parameters in order: inputs, template, flags, decoding controls, then
+    chat (last, so a client that passes the others by position keeps working)."""
     controls = CONTROL_NAMES if task.streams else ()
     return (*(f.name for f in task.inputs), "template", *(f.name for f in task.flags),
-            *controls)
+            *controls, "chat")
 
 
 def split(task: Task, names: Sequence[str], args: Sequence[object]
-          ) -> tuple[dict[str, object], str | None, dict[str, object]]:
-    """Positional callback values -> (field inputs, template, decoding controls), by name."""
+          ) -> tuple[dict[str, object], str | None, bool | None, dict[str, object]]:
+    """Positional callback values -> (field inputs, template, chat, decoding controls), by
+    name."""
     values = dict(zip(names, args, strict=True))
     template = values.pop("template", None) or None
+    chat = values.pop("chat", None)
     controls = {name: values.pop(name) for name in CONTROL_NAMES if name in values}
-    return values, template, controls  # type: ignore[return-value]
+    return values, template, None if chat is None else bool(chat), controls  # type: ignore
 
 
 def start_run(runtime: Runtime, task: Task, names: Sequence[str], args: Sequence[object]):
-    """A callback's positional values -> the started TaskRun: split by name, the decoding
-    controls over the task's defaults, then ``task.run`` (the one place the UI starts one)."""
-    inputs, template, controls = split(task, names, args)
-    return task.run(runtime, inputs, make_params(**{**task.defaults, **controls}), template)
+    """A callback's positional values -> (the task as run, its started TaskRun): split by
+    name, the chat choice, the decoding controls over the task's defaults, then ``run`` (the
+    one place the UI starts one)."""
+    inputs, template, chat, controls = split(task, names, args)
+    chosen = task.with_chat(chat)
+    return chosen, chosen.run(runtime, inputs, make_params(**{**task.defaults, **controls}),
+                              template)
 
 
 TEMPLATE_HELP = ("The prompt template: each {slot} is filled in from the input of that name; "
                  "empty means the task's own template.")
+CHAT_HELP = ("On an instruct model (one with a chat template), true wraps the prompt in a user "
+             "turn of its template, false sends it as text to continue; the default is the "
+             "task's measured choice. A base model's prompt is text either way.")
 # A score's answer: the output's gr.Label, as the API sends it
 LABEL_RETURNS = ('A JSON object: "label", the likelier label, and "confidences", a list of '
                  'each label with its probability, "label" and "confidence".')
@@ -92,6 +102,7 @@ def docstring(task: Task, names: Sequence[str], defaults: Mapping[str, object]) 
     helps = {f.name: f.help for f in task.fields}
     helps.update({name: control_help(name) for name in CONTROL_NAMES})
     helps["template"] = TEMPLATE_HELP
+    helps["chat"] = CHAT_HELP
     params = {name: describe(helps[name], defaults.get(name, REQUIRED),
                              "the task's own template" if name == "template" else None)
               for name in names}
@@ -104,7 +115,7 @@ def endpoint(runtime: Runtime, task: Task, defaults: Mapping[str, object]) -> Ca
     names = parameter_names(task)
 
     def start(args: Sequence[object]):
-        run = start_run(runtime, task, names, args)
+        _, run = start_run(runtime, task, names, args)
         if run.notices:
             language = visitor_language()
             warning(notice_text(run.notices, language), say("notice_title", language),
@@ -156,10 +167,10 @@ def run_in_tab(runtime: Runtime, task: Task, outs: TabOutputs) -> Callable:
 
     def press(*args: object):
         language = visitor_language()
-        run = start_run(runtime, task, names, args)
+        chosen, run = start_run(runtime, task, names, args)
         notice = notice_text(run.notices, language)
         # which template the prompt went through (chat on an instruct model, or none)
-        chat = notice_text((task.template_notice(runtime),), language)
+        chat = notice_text((chosen.template_notice(runtime),), language)
         head = {outs.sent: gr.update(value=run.prompt, info=chat),
                 outs.notice: f"⚠️ {notice}" if notice else ""}
         if task.streams:
@@ -221,6 +232,8 @@ def build_task_tab(runtime: Runtime, task: Task,
                 extra_column = gr.Column()
         with gr.Accordion(t("prompt_sent"), open=False):
             template = TextInput(value=task.template, lines=4, label=t("template"))
+            chat = gr.Checkbox(value=task.chat == USER, label=t("chat_wrap"),
+                               info=t("chat_wrap_info"))
             with gr.Row():
                 for name, text in task.presets.items():
                     preset = gr.Button(t(f"preset_{name}"), size="sm")
@@ -251,7 +264,7 @@ def build_task_tab(runtime: Runtime, task: Task,
             examples.dataset.headers = [say(key, "en") for key in headers]
             if example_tables is not None:
                 example_tables.append(ExampleTable(examples.dataset, headers, rows, rows_zh))
-    all_inputs = [*inputs, template, *flags, *controls]
+    all_inputs = [*inputs, template, *flags, *controls, chat]
     outs = TabOutputs(output, sent, notice, extra)
     # The API endpoint (/generate, ...) has no trigger on the page; Run has its own event.
     # A widget's value is its parameter's default (a required text has none).
