@@ -200,7 +200,8 @@ class Shelf:
             runtime.close()
 
     def _config_for(self, name: str) -> AppConfig:
-        return self.config.with_overrides(model=name or self.config.model, models=())
+        # models stays: the runtime's banner says its model is one the app offers
+        return self.config.with_overrides(model=name or self.config.model)
 
 
 def runtime_busy(runtime: Runtime) -> bool:

@@ -61,7 +61,7 @@ def test_each_model_gets_its_own_runtime_made_once():
     assert shelf.runtime("a") is first
     assert shelf.runtime("b") is not first
     assert shelf.runtime("b").config.model == "b"
-    assert shelf.runtime("b").config.models == ()  # a runtime runs one model
+    assert shelf.runtime("b").config.models == ("a", "b")  # its banner says it is offered
     assert shelf.runtime().config.model == "a"  # the first is the default
 
 

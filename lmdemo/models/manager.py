@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from ..config import AppConfig
 from ..errors import ModelError, ModelLoadError
+from ..locales import english
 from ..threads import in_own_thread
 from .catalog import (
     BUNDLED_MODEL,
@@ -80,8 +81,12 @@ class ModelManager:
     def _load(self) -> LoadedModel:
         if self.config.model:
             spec = self._chosen()
-            reason = Reason("explicit", f"{spec.name} was chosen explicitly (--model or "
-                                        "LMDEMO_MODEL).")
+            if self.config.models:  # one of several the app offers (lmdemo/shelf.py)
+                default = self.config.models[0]
+                reason = Reason("offered", english("reason_offered", name=spec.name,
+                                                   detail=default), default)
+            else:
+                reason = Reason("explicit", english("reason_explicit", name=spec.name))
             try:
                 return self._loader(spec, self.config, reason)
             except ModelError as exc:

@@ -42,6 +42,21 @@ def test_loading_by_path_gives_real_gpt2_tokenizer(tiny_loaded):
     assert "chosen explicitly" in tiny_loaded.reason.text
 
 
+def test_a_model_the_app_offers_among_several_says_so(tiny_config):
+    seen = []
+
+    def loader(spec, config, reason):
+        seen.append(reason)
+        return "loaded"
+
+    config = tiny_config.with_overrides(models=("first", tiny_config.model))
+    assert ModelManager(config, loader).get() == "loaded"
+    (reason,) = seen
+    assert reason.key == "offered" and reason.detail == "first"
+    assert "one of the models this app offers (--models)" in reason.text
+    assert "first, first, is the default" in reason.text
+
+
 def test_offline_hub_check_is_fast():
     start = time.perf_counter()
     ok, why = hub_reachable(timeout=2.0)

@@ -119,7 +119,7 @@ def _fields(text: str) -> set[str]:
 def test_server_filled_strings_have_the_same_fields_in_both_languages():
     keys = ["banner", "banner_remote", "precision_fp16",
             *(k for k in EN if k.startswith("reason_"))]
-    assert len(keys) == 9
+    assert len(keys) == 10
     assert all(_fields(EN[k]) == _fields(ZH[k]) for k in keys)
 
 
@@ -132,7 +132,8 @@ def test_banner_language_follows_accept_language(header, language):
     assert pick_language(header) == language
 
 
-@pytest.mark.parametrize("key", ["cached", "downloaded", "offline", "explicit", "fallback"])
+@pytest.mark.parametrize("key", ["cached", "downloaded", "offline", "explicit", "fallback",
+                                 "offered"])
 def test_banner_says_why_in_both_languages(tiny_loaded, key):
     loaded = dataclasses.replace(tiny_loaded, reason=Reason(key, "English text", "timed out"))
     english, chinese = local_banner(loaded, "en"), local_banner(loaded, "zh-CN")

@@ -86,8 +86,10 @@ def in_event(session: str, fn, *args):
 
 
 def banner_names(text: str, models) -> list[str]:
-    """The models whose name ``text`` (a banner) shows."""
-    return [m for m in models if markdown_text(Path(m).name) in text]
+    """The models whose name ``text`` (a banner) shows on its first line, the live model's
+    (the second line, why, names the app's default too)."""
+    first = text.split("\n")[0]
+    return [m for m in models if markdown_text(Path(m).name) in first]
 
 
 def test_the_picker_offers_the_models_the_default_first(app, models):
