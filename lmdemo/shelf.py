@@ -24,6 +24,7 @@ from contextlib import contextmanager
 
 from .config import AppConfig
 from .errors import BusyError, UnknownModelError
+from .models.catalog import ALIASES
 from .runtime import Runtime
 from .sessions import current_owner, current_scope
 
@@ -83,8 +84,6 @@ class Shelf:
             return self.default
         if wanted in self.names:
             return wanted
-        from .models.catalog import ALIASES
-
         canonical = ALIASES.get(wanted, wanted)
         for name in self.names:
             if ALIASES.get(name, name) == canonical:
