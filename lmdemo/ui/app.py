@@ -70,7 +70,9 @@ def build_demo(runtime: Runtime, classroom: Classroom | None = None,
     ``classroom`` holds the classes that students follow (lmdemo/ui/follow.py); ``shelf``
     the models the app offers (lmdemo/shelf.py; None: ``runtime``'s one model), and
     ``runtime`` is then the current visitor's pick among them."""
-    shelf = shelf or Shelf(runtime.config, lambda _config: runtime)
+    # One model: a runtime made by a shelf keeps its app's --models list in its config (its
+    # banner says so), which must not turn this fallback into a shelf of several.
+    shelf = shelf or Shelf(runtime.config.with_overrides(models=()), lambda _config: runtime)
     with gr.Blocks(title="lmdemo") as demo:
         with gr.Row(elem_id="page-header"):
             gr.Markdown(t("title"), elem_id="title")

@@ -248,6 +248,18 @@ def test_one_model_has_no_picker_and_no_list_to_choose_from(tiny_runtime):
     assert [m["default"] for m in named(demo, "models").fn(FakeRequest("x"))] == [True]
 
 
+def test_a_runtime_made_by_a_shelf_alone_makes_a_one_model_page(app, models):
+    from lmdemo.ui.app import build_demo
+
+    _, shelf = app
+    runtime = shelf.runtime(models[0])
+    assert runtime.config.models == tuple(models)  # it carries the app's list (its banner)
+    demo = build_demo(runtime)  # no shelf given: this runtime's model, and it alone
+    assert not [b for b in demo.blocks.values()
+                if getattr(b, "elem_id", None) == "model-picker"]
+    assert [m["default"] for m in named(demo, "models").fn(FakeRequest("x"))] == [True]
+
+
 def test_an_api_client_runs_on_the_model_its_session_picked(models, tmp_path):
     from gradio_client import Client
 
