@@ -155,6 +155,14 @@ def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_service(tiny_runtime):
+    """Tasks by name on the tiny runtime: the service the CLI and the eval runners use."""
+    from lmdemo.tasks import TaskService
+
+    return TaskService(tiny_runtime)  # tiny_runtime's fixture closes the runtime
+
+
+@pytest.fixture(scope="session")
 def tiny_chat_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Folder of a saved tiny random Llama with a chat template (an 'instruct' model)."""
     return build_tiny_chat_llama(tmp_path_factory.mktemp("chat-llama"))

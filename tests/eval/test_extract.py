@@ -19,8 +19,6 @@ from lmdemo.eval.extract import (
     split_scores,
     type_scores,
 )
-from lmdemo.runtime import Runtime
-from lmdemo.tasks import TaskService
 from lmdemo.tasks.extraction import TYPES, Entity, Extraction
 
 
@@ -107,13 +105,9 @@ def test_by_type_counts_add_up_to_the_totals():
     assert scores["date recall"] != scores["date recall"]  # no labels: nan, not 0
 
 
-def test_run_extract_on_the_tiny_model_reports_both_splits(tiny_config):
+def test_run_extract_on_the_tiny_model_reports_both_splits(tiny_service):
     rows = [r for r in load_extract(DATA) if r.id in ("dev01", "test01")]
-    service = TaskService(Runtime(tiny_config))
-    try:
-        result = run_extract(service, rows)
-    finally:
-        service.close()
+    result = run_extract(tiny_service, rows)
     for split in ("dev", "test"):
         assert result.metrics[f"{split} grounded"] == 1.0
         assert 0.0 <= result.metrics[f"{split} recall"] <= 1.0

@@ -10,22 +10,13 @@ from lmdemo.__main__ import build_parser, main
 from lmdemo.eval import run_qa, run_sst2, run_summarize
 from lmdemo.eval.datasets import Article, QAExample, SentimentExample
 from lmdemo.eval.runners import qa_scores
-from lmdemo.runtime import Runtime
-from lmdemo.tasks import TaskService
 
 
-@pytest.fixture(scope="module")
-def service(tiny_config):
-    service = TaskService(Runtime(tiny_config))
-    yield service
-    service.close()
-
-
-def test_run_sst2_on_three_rows(service):
+def test_run_sst2_on_three_rows(tiny_service):
     rows = [SentimentExample("a joy to watch .", 1), SentimentExample("awful .", 0),
             SentimentExample("a triumph .", 1)]
     seen = []
-    result = run_sst2(service, rows, progress=lambda items: seen.extend(items) or items)
+    result = run_sst2(tiny_service, rows, progress=lambda items: seen.extend(items) or items)
     assert seen == rows
     assert result.rows == 3 and len(result.records) == 3
     assert 0.0 <= result.metrics["accuracy"] <= 1.0
@@ -33,10 +24,10 @@ def test_run_sst2_on_three_rows(service):
     assert {r["predicted"] for r in result.records} <= {0, 1}
 
 
-def test_run_qa_on_two_rows(service):
+def test_run_qa_on_two_rows(tiny_service):
     rows = [QAExample("It is red.", "What colour is it?", ("red",)),
             QAExample("Tom lives in Rome. He likes it.", "Where does Tom live?", ("Rome",))]
-    result = run_qa(service, rows)
+    result = run_qa(tiny_service, rows)
     assert set(result.metrics) == {"answerable_rows", "exact_match", "f1",
                                    "answerable_abstained", "unanswerable_rows"}
     assert result.baseline["f1"] > 0  # the first sentence contains both answers
@@ -45,10 +36,10 @@ def test_run_qa_on_two_rows(service):
         assert "no_answer_score" in record  # span mode says why it answered
 
 
-def test_run_qa_scores_answerable_and_unanswerable_rows_apart(service):
+def test_run_qa_scores_answerable_and_unanswerable_rows_apart(tiny_service):
     rows = [QAExample("It is red.", "What colour is it?", ("red",)),
             QAExample("It is red.", "How old is it?", ())]
-    result = run_qa(service, rows, spans=False)
+    result = run_qa(tiny_service, rows, spans=False)
     assert result.metrics["answerable_rows"] == result.metrics["unanswerable_rows"] == 1
     assert result.baseline["no_answer_recognised"] == 0.0  # a first sentence never abstains
     assert result.baseline["exact_match"] == 0.0 and result.baseline["f1"] > 0
@@ -69,9 +60,9 @@ def test_qa_scores(predictions, expected):
     assert {k: scores[k] for k in expected} == expected
 
 
-def test_run_summarize_on_one_article(service):
+def test_run_summarize_on_one_article(tiny_service):
     rows = [Article("a", "Mayor Ana Ruiz opened the bridge on Monday. It cost 5 million.")]
-    result = run_summarize(service, rows)
+    result = run_summarize(tiny_service, rows)
     assert set(result.metrics) == set(result.baseline) == {
         "median_length_ratio", "complete_sentence", "repeated_trigram", "faithfulness"}
     assert result.baseline["complete_sentence"] == 1.0

@@ -149,36 +149,29 @@ def test_sentences_split_paragraphs_and_quotes():
     assert sentences(text) == ["First one.", '"Second," she said.', "Third without a stop"]
 
 
-@pytest.fixture(scope="module")
-def service(tiny_config):
-    svc = TaskService(Runtime(tiny_config))
-    yield svc
-    svc.close()
-
-
-def test_long_article_is_condensed_with_a_notice(service):
+def test_long_article_is_condensed_with_a_notice(tiny_service):
     article = " ".join(f"Report {i}: the harbour wall in Marlow grew by {i} metres."
                        for i in range(200))
-    prompt, notice = service.preview("summarize", article, max_new_tokens=20)
+    prompt, notice = tiny_service.preview("summarize", article, max_new_tokens=20)
     assert "Report 0: the harbour wall" in prompt
     assert prompt.count("Report ") < 60
     assert "first sentence and the" in notice
-    run = service.run("summarize", article, params=make_params(max_new_tokens=5))
+    run = tiny_service.run("summarize", article, params=make_params(max_new_tokens=5))
     assert run.notices[0].key == "notice_condensed"
     assert run.notices[0].fields["total"] == 200
     assert isinstance(run.answer(), str)
 
 
-def test_short_article_is_sent_whole(service):
-    prompt, notice = service.preview("summarize", ARTICLE, max_new_tokens=20)
+def test_short_article_is_sent_whole(tiny_service):
+    prompt, notice = tiny_service.preview("summarize", ARTICLE, max_new_tokens=20)
     assert ARTICLE in prompt and notice == ""
 
 
-def test_condensing_checks_the_input_first(service):
+def test_condensing_checks_the_input_first(tiny_service):
     with pytest.raises(InputError, match="article is empty"):
-        service.preview("summarize", "   ", max_new_tokens=20)
+        tiny_service.preview("summarize", "   ", max_new_tokens=20)
     with pytest.raises(InputError, match="limit is 20,000"):
-        service.preview("summarize", "x. " * 7000, max_new_tokens=20)
+        tiny_service.preview("summarize", "x. " * 7000, max_new_tokens=20)
 
 
 def test_shipped_summary_set():
@@ -197,9 +190,9 @@ def test_load_summary_articles_rejects_unknown_split(tmp_path):
         load_summary_articles(path)
 
 
-def test_run_summaries_on_the_tiny_model(service):
+def test_run_summaries_on_the_tiny_model(tiny_service):
     rows = [SplitArticle("a", "dev", ARTICLE), SplitArticle("b", "test", ARTICLE * 12)]
-    result = run_summaries(service, rows)
+    result = run_summaries(tiny_service, rows)
     assert result.task == "summaries" and result.rows == 2
     assert {"dev loops", "dev lead_copy", "dev faithful", "dev mean_words", "test long n",
             "test raw_loops"} <= set(result.metrics)

@@ -33,13 +33,6 @@ def chat(tiny_chat_llama_dir, tmp_path_factory):
     svc.close()
 
 
-@pytest.fixture(scope="module")
-def base(tiny_config):
-    svc = TaskService(Runtime(tiny_config))
-    yield svc
-    svc.close()
-
-
 def user_turn(text: str) -> str:
     return f"<|im_start|>user\n{text}<|im_end|>\n<|im_start|>assistant\n"
 
@@ -80,12 +73,12 @@ def test_free_generation_stays_a_continuation_on_an_instruct_model(chat):
 
 
 @pytest.mark.parametrize("name", [t.name for t in all_tasks()])
-def test_base_models_get_their_prompts_unchanged(base, name):
+def test_base_models_get_their_prompts_unchanged(tiny_service, name):
     task = get_task(name)
-    tokenizer = base.runtime.tokenizer
+    tokenizer = tiny_service.runtime.tokenizer
     assert chat_template(tokenizer) is None and not uses_chat(task.chat, tokenizer)
     assert wrap(task.chat, tokenizer, "Text: x\nAnswer:") == "Text: x\nAnswer:"
-    assert task.template_notice(base.runtime).text == "template: none (base model)"
+    assert task.template_notice(tiny_service.runtime).text == "template: none (base model)"
 
 
 def test_the_template_each_task_uses_is_said(chat):
@@ -161,12 +154,12 @@ def test_with_chat_wraps_a_text_task_on_an_instruct_model_and_back(chat):
     assert wrapped.with_chat(False).chat == RAW
 
 
-def test_with_chat_leaves_a_base_models_prompt_as_text(base):
+def test_with_chat_leaves_a_base_models_prompt_as_text(tiny_service):
     task = get_task("summarize")
     wrapped = task.with_chat(True)
-    run = wrapped.run(base.runtime, {"text": ARTICLE}, GREEDY)
-    assert run.prompt == task.run(base.runtime, {"text": ARTICLE}, GREEDY).prompt
-    assert wrapped.template_notice(base.runtime).key == "chat_template_none"
+    run = wrapped.run(tiny_service.runtime, {"text": ARTICLE}, GREEDY)
+    assert run.prompt == task.run(tiny_service.runtime, {"text": ARTICLE}, GREEDY).prompt
+    assert wrapped.template_notice(tiny_service.runtime).key == "chat_template_none"
 
 
 def test_the_tabs_chat_box_reaches_the_run_and_its_caption(chat):
